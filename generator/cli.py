@@ -1,0 +1,117 @@
+"""The `aftercare` command: parse arguments, call the library, report. Nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from . import patient as patient_module
+from .build import Project, write_sheet
+from .clinic import PAPERS
+from .errors import AftercareError, display_path
+
+
+def _global_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument(
+        "--content",
+        type=Path,
+        metavar="DIR",
+        default=default,
+        help="folder with the policies and clinic.toml (default: content/)",
+    )
+    parser.add_argument(
+        "--clinic",
+        type=Path,
+        metavar="FILE",
+        default=default,
+        help="clinic profile to use (default: DIR/clinic.toml)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks on errors"
+    )
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser; global options work before or after the command."""
+    parser = argparse.ArgumentParser(
+        prog="aftercare", description="Branded, personalised aftercare sheets for clinics."
+    )
+    parser.add_argument("--version", action="version", version=f"aftercare {__version__}")
+    _global_options(parser, None)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser("policies", parents=[common], help="list policy slugs, titles and versions")
+
+    sheet = commands.add_parser("sheet", parents=[common], help="write one personalised PDF")
+    sheet.add_argument("policy", metavar="POLICY", help="policy slug, e.g. microneedling")
+    sheet.add_argument("--name", required=True, help="patient's name")
+    sheet.add_argument("--date", help="procedure date, YYYY-MM-DD (default: today)")
+    sheet.add_argument("--provider", help="provider's name (optional)")
+    sheet.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
+    sheet.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="PDF to write (default: output/sheets/<date>-<policy>-<name>.pdf)",
+    )
+    return parser
+
+
+def cmd_policies(project: Project, args) -> None:
+    """Print one line per policy: slug, version, title."""
+    policies = project.all_policies()
+    width = max((len(p.slug) for p in policies), default=0)
+    for policy in policies:
+        print(f"{policy.slug:<{width}}  v{policy.version:<6} {policy.title}")
+
+
+def cmd_sheet(project: Project, args) -> None:
+    """Write one personalised sheet; the last line printed is its path."""
+    patient = patient_module.make(args.name, args.date, args.provider)
+    path, result = write_sheet(project, args.policy, patient, args.out, paper=args.paper)
+    _warn_missing_glyphs(result.missing_glyphs)
+    print(f"{result.pages} pages, {len(result.pdf) / 1024:.0f} KiB", file=sys.stderr)
+    print(display_path(path))
+
+
+def _warn_missing_glyphs(count: int) -> None:
+    if count:  # the characters themselves stay out of the message: they are patient data
+        print(
+            f"aftercare: warning: {count} character(s) have no font on this machine and "
+            "print as empty boxes; run `make setup` to install the fonts",
+            file=sys.stderr,
+        )
+
+
+COMMANDS = {"policies": cmd_policies, "sheet": cmd_sheet}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = make_parser().parse_args(argv)
+    try:
+        project = Project(args.content, args.clinic)
+        COMMANDS[args.command](project, args)
+    except AftercareError as exc:
+        if args.debug:
+            raise
+        for problem in exc.problems:
+            print(f"aftercare: error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("aftercare: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so without quoting data
+        if args.debug:
+            raise
+        print(
+            f"aftercare: internal error ({type(exc).__name__}); run again with --debug "
+            "for the traceback",
+            file=sys.stderr,
+        )
+        return 70
+    return 0

@@ -1,0 +1,185 @@
+"""Read the clinic profile (clinic.toml): branding, contact details, paper and locale."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import babel
+
+from .errors import AftercareError, Problem, Problems
+
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+PAPERS = ("letter", "a4")
+TEXT_FIELDS = {  # key: required
+    "name": True, "phone": True, "after_hours_phone": False, "address": False,
+    "website": False, "logo": True, "base_url": True, "paper": True, "locale": True,
+}  # fmt: skip
+COLOUR_FIELDS = ("primary", "accent")
+KEYS = set(TEXT_FIELDS) | {"colors"}
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic's branding and contact details, validated."""
+
+    name: str
+    phone: str
+    after_hours_phone: str | None
+    address: str | None
+    website: str | None
+    logo: Path
+    base_url: str
+    paper: str
+    locale: str
+    colors: dict[str, str]
+    path: Path
+
+    def page_url(self, slug: str) -> str:
+        """The online page of a policy: {base_url}/{slug}/."""
+        return f"{self.base_url}/{slug}/"
+
+
+def load(path: Path) -> Clinic:
+    """Read and validate a clinic profile, reporting every problem with its line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read clinic profile: {exc.strerror}", path)) from None
+    except UnicodeDecodeError as exc:
+        raise AftercareError(Problem(f"not UTF-8 text (byte {exc.start})", path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        message = re.sub(r"\s*\(at line.*\)", "", str(exc))
+        line = int(match[1]) if match else None
+        raise AftercareError(Problem(f"not valid TOML: {message}", path, line)) from None
+    problems = Problems(path)
+    lines = _key_lines(text)
+    for key in data:
+        if key not in KEYS:
+            _unknown(problems, key, KEYS, lines.get(key))
+    values = {
+        key: _text(data, key, required, lines, problems) for key, required in TEXT_FIELDS.items()
+    }
+    colors = _colours(data, lines, problems)
+    logo = _logo(values["logo"], path.parent, lines, problems)
+    base_url = _base_url(values["base_url"], lines, problems)
+    if values["paper"] is not None and values["paper"].lower() not in PAPERS:
+        problems.add(
+            f"must be one of {', '.join(PAPERS)}, got {values['paper']!r}",
+            lines.get("paper"),
+            "paper",
+        )
+    locale = _locale(values["locale"], lines, problems)
+    problems.raise_if_any()
+    return Clinic(
+        **{
+            **values,
+            "paper": values["paper"].lower(),
+            "logo": logo,
+            "base_url": base_url,
+            "locale": locale,
+            "colors": colors,
+            "path": path,
+        }
+    )
+
+
+def _text(data, key, required, lines, problems) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            problems.add("is required", None, key)
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.add("must be non-empty text in quotes", lines.get(key), key)
+        return None
+    return value.strip()
+
+
+def _colours(data, lines, problems) -> dict[str, str]:
+    colors = data.get("colors", {})
+    if not isinstance(colors, dict):
+        problems.add(
+            "must be a table: [colors] with primary and accent", lines.get("colors"), "colors"
+        )
+        return {}
+    for key in colors:
+        if key not in COLOUR_FIELDS:
+            _unknown(problems, key, set(COLOUR_FIELDS), lines.get(f"colors.{key}"), "colors.")
+    for key in COLOUR_FIELDS:
+        value = colors.get(key)
+        if value is None:
+            problems.add('is required, as "#1f5f5b"', lines.get("colors"), f"colors.{key}")
+        elif not isinstance(value, str) or not COLOUR_RE.match(value):
+            problems.add(
+                f'must be a colour as "#rrggbb", got {value!r}',
+                lines.get(f"colors.{key}"),
+                f"colors.{key}",
+            )
+    return {key: str(colors.get(key, "")).lower() for key in COLOUR_FIELDS}
+
+
+def _logo(value, folder: Path, lines, problems) -> Path | None:
+    if value is None:
+        return None
+    logo = (folder / value).resolve()
+    if not logo.is_relative_to(folder.resolve()):
+        problems.add("must be a file inside the content folder", lines.get("logo"), "logo")
+    elif logo.suffix.lower() not in (".svg", ".png"):
+        problems.add("must be an .svg or .png file", lines.get("logo"), "logo")
+    elif not logo.is_file():
+        problems.add(f"file not found: {value}", lines.get("logo"), "logo")
+    return logo
+
+
+def _base_url(value, lines, problems) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        problems.add(
+            f"must be a web address like https://clinic.example/aftercare, got {value!r}",
+            lines.get("base_url"),
+            "base_url",
+        )
+    return value.rstrip("/")
+
+
+def _locale(value, lines, problems) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(babel.Locale.parse(value.replace("-", "_")))
+    except (ValueError, babel.UnknownLocaleError):
+        problems.add(
+            f"unknown locale {value!r}; use a code like en_US or en_GB",
+            lines.get("locale"),
+            "locale",
+        )
+        return None
+
+
+def _unknown(problems, key, allowed, line, prefix="") -> None:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(allowed))}"
+    problems.add(f"unknown key; {hint}", line, f"{prefix}{key}")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each `key = ` and `[table]` in a simple TOML file, as dotted paths."""
+    lines, table = {}, ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := re.match(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]", line):
+            table = match[1]
+            lines[table] = number
+        elif match := re.match(r"^\s*([A-Za-z0-9_-]+)\s*=", line):
+            lines[f"{table}.{match[1]}" if table else match[1]] = number
+    return lines

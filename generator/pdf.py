@@ -1,0 +1,139 @@
+"""HTML -> PDF with WeasyPrint, fetching only from the project's own asset folders."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .errors import AftercareError, Problem
+from .paths import STYLES, TEMPLATES
+
+WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
+MISSING_GLYPH = ".notdef glyph"
+
+
+class RefusedFetch(ValueError):
+    """A resource outside the asset folders was asked for and refused."""
+
+
+class RestrictedFetcher(URLFetcher):
+    """Serves regular files under the given folders; refuses every other URL.
+
+    No network address, no `data:`, no `file:` outside the folders (symbolic links are
+    followed first, then checked), no devices or folders. Refusals are recorded.
+    """
+
+    def __init__(self, roots, **kwargs):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, **kwargs)
+        self.roots = tuple(Path(root).resolve() for root in roots)
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        """Return the file behind a `file:` URL inside the roots, or raise RefusedFetch."""
+        path = self._allowed_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedFetch(f"refused to fetch {url[:200]!r}: not in the asset folders")
+        mime, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(
+            url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}
+        )
+
+    def _allowed_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            path = Path(url2pathname(unquote(parts.path))).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
+            return path
+        return None
+
+
+@dataclass
+class Result:
+    """A rendered PDF, its page count, and what WeasyPrint warned about."""
+
+    pdf: bytes
+    pages: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def missing_glyphs(self) -> int:
+        """How many characters were drawn as empty boxes for want of a font."""
+        return sum(MISSING_GLYPH in w for w in self.warnings)
+
+
+class Renderer:
+    """A warm renderer: one FontConfiguration, parsed print CSS and fetcher, reused per sheet."""
+
+    def __init__(self, content_dir: Path, stylesheet: str = "print.css"):
+        self.fetcher = RestrictedFetcher([TEMPLATES, STYLES, content_dir])
+        self.font_config = FontConfiguration()
+        self.css = weasyprint.CSS(
+            filename=str(STYLES / stylesheet),
+            font_config=self.font_config,
+            url_fetcher=self.fetcher,
+        )
+        self.base_url = TEMPLATES.as_uri() + "/"
+
+    def render(self, html: str) -> Result:
+        """Lay out and write one PDF in memory."""
+        with _captured_warnings() as warnings:
+            document = weasyprint.HTML(
+                string=html, base_url=self.base_url, url_fetcher=self.fetcher
+            ).render(font_config=self.font_config, stylesheets=[self.css])
+            pdf = document.write_pdf(pdf_identifier=True)
+        return Result(pdf, len(document.pages), warnings)
+
+
+@contextmanager
+def _captured_warnings():
+    """Collect WeasyPrint's warnings instead of printing them (they may quote the page text)."""
+    records: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: records.append(record.getMessage())
+    WEASYPRINT_LOGGER.addHandler(handler)
+    try:
+        yield records
+    finally:
+        WEASYPRINT_LOGGER.removeHandler(handler)
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """Write `data` to `path` through a temporary file and a rename: never a partial file.
+
+    Personal sheets pass mode 0o600: health information is readable by its owner only.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot write there: {exc.strerror}", path.parent)) from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise AftercareError(Problem(f"cannot write: {exc.strerror}", path)) from None
+        raise
+    return path

@@ -1,0 +1,307 @@
+"""Read a policy: markdown with YAML front matter -> a validated Policy."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import markdown
+import nh3
+
+from .errors import AftercareError, Problem, Problems
+from .frontmatter import FrontMatter, FrontMatterError, split
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+HEADING_RE = re.compile(r"^##(?!#)\s+(?P<title>.*?)(?:\s+\{#(?P<id>[^}\s]*)\})?\s*#*\s*$")
+BREAK_RE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")
+FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
+
+KEYS = {"title", "version", "lang", "phases"}
+PHASE_KEYS = {"label", "start", "end", "section"}
+
+# What markdown may become on a sheet: text structure only. No images, scripts, styles,
+# forms or embedded objects; links only to the web, e-mail or a phone number.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i",
+    "blockquote", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "abbr": {"title"}, "th": {"colspan"}, "td": {"colspan"}}
+LINK_SCHEMES = ("https:", "http:", "mailto:", "tel:")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of days after the procedure; `end` is None when open-ended."""
+
+    label: str
+    start: int
+    end: int | None
+    section: str
+
+    def covers(self, day: int) -> bool:
+        """Whether day `day` after the procedure falls in this phase."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A part of the policy body: a headed section (id and title) or plain text."""
+
+    html: str
+    id: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A clinic's aftercare policy, validated and with its body as safe HTML."""
+
+    slug: str
+    path: Path
+    title: str
+    version: str
+    lang: str
+    phases: tuple[Phase, ...]
+    blocks: tuple[Block, ...]
+    content_hash: str
+
+
+def policy_paths(content_dir: Path) -> dict[str, Path]:
+    """Every policy file in the content folder, by slug."""
+    return {path.stem: path for path in sorted(Path(content_dir).glob("*.md"))}
+
+
+def find(content_dir: Path, slug: str) -> Path:
+    """The file of policy `slug`, or an error that lists the known policies."""
+    paths = policy_paths(content_dir)
+    if slug not in paths:
+        known = ", ".join(paths) or "none"
+        raise AftercareError(
+            Problem(f"unknown policy {slug!r}; known policies: {known}", field="policy")
+        )
+    return paths[slug]
+
+
+def load(path: Path) -> Policy:
+    """Read and validate one policy file, reporting every problem with its line."""
+    path = Path(path)
+    problems = Problems(path)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read policy: {exc.strerror}", path)) from None
+    except UnicodeDecodeError as exc:
+        raise AftercareError(Problem(f"not UTF-8 text (byte {exc.start})", path)) from None
+    if not SLUG_RE.match(path.stem):
+        problems.add("file name must be lower-case letters, digits and '-', ending in .md")
+    try:
+        fm = split(text)
+    except FrontMatterError as exc:
+        problems.add(str(exc), exc.line)
+        problems.raise_if_any()
+    blocks = _split_body(fm, problems)
+    meta = _check_meta(fm, problems)
+    phases = _check_phases(fm, {b.id: b for b in blocks if b.id}, problems)
+    problems.raise_if_any()
+    return Policy(
+        slug=path.stem,
+        path=path,
+        title=meta["title"],
+        version=meta["version"],
+        lang=meta["lang"],
+        phases=phases,
+        blocks=tuple(blocks),
+        content_hash=hashlib.sha256(raw).hexdigest()[:8],
+    )
+
+
+def _check_meta(fm: FrontMatter, problems: Problems) -> dict[str, str]:
+    data = fm.data
+    if not isinstance(data, dict):
+        problems.add("front matter must be a mapping of keys (title, version, phases)", fm.line())
+        problems.raise_if_any()
+    _unknown_keys(data, KEYS, (), fm, problems)
+    meta = {}
+    for key, required in (("title", True), ("version", True), ("lang", False)):
+        value = data.get(key)
+        if value is None:
+            if required:
+                problems.add("is required", fm.line(), key)
+            meta[key] = "en"
+        elif isinstance(value, str) and value.strip():
+            meta[key] = value.strip()
+        elif key == "version" and isinstance(value, int | float) and not isinstance(value, bool):
+            problems.add(f'write it in quotes, as version: "{value}"', fm.line(key), key)
+        else:
+            problems.add("must be non-empty text", fm.line(key), key)
+    return meta
+
+
+def _check_phases(fm: FrontMatter, sections: dict, problems: Problems) -> tuple[Phase, ...]:
+    items = fm.data.get("phases")
+    if items is None:
+        problems.add(
+            "is required: a list of phases with label, start, end and section", fm.line(), "phases"
+        )
+        return ()
+    if not isinstance(items, list) or not items:
+        problems.add("must be a non-empty list of phases", fm.line("phases"), "phases")
+        return ()
+    phases = []
+    for index, item in enumerate(items):
+        where = f"phases[{index + 1}]"
+        if not isinstance(item, dict):
+            problems.add(
+                "must be a mapping with label, start, end and section",
+                fm.line("phases", index),
+                where,
+            )
+            continue
+        _unknown_keys(item, PHASE_KEYS, ("phases", index), fm, problems, where)
+        phase = _check_phase(item, ("phases", index), where, fm, sections, problems)
+        if phase:
+            phases.append(phase)
+    for index, (before, after) in enumerate(pairwise(phases), start=2):
+        if after.start < before.start:
+            problems.add(
+                f"phases must be in order of start day: {after.start} comes after {before.start}",
+                fm.line("phases", index - 1, "start"),
+                f"phases[{index}].start",
+            )
+    for index, item in enumerate(items[:-1]):
+        if isinstance(item, dict) and item.get("end") is None:
+            problems.add(
+                "only the last phase may be open-ended (no end)",
+                fm.line("phases", index),
+                f"phases[{index + 1}]",
+            )
+    return tuple(phases)
+
+
+def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
+    ok = True
+    label = item.get("label")
+    if not isinstance(label, str) or not label.strip():
+        problems.add("label: is required text, e.g. 'Day 1'", fm.line(*path, "label"), where)
+        ok = False
+    start, end = item.get("start"), item.get("end")
+    if not _is_day(start):
+        problems.add(
+            f"must be a whole number of days from 0, got {start!r}",
+            fm.line(*path, "start"),
+            f"{where}.start",
+        )
+        ok = False
+    if end is not None and not _is_day(end):
+        problems.add(
+            f"must be a whole number of days from 0, or left out for an "
+            f"open-ended phase, got {end!r}",
+            fm.line(*path, "end"),
+            f"{where}.end",
+        )
+        ok = False
+    elif ok and end is not None and end < start:
+        problems.add(
+            f"ends (day {end}) before it starts (day {start})",
+            fm.line(*path, "end"),
+            f"{where}.end",
+        )
+        ok = False
+    section = item.get("section")
+    if not isinstance(section, str) or section not in sections:
+        known = ", ".join(sections) or "none: add '## Heading' lines to the body"
+        problems.add(
+            f"no section {section!r} in the body; sections: {known}",
+            fm.line(*path, "section"),
+            f"{where}.section",
+        )
+        ok = False
+    return Phase(label.strip(), start, end, section) if ok else None
+
+
+def _is_day(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3660
+
+
+def _unknown_keys(data: dict, allowed: set, path: tuple, fm, problems, prefix=None) -> None:
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f"; known keys: {', '.join(sorted(allowed))}"
+            )
+            field = f"{prefix}.{key}" if prefix else str(key)
+            problems.add(f"unknown key{hint}", fm.line(*path, key), field)
+
+
+def _split_body(fm: FrontMatter, problems: Problems) -> list[Block]:
+    """Cut the body at '## ' headings and thematic breaks into blocks of safe HTML."""
+    chunks: list[tuple[str | None, str | None, list[str]]] = [(None, None, [])]
+    seen: dict[str, int] = {}
+    in_fence = False
+    previous_blank = True
+    for number, line in enumerate(fm.body.splitlines(), start=fm.body_line):
+        if FENCE_RE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else HEADING_RE.match(line)
+        if heading:
+            title = heading["title"]
+            section_id = heading["id"] if heading["id"] is not None else _slugify(title)
+            if not SLUG_RE.match(section_id or ""):
+                problems.add(
+                    f"section id {section_id!r} must be lower-case letters, digits "
+                    "and '-', as in {#day-1}",
+                    number,
+                )
+            elif section_id in seen:
+                problems.add(
+                    f"section id {section_id!r} is already used on line {seen[section_id]}", number
+                )
+            seen[section_id] = number
+            chunks.append((section_id, title, []))
+        elif not in_fence and previous_blank and BREAK_RE.match(line):
+            chunks.append((None, None, []))
+        else:
+            chunks[-1][2].append(line)
+        previous_blank = not line.strip()
+    blocks = [
+        Block(to_safe_html("\n".join(lines)), sid, title)
+        for sid, title, lines in chunks
+        if sid or "".join(lines).strip()
+    ]
+    if not blocks:
+        problems.add("the policy has no text after its front matter", fm.body_line)
+    return blocks
+
+
+_markdown = markdown.Markdown(extensions=["sane_lists", "smarty", "tables"], output_format="html")
+
+
+def to_safe_html(text: str) -> str:
+    """Markdown -> HTML that can only be text structure (see ALLOWED_TAGS)."""
+    html = _markdown.reset().convert(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
+        link_rel="noopener noreferrer",
+        url_schemes={s.rstrip(":") for s in LINK_SCHEMES},
+    )
+
+
+def _keep_attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "href" and not value.lower().startswith(LINK_SCHEMES):
+        return None  # relative links would resolve to local files
+    return value
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

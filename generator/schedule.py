@@ -1,0 +1,119 @@
+"""Phases + procedure date -> dated phases and a month grid (weeks as rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+
+from .policy import Phase
+
+
+@dataclass(frozen=True)
+class DatedPhase:
+    """A phase with its real dates; `end` is None when open-ended. `number` picks its colour."""
+
+    number: int
+    label: str
+    start: date
+    end: date | None
+    when: str  # "Tue, Nov 24", "Wed, Nov 25 – Mon, Nov 30", "from Mon, Nov 30"
+
+
+@dataclass(frozen=True)
+class Day:
+    """One cell of the month grid."""
+
+    date: date
+    in_plan: bool
+    phases: tuple[int, ...]  # numbers of the phases that cover this day
+    is_procedure: bool
+    label: str  # "24", or "Dec 1" where a month starts
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Weeks as rows, starting on the locale's first day of the week."""
+
+    title: str
+    weekdays: tuple[str, ...]
+    weeks: tuple[tuple[Day, ...], ...]
+
+
+class Dates:
+    """Date wording for one locale: "Tue, Nov 24", with the year only when it differs."""
+
+    def __init__(self, locale: str, reference_year: int | None = None):
+        self.locale = Locale.parse(locale)
+        self.reference_year = reference_year
+
+    def short(self, day: date) -> str:
+        """Weekday, month and day; the year too when it is not the reference year."""
+        skeleton = "MMMEd" if day.year == self.reference_year else "yMMMEd"
+        return format_skeleton(skeleton, day, locale=self.locale)
+
+    def long(self, day: date) -> str:
+        """The full date with weekday: "Monday, November 23, 2026"."""
+        return format_date(day, "full", locale=self.locale)
+
+    def medium(self, day: date) -> str:
+        """A compact full date: "Nov 23, 2026"."""
+        return format_date(day, "medium", locale=self.locale)
+
+
+def dated_phases(phases: tuple[Phase, ...], procedure: date, dates: Dates) -> list[DatedPhase]:
+    """Each phase with its first and last date, and the wording of when it is."""
+    result = []
+    for number, phase in enumerate(phases, start=1):
+        start = procedure + timedelta(days=phase.start)
+        end = None if phase.end is None else procedure + timedelta(days=phase.end)
+        if end is None:
+            when = f"from {dates.short(start)}"
+        elif end == start:
+            when = dates.short(start)
+        else:
+            when = f"{dates.short(start)} – {dates.short(end)}"
+        result.append(DatedPhase(number, phase.label, start, end, when))
+    return result
+
+
+def last_day(phases: tuple[Phase, ...]) -> int:
+    """The last day the calendar shows: the start of the last phase, or a later end."""
+    return max(max(p.start for p in phases), max(p.end or 0 for p in phases))
+
+
+def month_grid(phases: tuple[Phase, ...], procedure: date, locale: str) -> Calendar:
+    """Whole weeks from the procedure date to the last phase's start, coloured by phase."""
+    loc = Locale.parse(locale)
+    first_weekday = loc.first_week_day  # 0 = Monday
+    last = procedure + timedelta(days=last_day(phases))
+    start = procedure - timedelta(days=(procedure.weekday() - first_weekday) % 7)
+    end = last + timedelta(days=(first_weekday - last.weekday() - 1) % 7)
+    weeks, week = [], []
+    day = start
+    while day <= end:
+        offset = (day - procedure).days
+        in_plan = procedure <= day <= last
+        covering = tuple(n for n, p in enumerate(phases, start=1) if in_plan and p.covers(offset))
+        month_starts = day.day == 1 or day == procedure
+        label = format_date(day, "MMM d", locale=loc) if month_starts else str(day.day)
+        week.append(Day(day, in_plan, covering, day == procedure, label))
+        if len(week) == 7:
+            weeks.append(tuple(week))
+            week = []
+        day += timedelta(days=1)
+    names = loc.days["format"]["abbreviated"]
+    weekdays = tuple(names[(first_weekday + i) % 7] for i in range(7))
+    return Calendar(_month_span(procedure, last, loc), weekdays, tuple(weeks))
+
+
+def _month_span(first: date, last: date, loc: Locale) -> str:
+    if (first.year, first.month) == (last.year, last.month):
+        return format_date(first, "LLLL y", locale=loc)
+    if first.year == last.year:
+        return (
+            f"{format_date(first, 'LLLL', locale=loc)} – {format_date(last, 'LLLL y', locale=loc)}"
+        )
+    return f"{format_date(first, 'LLLL y', locale=loc)} – {format_date(last, 'LLLL y', locale=loc)}"

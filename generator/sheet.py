@@ -1,0 +1,80 @@
+"""The Sheet: plain data that the templates lay out, personal or blank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from . import qr, schedule
+from .clinic import Clinic
+from .patient import Patient
+from .policy import Policy
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One line of the phase plan; `when` is None on a blank handout."""
+
+    number: int
+    label: str
+    when: str | None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the instructions; headed sections of a phase carry its number and dates."""
+
+    html: str
+    id: str | None
+    title: str | None
+    phase: PlanItem | None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Everything one printed sheet shows. `patient` is None for a blank handout."""
+
+    clinic: Clinic
+    policy: Policy
+    patient: Patient | None
+    procedure_date: str | None
+    plan: tuple[PlanItem, ...]
+    calendar: schedule.Calendar | None
+    sections: tuple[Section, ...]
+    url: str
+    short_url: str
+    qr_svg: str
+    printed: str
+    paper: str
+
+
+def build(
+    clinic: Clinic, policy: Policy, patient: Patient | None, today: date, paper: str | None = None
+) -> Sheet:
+    """Assemble the view model of one sheet; blank when `patient` is None."""
+    if patient is not None:
+        dates = schedule.Dates(clinic.locale, patient.procedure_date.year)
+        dated = schedule.dated_phases(policy.phases, patient.procedure_date, dates)
+        plan = tuple(PlanItem(p.number, p.label, p.when) for p in dated)
+        calendar = schedule.month_grid(policy.phases, patient.procedure_date, clinic.locale)
+        procedure_date = dates.long(patient.procedure_date)
+    else:
+        plan = tuple(PlanItem(n, p.label, None) for n, p in enumerate(policy.phases, start=1))
+        calendar, procedure_date = None, None
+    by_section = {phase.section: item for phase, item in zip(policy.phases, plan, strict=True)}
+    sections = tuple(Section(b.html, b.id, b.title, by_section.get(b.id)) for b in policy.blocks)
+    url = clinic.page_url(policy.slug)
+    return Sheet(
+        clinic=clinic,
+        policy=policy,
+        patient=patient,
+        procedure_date=procedure_date,
+        plan=plan,
+        calendar=calendar,
+        sections=sections,
+        url=url,
+        short_url=url.split("://", 1)[-1],
+        qr_svg=qr.svg(url, label=f"QR code: {url}"),
+        printed=schedule.Dates(clinic.locale).medium(today),
+        paper=paper or clinic.paper,
+    )

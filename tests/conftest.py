@@ -1,0 +1,121 @@
+"""Shared fixtures: a warm project, PDF readers, synthetic content and a CLI runner."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from generator import cli
+from generator.build import Project
+from generator.paths import CONTENT
+
+TODAY = date(2026, 11, 23)
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    """The shipped content with one warm renderer for the whole run."""
+    return Project(CONTENT)
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    """The text of each page, with runs of white space made single spaces."""
+    document = pdfium.PdfDocument(io.BytesIO(pdf))
+    try:
+        return [normalise(page.get_textpage().get_text_range()) for page in document]
+    finally:
+        document.close()
+
+
+def pdf_text(pdf: bytes) -> str:
+    """All text of a PDF, white space normalised."""
+    return " ".join(pdf_pages(pdf))
+
+
+def normalise(text: str) -> str:
+    """Single spaces; curly quotes straightened, as a reader would compare them."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\ufffe", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def qr_codes(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
+    """Decode every QR code on a rendered page, as a phone camera would."""
+    document = pdfium.PdfDocument(io.BytesIO(pdf))
+    try:
+        image = document[page].render(scale=scale).to_pil()
+    finally:
+        document.close()
+    return [
+        r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
+    ]
+
+
+def pdf_metadata(pdf: bytes) -> dict:
+    """The PDF's document information dictionary."""
+    document = pdfium.PdfDocument(io.BytesIO(pdf))
+    try:
+        return document.get_metadata_dict()
+    finally:
+        document.close()
+
+
+@pytest.fixture
+def synthetic_content(tmp_path) -> Path:
+    """A content folder with the demo clinic and an obviously synthetic policy."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(CONTENT / "clinic.toml", folder)
+    shutil.copy(CONTENT / "harbor-logo.svg", folder)
+    shutil.copy(DATA / "example-procedure.md", folder)
+    return folder
+
+
+class CliResult:
+    """What a user sees from one run of the CLI."""
+
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def last_line(self) -> str:
+        """The last line printed on stdout."""
+        return self.out.strip().splitlines()[-1] if self.out.strip() else ""
+
+
+@pytest.fixture
+def run(capsys):
+    """Run `aftercare ARGS...` in this process and capture exit code and output."""
+
+    def runner(*args: str) -> CliResult:
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return runner
+
+
+@pytest.fixture(autouse=True)
+def fail_on_missing_glyph(request, caplog):
+    """A missing glyph (an empty box on paper) fails the test, as WeasyPrint logs it."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    yield
+    if request.node.get_closest_marker("allow_missing_glyphs"):
+        return
+    missing = [r.getMessage() for r in caplog.records if ".notdef glyph" in r.getMessage()]
+    assert not missing, f"WeasyPrint drew missing glyphs: {missing}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_missing_glyphs: the test expects empty boxes")

@@ -1,0 +1,60 @@
+"""The clinic profile: the demo clinic loads; bad values are all reported with their lines."""
+
+import pytest
+
+from generator import clinic
+from generator.errors import AftercareError
+from generator.paths import CONTENT
+
+
+def test_demo_clinic_loads():
+    loaded = clinic.load(CONTENT / "clinic.toml")
+    assert loaded.name == "Harbor Skin Clinic"
+    assert loaded.paper == "letter"
+    assert loaded.page_url("microneedling") == "https://harborskin.example/aftercare/microneedling/"
+    assert loaded.logo.is_file()
+
+
+def test_every_problem_is_reported_with_its_line(synthetic_content):
+    path = synthetic_content / "clinic.toml"
+    text = path.read_text()
+    text = text.replace('primary = "#1f5f5b"', 'primary = "teal"')
+    text = text.replace('logo = "harbor-logo.svg"', 'logo = "missing.svg"')
+    text = text.replace('paper = "letter"', 'paper = "legal"\nfax = "none"')
+    path.write_text(text)
+    with pytest.raises(AftercareError) as info:
+        clinic.load(path)
+    problems = [str(p) for p in info.value.problems]
+    lines = {
+        name: n
+        for n, line in enumerate(text.splitlines(), 1)
+        for name in ("primary", "logo", "paper", "fax")
+        if line.startswith(name)
+    }
+    assert (
+        f"clinic.toml:{lines['primary']}: colors.primary: must be a colour as "
+        "\"#rrggbb\", got 'teal'" in "\n".join(problems)
+    )
+    assert any(
+        f"clinic.toml:{lines['logo']}: logo: file not found: missing.svg" in p for p in problems
+    )
+    assert any(
+        f"clinic.toml:{lines['paper']}: paper: must be one of letter, a4" in p for p in problems
+    )
+    assert any(f"clinic.toml:{lines['fax']}: fax: unknown key" in p for p in problems)
+    assert len(problems) == 4
+
+
+def test_broken_toml_names_its_line(tmp_path):
+    path = tmp_path / "clinic.toml"
+    path.write_text('name = "Lorem"\nphone = \n')
+    with pytest.raises(AftercareError) as info:
+        clinic.load(path)
+    assert "clinic.toml:2: not valid TOML" in str(info.value)
+
+
+def test_logo_outside_the_content_folder_is_refused(synthetic_content):
+    path = synthetic_content / "clinic.toml"
+    path.write_text(path.read_text().replace('"harbor-logo.svg"', '"../../etc/hostname.svg"'))
+    with pytest.raises(AftercareError, match="logo: must be a file inside the content folder"):
+        clinic.load(path)

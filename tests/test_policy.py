@@ -1,0 +1,182 @@
+"""The policy loader: the shipped policy, the clinic's wording, and every error with its line."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator import policy
+from generator.errors import AftercareError
+from generator.paths import CONTENT
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "micro-needling-post-procedure.txt"
+TYPO_FIXES = {"present is cleaners": "present in cleaners"}
+
+
+def body_text(loaded: policy.Policy) -> str:
+    html = " ".join(f"{b.title or ''} {b.html}" for b in loaded.blocks)
+    text = re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").replace("\u2019", "'")
+    return re.sub(r"\s+", " ", text)
+
+
+def write(tmp_path, text: str, name: str = "lorem.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(AftercareError) as info:
+        policy.load(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_microneedling_policy_has_the_four_phases_of_the_clinic_sheet():
+    loaded = policy.load(CONTENT / "microneedling.md")
+    assert loaded.slug == "microneedling"
+    assert loaded.title == "Micro-Needling Post Procedure"
+    assert [(p.label, p.start, p.end) for p in loaded.phases] == [
+        ("Day of procedure", 0, 0),
+        ("Day 1", 1, 1),
+        ("Days 2-7", 2, 7),
+        ("Days 7+", 7, None),
+    ]
+    assert re.fullmatch(r"[0-9a-f]{8}", loaded.content_hash)
+
+
+@pytest.mark.skipif(
+    not SEED.exists(), reason="the clinic's seed document is not beside the checkout"
+)
+def test_markdown_keeps_every_sentence_of_the_clinic_document():
+    seed = re.sub(r"\s+", " ", SEED.read_text(encoding="utf-8"))
+    for typo, fix in TYPO_FIXES.items():
+        seed = seed.replace(typo, fix)
+    seed = seed.split("Micro-Needling Post Procedure", 1)[1]  # drop the letterhead
+    seed = re.sub(r"(Day of procedure|Day 1|Days 2-7|Days 7\+):", r"\1", seed)
+    text = body_text(policy.load(CONTENT / "microneedling.md"))
+    sentences = [s.strip() for s in re.split(r"(?<=[.!:])\s", seed) if s.strip()]
+    assert len(sentences) >= 24
+    missing = [s for s in sentences if s not in text]
+    assert not missing
+
+
+def test_every_problem_is_reported_with_file_and_line(tmp_path):
+    path = write(
+        tmp_path,
+        """---
+title: Lorem care
+versoin: "1"
+phases:
+  - label: Day 0
+    start: -1
+    section: lorem-start
+  - label: Day 1
+    start: 1
+    end: 1
+    section: nowhere
+---
+
+## Day 0 {#lorem-start}
+
+Lorem ipsum.
+""",
+    )
+    problems = problems_of(path)
+    assert any(
+        re.search(r"lorem\.md:3: versoin: unknown key; did you mean 'version'", p) for p in problems
+    )
+    assert any(
+        re.search(r"lorem\.md:1?: version: is required", p) or "version: is required" in p
+        for p in problems
+    )
+    assert any(
+        re.search(r"lorem\.md:6: phases\[1\]\.start: must be a whole number", p) for p in problems
+    )
+    assert any(
+        re.search(r"lorem\.md:11: phases\[2\]\.section: no section 'nowhere'", p) for p in problems
+    )
+    assert any("only the last phase may be open-ended" in p for p in problems)
+    assert len(problems) == 5
+
+
+def test_broken_yaml_names_its_line(tmp_path):
+    path = write(tmp_path, "---\ntitle: Lorem\nphases: [\n  - oops: : :\n---\n\nText.\n")
+    (problem,) = problems_of(path)
+    assert re.search(r"lorem\.md:\d+: front matter is not valid YAML", problem)
+
+
+def test_missing_front_matter_and_bad_end(tmp_path):
+    assert "must start with '---'" in problems_of(write(tmp_path, "# Lorem\n"))[0]
+    path = write(
+        tmp_path,
+        """---
+title: Lorem
+version: 2
+phases:
+  - {label: Later, start: 5, end: 2, section: a}
+---
+
+## A
+
+Text.
+""",
+    )
+    problems = problems_of(path)
+    assert any('version: write it in quotes, as version: "2"' in p for p in problems)
+    assert any(
+        "lorem.md:5: phases[1].end: ends (day 2) before it starts (day 5)" in p for p in problems
+    )
+
+
+def test_duplicate_section_ids_are_refused(tmp_path):
+    path = write(
+        tmp_path,
+        """---
+title: Lorem
+version: "1"
+phases:
+  - {label: A, start: 0, section: a}
+---
+
+## A
+
+One.
+
+## A
+
+Two.
+""",
+    )
+    (problem,) = problems_of(path)
+    assert "lorem.md:12: section id 'a' is already used on line 8" in problem
+
+
+def test_raw_html_in_a_policy_cannot_add_scripts_images_files_or_links_to_local_files():
+    html = policy.to_safe_html("""
+Lorem <script>alert(1)</script> ipsum <img src="http://127.0.0.1:9/x.png"> dolor
+<object data="file:///etc/passwd"></object><iframe src="https://example.com"></iframe>
+<a href="file:///etc/passwd">local</a> <a href="notes.txt">relative</a>
+<a href="https://example.com/care">web</a> <style>body{}</style>
+<link rel="attachment" href="file:///etc/passwd"><p style="background:url(http://x)">styled</p>
+""")
+    for forbidden in (
+        "<script",
+        "<img",
+        "<object",
+        "<iframe",
+        "file:",
+        "notes.txt",
+        "<style",
+        "<link",
+        "style=",
+        "alert",
+    ):
+        assert forbidden not in html
+    assert 'href="https://example.com/care"' in html
+    assert "Lorem" in html and "styled" in html
+
+
+def test_unknown_policy_lists_the_known_ones(tmp_path, synthetic_content):
+    with pytest.raises(AftercareError) as info:
+        policy.find(synthetic_content, "botox")
+    assert str(info.value) == "policy: unknown policy 'botox'; known policies: example-procedure"
