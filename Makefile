@@ -8,12 +8,15 @@ DEBUG ?= 0
 DEBUGFLAG := $(if $(filter 1,$(DEBUG)),--debug,)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system venv demo test lint format clean
+.PHONY: help setup setup-test system venv demo handouts site bench test lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
 
 setup: system venv ## install system libraries and fonts (when missing) and the .venv
+
+setup-test: venv ## setup, plus Chromium for the browser tests
+	@scripts/setup-system --browser
 
 system:
 	@scripts/setup-system
@@ -26,13 +29,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
-demo: setup ## set up, then build a sample personalised sheet
+demo: setup ## set up, then build a sample sheet, the blank handouts and the online site
 	@$(BIN)/aftercare $(DEBUGFLAG) policies
 	@$(BIN)/aftercare $(DEBUGFLAG) sheet microneedling --name "Jane Doe" --provider "Dr. Rivera" \
 		--out $(OUTPUTDIR)/sheets/demo-jane-doe.pdf
-	@echo "Sample sheet: $(OUTPUTDIR)/sheets/demo-jane-doe.pdf"
+	@$(BIN)/aftercare $(DEBUGFLAG) handouts --out $(OUTPUTDIR)/handouts
+	@$(BIN)/aftercare $(DEBUGFLAG) site --out $(OUTPUTDIR)/site
+	@echo
+	@echo "Sample sheet:    $(OUTPUTDIR)/sheets/demo-jane-doe.pdf"
+	@echo "Blank handouts:  $(OUTPUTDIR)/handouts/"
+	@echo "Online site:     $(OUTPUTDIR)/site/index.html"
 
-test: setup ## set up, then run every test and the linter
+handouts: setup ## write one blank handout per policy (only what changed)
+	@$(BIN)/aftercare $(DEBUGFLAG) handouts --out $(OUTPUTDIR)/handouts
+
+site: setup ## write the online version to output/site (only what changed)
+	@$(BIN)/aftercare $(DEBUGFLAG) site --out $(OUTPUTDIR)/site
+
+bench: setup-test ## measure render speed, batch throughput and memory (see bench/README)
+	$(BIN)/python bench/bench.py
+
+test: setup setup-test ## set up, then run every test (browser tests included) and the linter
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from . import __version__
 from . import patient as patient_module
-from .build import Project, write_sheet
+from .batch import run_batch
+from .build import HANDOUTS, SHEETS, Project, handouts, write_sheet
 from .clinic import PAPERS
 from .errors import AftercareError, display_path
+from .site import SITE, build_site
 
 
 def _global_options(parser: argparse.ArgumentParser, default) -> None:
@@ -58,7 +60,38 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="PDF to write (default: output/sheets/<date>-<policy>-<name>.pdf)",
     )
+    handouts = commands.add_parser(
+        "handouts", parents=[common], help="write one blank handout per policy"
+    )
+    handouts.add_argument("--out", type=Path, metavar="DIR", help="default: output/handouts")
+    handouts.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
+    _jobs_option(handouts)
+
+    site = commands.add_parser("site", parents=[common], help="write the online version")
+    site.add_argument("--out", type=Path, metavar="DIR", help="default: output/site")
+
+    batch = commands.add_parser("batch", parents=[common], help="write one sheet per CSV row")
+    batch.add_argument(
+        "csv",
+        type=Path,
+        metavar="FILE.csv",
+        help="columns name,policy,date,provider (provider optional)",
+    )
+    batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
+    _jobs_option(batch)
     return parser
+
+
+def _jobs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs", type=_positive, metavar="N", help="worker processes (default: one per core)"
+    )
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1, got {text!r}")
+    return int(text)
 
 
 def cmd_policies(project: Project, args) -> None:
@@ -87,7 +120,58 @@ def _warn_missing_glyphs(count: int) -> None:
         )
 
 
-COMMANDS = {"policies": cmd_policies, "sheet": cmd_sheet}
+def cmd_handouts(project: Project, args) -> None:
+    """Write the blank handouts; unchanged ones are left as they are."""
+    report = handouts(project, args.out, args.paper, args.jobs, Progress.for_terminal("handouts"))
+    print(report.summary("Handouts"), file=sys.stderr)
+    print(display_path(args.out or HANDOUTS))
+
+
+def cmd_site(project: Project, args) -> None:
+    """Write the online version."""
+    report = build_site(project, args.out)
+    print(report.summary("Site files"), file=sys.stderr)
+    print(display_path(args.out or SITE))
+
+
+def cmd_batch(project: Project, args) -> int:
+    """Write one sheet per good row; every bad row is reported and makes the exit code 1."""
+    report = run_batch(
+        project, args.csv, args.out or SHEETS, args.jobs, Progress.for_terminal("sheets")
+    )
+    for message in report.messages():
+        print(f"aftercare: error: {message}", file=sys.stderr)
+    print(f"Sheets: {len(report.written)} written, {len(report.failed)} failed", file=sys.stderr)
+    print(display_path(args.out or SHEETS))
+    return 1 if report.failed else 0
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent when stderr is not one."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    @classmethod
+    def for_terminal(cls, label: str):
+        """A progress callback, or None when stderr is not a terminal."""
+        return cls(label) if sys.stderr.isatty() else None
+
+    def __call__(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        bar = "#" * filled + "." * (width - filled)
+        print(f"\r{self.label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+COMMANDS = {
+    "policies": cmd_policies,
+    "sheet": cmd_sheet,
+    "handouts": cmd_handouts,
+    "site": cmd_site,
+    "batch": cmd_batch,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         project = Project(args.content, args.clinic)
-        COMMANDS[args.command](project, args)
+        code = COMMANDS[args.command](project, args) or 0
     except AftercareError as exc:
         if args.debug:
             raise
@@ -114,4 +198,4 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
-    return 0
+    return code

@@ -27,7 +27,10 @@ class Patient:
 
 
 def make(name, procedure_date, provider=None, today: date | None = None) -> Patient:
-    """Validate raw input into a Patient; the date defaults to today."""
+    """Validate raw input into a Patient; the date defaults to today.
+
+    Error messages never repeat the value: it is patient data, and messages may reach logs.
+    """
     return Patient(
         name=clean_text(name, "name", required=True),
         procedure_date=parse_date(procedure_date, today),
@@ -67,15 +70,13 @@ def parse_date(value, today: date | None = None) -> date:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not DATE_RE.match(value.strip()):
-        raise AftercareError(Problem(f"must be a date as YYYY-MM-DD, got {value!r}", field="date"))
+        raise AftercareError(Problem("must be a date as YYYY-MM-DD", field="date"))
     try:
         parsed = date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise AftercareError(
-            Problem(f"{value!r} is not a real date ({exc})", field="date")
-        ) from None
+        raise AftercareError(Problem(f"is not a real date ({exc})", field="date")) from None
     if not EARLIEST <= parsed <= LATEST:
-        raise AftercareError(Problem(f"{value!r} is outside 1900-2199", field="date"))
+        raise AftercareError(Problem("must be between 1900 and 2199", field="date"))
     return parsed
 
 

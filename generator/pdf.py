@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +14,6 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import AftercareError, Problem
 from .paths import STYLES, TEMPLATES
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
@@ -111,29 +108,3 @@ def _captured_warnings():
         yield records
     finally:
         WEASYPRINT_LOGGER.removeHandler(handler)
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
-    """Write `data` to `path` through a temporary file and a rename: never a partial file.
-
-    Personal sheets pass mode 0o600: health information is readable by its owner only.
-    """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise AftercareError(Problem(f"cannot write there: {exc.strerror}", path.parent)) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise AftercareError(Problem(f"cannot write: {exc.strerror}", path)) from None
-        raise
-    return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jinja2
 
 from .paths import TEMPLATES
@@ -17,7 +19,13 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["tel"] = tel_uri
     return env
+
+
+def tel_uri(phone: str) -> str:
+    """A phone number as a tel: URI path: digits and a leading '+' only."""
+    return ("+" if phone.strip().startswith("+") else "") + re.sub(r"\D", "", phone)
 
 
 class Templates:

@@ -79,6 +79,15 @@ def dated_phases(phases: tuple[Phase, ...], procedure: date, dates: Dates) -> li
     return result
 
 
+def day_wording(phase: Phase) -> str:
+    """When a phase is, in days after the procedure: "Day 1", "Days 2–7", "Day 7 onward"."""
+    if phase.end is None:
+        return f"Day {phase.start} onward"
+    if phase.end == phase.start:
+        return f"Day {phase.start}"
+    return f"Days {phase.start}–{phase.end}"
+
+
 def last_day(phases: tuple[Phase, ...]) -> int:
     """The last day the calendar shows: the start of the last phase, or a later end."""
     return max(max(p.start for p in phases), max(p.end or 0 for p in phases))

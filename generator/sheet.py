@@ -13,11 +13,14 @@ from .policy import Policy
 
 @dataclass(frozen=True)
 class PlanItem:
-    """One line of the phase plan; `when` is None on a blank handout."""
+    """One line of the phase plan: its days after the procedure, and its dates if known."""
 
     number: int
     label: str
-    when: str | None
+    days: str  # "Days 2–7"
+    when: str | None  # "Wed, Nov 25 – Mon, Nov 30"; None on a blank handout
+    start: int
+    end: int | None
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class Sheet:
     plan: tuple[PlanItem, ...]
     calendar: schedule.Calendar | None
     sections: tuple[Section, ...]
-    url: str
+    url: str  # the online page
+    qr_url: str  # what the QR code opens: the page, with the procedure date in the fragment
     short_url: str
     qr_svg: str
     printed: str
@@ -55,15 +59,21 @@ def build(
     if patient is not None:
         dates = schedule.Dates(clinic.locale, patient.procedure_date.year)
         dated = schedule.dated_phases(policy.phases, patient.procedure_date, dates)
-        plan = tuple(PlanItem(p.number, p.label, p.when) for p in dated)
+        whens = [p.when for p in dated]
         calendar = schedule.month_grid(policy.phases, patient.procedure_date, clinic.locale)
         procedure_date = dates.long(patient.procedure_date)
     else:
-        plan = tuple(PlanItem(n, p.label, None) for n, p in enumerate(policy.phases, start=1))
+        whens = [None] * len(policy.phases)
         calendar, procedure_date = None, None
+    plan = tuple(
+        PlanItem(n, p.label, schedule.day_wording(p), when, p.start, p.end)
+        for n, (p, when) in enumerate(zip(policy.phases, whens, strict=True), start=1)
+    )
     by_section = {phase.section: item for phase, item in zip(policy.phases, plan, strict=True)}
     sections = tuple(Section(b.html, b.id, b.title, by_section.get(b.id)) for b in policy.blocks)
     url = clinic.page_url(policy.slug)
+    # A URL fragment never reaches a server: the online page reads the date in the browser.
+    qr_url = f"{url}#d={patient.procedure_date.isoformat()}" if patient else url
     return Sheet(
         clinic=clinic,
         policy=policy,
@@ -73,8 +83,9 @@ def build(
         calendar=calendar,
         sections=sections,
         url=url,
+        qr_url=qr_url,
         short_url=url.split("://", 1)[-1],
-        qr_svg=qr.svg(url, label=f"QR code: {url}"),
+        qr_svg=qr.svg(qr_url, label=f"QR code: {url}"),
         printed=schedule.Dates(clinic.locale).medium(today),
         paper=paper or clinic.paper,
     )

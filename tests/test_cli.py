@@ -67,7 +67,10 @@ def test_global_options_work_after_the_command_too(run, synthetic_content, tmp_p
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--date", "2026-02-30"], r"^aftercare: error: date: '2026-02-30' is not a real date"),
+        (
+            ["--date", "2026-02-30"],
+            r"^aftercare: error: date: is not a real date \(day is out of range",
+        ),
         (["--date", "tomorrow"], r"^aftercare: error: date: must be a date as YYYY-MM-DD"),
         (["--name", "  "], r"^aftercare: error: name: must not be empty"),
         (["--name", "x" * 201], r"^aftercare: error: name: is 201 characters long; at most 200"),
@@ -144,7 +147,7 @@ def test_disk_full_is_a_clear_error_and_leaves_no_temporary_file(run, tmp_path, 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("generator.pdf.os.fsync", full)
+    monkeypatch.setattr("generator.files.os.fsync", full)
     result = run("sheet", "microneedling", "--name", "Jane Doe", "--out", tmp_path / "x.pdf")
     assert result.code == 1
     assert re.search(r"x\.pdf: cannot write: No space left on device$", result.err.strip())

@@ -58,8 +58,8 @@ def test_sheet_has_every_sentence_of_the_policy(letter):
     assert [s for s in sentences if s not in text] == []
 
 
-def test_qr_code_opens_the_online_page_and_the_url_is_printed(letter):
-    assert qr_codes(letter.pdf) == [URL]
+def test_qr_code_opens_the_online_page_with_the_date_in_the_fragment(letter):
+    assert qr_codes(letter.pdf) == [URL + "#d=2026-11-23"]
     assert "harborskin.example/aftercare/microneedling/" in pdf_text(letter.pdf).replace(" ", "")
 
 
@@ -149,7 +149,7 @@ def test_a_very_long_name_wraps_and_stays_on_the_first_page(project):
     result = project.render("microneedling", jane(name=name), TODAY)
     first_page = pdf_pages(result.pdf)[0]
     assert name.replace("-", "") in first_page.replace("-", "").replace(" ", " ")
-    assert result.pages <= 3
+    assert result.pages == 2
 
 
 def test_blank_handout_has_day_numbers_and_no_dates(project):
@@ -165,4 +165,6 @@ def test_a_synthetic_policy_renders_from_another_content_folder(synthetic_conten
     result = project.render("example-procedure", jane(), TODAY)
     text = pdf_text(result.pdf)
     assert "Example Procedure" in text and "Days 1-3 Tue, Nov 24 – Thu, Nov 26" in text
-    assert qr_codes(result.pdf) == ["https://harborskin.example/aftercare/example-procedure/"]
+    assert qr_codes(result.pdf) == [
+        "https://harborskin.example/aftercare/example-procedure/#d=2026-11-23"
+    ]

@@ -1,0 +1,116 @@
+"""`aftercare batch`: one personalised sheet per CSV row; a bad row never stops the others."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import patient as patient_module
+from .errors import AftercareError, Problem, display_path
+
+REQUIRED = ("name", "policy", "date")
+OPTIONAL = ("provider",)
+
+
+@dataclass
+class BatchReport:
+    """Sheets written and rows that failed (each a one-line message with its row)."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (row line, message)
+    peak_rss_mib: float = 0.0
+
+    def messages(self) -> list[str]:
+        """The failures in row order."""
+        return [message for _line, message in sorted(self.failed)]
+
+
+def read_rows(project, csv_path: Path, out_dir: Path) -> tuple[list[tuple], list[tuple]]:
+    """Validate every row: tasks for the good ones, one message per bad one."""
+    where = display_path(csv_path)
+    try:
+        with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+            _check_header(csv_path, columns)
+            reader.fieldnames = columns
+            records = [(reader.line_num, record) for record in reader]
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read: {exc.strerror}", csv_path)) from None
+    except UnicodeDecodeError as exc:
+        raise AftercareError(
+            Problem(f"not UTF-8 text (byte {exc.start}); save the sheet as 'CSV UTF-8'", csv_path)
+        ) from None
+    except csv.Error as exc:
+        raise AftercareError(Problem(f"not readable as CSV: {exc}", csv_path)) from None
+    tasks, errors, used = [], [], {}
+    for line, record in records:
+        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
+            continue  # blank line
+        try:
+            if None in record:
+                raise AftercareError(Problem("has more cells than the header has columns"))
+            slug = (record.get("policy") or "").strip()
+            project.policy(slug)
+            if not (record.get("date") or "").strip():
+                raise AftercareError(Problem("is required", field="date"))
+            patient = patient_module.make(
+                record.get("name"), record.get("date"), record.get("provider")
+            )
+        except AftercareError as exc:
+            errors.append((line, f"{where}:{line}: {exc.problems[0]}"))
+            continue
+        target = out_dir / _unique_name(project, slug, patient, used)
+        tasks.append((line, slug, patient, target, date.today(), None, 0o600))
+    return tasks, errors
+
+
+def _check_header(path: Path, columns: list[str]) -> None:
+    missing = [c for c in REQUIRED if c not in columns]
+    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+        raise AftercareError(
+            Problem(
+                f"{'; '.join(parts)}; the header must be "
+                "name,policy,date,provider (provider optional)",
+                path,
+                1,
+            )
+        )
+
+
+def _unique_name(project, slug: str, patient, used: dict[str, int]) -> str:
+    """The usual file name; '-2', '-3'... for later rows that would share it."""
+    from .build import sheet_filename
+
+    name = sheet_filename(slug, patient)
+    used[name] = used.get(name, 0) + 1
+    if used[name] > 1:
+        name = name.removesuffix(".pdf") + f"-{used[name]}.pdf"
+    return name
+
+
+def run_batch(
+    project, csv_path: Path, out_dir: Path, jobs: int | None = None, progress=None
+) -> BatchReport:
+    """Write one sheet per good row; report every bad row."""
+    from .workers import run
+
+    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir))
+    report = BatchReport(failed=errors)
+    where = display_path(csv_path)
+    for outcome in run(project, tasks, jobs, progress):
+        report.peak_rss_mib = max(report.peak_rss_mib, outcome.peak_rss_mib)
+        if outcome.error:
+            report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
+        else:
+            report.written.append(outcome.path)
+    report.written.sort()
+    return report

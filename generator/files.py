@@ -1,0 +1,35 @@
+"""Writing output files: atomically, so a failure never leaves a partial file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import AftercareError, Problem
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """Write `data` to `path` through a temporary file and a rename: never a partial file.
+
+    Personal sheets pass mode 0o600: health information is readable by its owner only.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot write there: {exc.strerror}", path.parent)) from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise AftercareError(Problem(f"cannot write: {exc.strerror}", path)) from None
+        raise
+    return path

@@ -1,0 +1,101 @@
+"""Rendering in worker processes, one per core by default; each keeps one warm renderer."""
+
+from __future__ import annotations
+
+import os
+import resource
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .errors import AftercareError
+from .files import write_atomic
+
+_project = None  # the worker's own Project, made once by _start
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one task did: the file written, or a one-line error; and the worker's peak RSS."""
+
+    key: object
+    path: Path | None
+    error: str | None
+    missing_glyphs: int
+    peak_rss_mib: float
+
+
+def default_jobs() -> int:
+    """One worker per core."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _start(content_dir: Path, clinic_file: Path) -> None:
+    global _project
+    from .build import Project
+
+    _project = Project(content_dir, clinic_file)
+    _project.renderer  # noqa: B018 - warm up fonts and CSS before the first task
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _render_task(task: tuple) -> Outcome:
+    """Render one sheet or handout in this process and write it atomically."""
+    key, slug, patient, target, today, paper, mode = task
+    try:
+        result = _project.render(slug, patient, today, paper)
+        write_atomic(target, result.pdf, mode=mode)
+        return Outcome(key, target, None, result.missing_glyphs, _peak_rss_mib())
+    except AftercareError as exc:
+        return Outcome(key, None, "; ".join(str(p) for p in exc.problems), 0, _peak_rss_mib())
+    except Exception as exc:  # one bad record must not stop the others
+        return Outcome(key, None, f"internal error ({type(exc).__name__})", 0, _peak_rss_mib())
+
+
+def run(
+    project,
+    tasks: list[tuple],
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[Outcome]:
+    """Render every task, in this process for one job, else in a pool of worker processes."""
+    global _project
+    jobs = max(1, min(jobs or default_jobs(), len(tasks) or 1))
+    total, done = len(tasks), 0
+    if jobs == 1:
+        _project = project
+        outcomes: Iterable[Outcome] = map(_render_task, tasks)
+        for outcome in outcomes:
+            done += 1
+            if progress:
+                progress(done, total)
+            yield outcome
+        return
+    import generator.pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
+
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start, initargs=(project.content_dir, project.clinic.path)
+    ) as pool:
+        futures = [pool.submit(_render_task, task) for task in tasks]
+        for future in as_completed(futures):
+            done += 1
+            if progress:
+                progress(done, total)
+            yield future.result()
+
+
+def render_blank_handouts(
+    project, todo: list[tuple], paper: str, jobs: int | None, progress
+) -> list[Path]:
+    """Render (slug, target, fingerprint) handouts; raise if any fails."""
+    tasks = [(slug, slug, None, target, date.today(), paper, 0o644) for slug, target, _ in todo]
+    outcomes = list(run(project, tasks, jobs, progress))
+    errors = [o.error for o in outcomes if o.error]
+    if errors:
+        raise AftercareError(*errors)
+    return sorted(o.path for o in outcomes)
