@@ -1,0 +1,195 @@
+"""`make bench`: how fast sheets are made, measured side by side in one run.
+
+Prints medians and ratios: the cold single-sheet CLI, the warm per-sheet render in one
+process, batch throughput with one worker and with all, headless Chromium printing the same
+sheet HTML as a reference, and the peak memory of each worker over a long batch.
+Only synthetic patients are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator import patient as patient_module  # noqa: E402
+from generator.batch import run_batch  # noqa: E402
+from generator.build import Project  # noqa: E402
+from generator.paths import STYLES  # noqa: E402
+from generator.sheet import build as build_sheet  # noqa: E402
+from generator.workers import default_jobs  # noqa: E402
+
+AFTERCARE = [str(Path(sys.executable).parent / "aftercare")]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--no-pdf-header-footer"]
+TODAY = date(2026, 11, 23)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def timed(fn, runs: int, clock=time.perf_counter) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = clock()
+        fn()
+        samples.append(clock() - start)
+    return samples
+
+
+def cold_cli(tmp: Path, runs: int) -> list[float]:
+    args = [*AFTERCARE, "sheet", "microneedling", "--name", "Bench Patient", "--date",
+            "2026-11-23", "--out", str(tmp / "cold.pdf")]
+    return timed(lambda: subprocess.run(args, check=True, capture_output=True), runs)
+
+
+def warm_render(project: Project, runs: int) -> tuple[list[float], list[float], int, int]:
+    """Wall and CPU time per render. Shared machines lose CPU to their host ('steal'): the
+    CPU time of this process is the steadier figure; wall time is what a user waits."""
+    patient = patient_module.make("Bench Patient", "2026-11-23", "Dr. Example")
+    result = project.render("microneedling", patient, TODAY)  # warm up
+
+    def once():
+        project.render("microneedling", patient, TODAY)
+
+    wall = timed(once, runs)
+    cpu = timed(once, runs, time.process_time)
+    return wall, cpu, result.pages, len(result.pdf)
+
+
+def write_csv(path: Path, rows: int) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "policy", "date", "provider"])
+        for i in range(rows):
+            day = date.fromordinal(TODAY.toordinal() - i % 60).isoformat()
+            writer.writerow([f"Bench Patient {i:04d}", "microneedling", day, "Dr. Example"])
+
+
+def batch_cli(tmp: Path, rows: int, jobs: int) -> float:
+    path = tmp / f"batch-{rows}.csv"
+    write_csv(path, rows)
+    out = tmp / f"batch-{jobs}"
+    start = time.perf_counter()
+    subprocess.run([*AFTERCARE, "batch", str(path), "--out", str(out), "--jobs", str(jobs)],
+                   check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    assert len(list(out.glob("*.pdf"))) == rows
+    shutil.rmtree(out)
+    return elapsed
+
+
+def chromium_html(project: Project, tmp: Path) -> Path:
+    """The same sheet HTML, with the print CSS inlined, as a file Chromium can open."""
+    patient = patient_module.make("Bench Patient", "2026-11-23", "Dr. Example")
+    sheet = build_sheet(project.clinic, project.policy("microneedling"), patient, TODAY)
+    html = project.templates.sheet_html(sheet)
+    css = (STYLES / "print.css").read_text()
+    html = html.replace("</head>", f"<style>{css}</style></head>")
+    path = tmp / "sheet.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def chromium_cold(html: Path, tmp: Path, runs: int) -> list[float]:
+    def once():
+        profile = tempfile.mkdtemp(dir=tmp)
+        subprocess.run([CHROMIUM, *CHROMIUM_ARGS, f"--user-data-dir={profile}",
+                        f"--print-to-pdf={tmp / 'chromium.pdf'}", html.as_uri()],
+                       check=True, capture_output=True, timeout=60)
+
+    return timed(once, runs)
+
+
+def chromium_warm(html: Path, runs: int) -> list[float] | None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS[1:])
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        page.pdf(format="Letter", prefer_css_page_size=True)
+
+        def once():
+            page.goto(html.as_uri())
+            page.pdf(format="Letter", prefer_css_page_size=True)
+
+        samples = timed(once, runs)
+        browser.close()
+    return samples
+
+
+def memory_run(project: Project, tmp: Path, rows: int, jobs: int) -> tuple[float, float]:
+    path = tmp / f"memory-{rows}.csv"
+    write_csv(path, rows)
+    start = time.perf_counter()
+    report = run_batch(project, path, tmp / "memory", jobs)
+    elapsed = time.perf_counter() - start
+    assert not report.failed and len(report.written) == rows
+    return report.peak_rss_mib, rows / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs, no 1,000-row batch")
+    args = parser.parse_args()
+    runs_cold, runs_warm, rows = (3, 10, 40) if args.quick else (5, 30, 200)
+    jobs = default_jobs()
+    project = Project()
+    print(f"aftercare benchmark: {os.cpu_count()} cores, {jobs} workers by default\n")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        cold = median_ms(cold_cli(tmp, runs_cold))
+        warm_samples, cpu_samples, pages, size = warm_render(project, runs_warm)
+        warm, warm_cpu = median_ms(warm_samples), median_ms(cpu_samples)
+        one = rows / batch_cli(tmp, rows, 1)
+        many = rows / batch_cli(tmp, rows, jobs)
+        html = chromium_html(project, tmp)
+        have_chromium = Path(CHROMIUM).exists()
+        chrome_cold = median_ms(chromium_cold(html, tmp, runs_cold)) if have_chromium else None
+        chrome_warm = chromium_warm(html, runs_warm) if have_chromium else None
+        chrome_warm = median_ms(chrome_warm) if chrome_warm else None
+        memory = None if args.quick else memory_run(project, tmp, 1000, jobs)
+
+    rows_out = [
+        ("cold CLI, one sheet (median of %d)" % runs_cold, f"{cold:.0f} ms", "target <= 1200 ms"),
+        (f"warm render in one process (median of {runs_warm})", f"{warm:.0f} ms",
+         f"target <= 120 ms; {pages} pages, {size / 1024:.0f} KiB"),
+        (f"  the same, CPU time (median of {runs_warm})", f"{warm_cpu:.0f} ms",
+         "steady even when the host steals CPU"),
+        (f"batch of {rows}, 1 worker", f"{one:.1f} sheets/s", ""),
+        (f"batch of {rows}, {jobs} workers", f"{many:.1f} sheets/s",
+         f"target >= 12; {many / one:.2f}x one worker"),
+    ]
+    if chrome_cold is not None:
+        rows_out.append(("Chromium --print-to-pdf, cold (same HTML)", f"{chrome_cold:.0f} ms",
+                         f"{chrome_cold / cold:.2f}x our cold CLI"))
+    if chrome_warm is not None:
+        rows_out.append(("Chromium page.pdf(), warm (same HTML)", f"{chrome_warm:.0f} ms",
+                         f"{chrome_warm / warm:.2f}x our warm render"))
+    if memory:
+        rows_out.append((f"1,000-row batch, {jobs} workers: peak RSS per worker",
+                         f"{memory[0]:.0f} MiB", f"target < 250 MB; {memory[1]:.1f} sheets/s"))
+    width = max(len(r[0]) for r in rows_out)
+    for label, value, note in rows_out:
+        print(f"{label:<{width}}  {value:>14}  {note}")
+
+
+if __name__ == "__main__":
+    main()
