@@ -168,7 +168,7 @@ def main() -> None:
         memory = None if args.quick else memory_run(project, tmp, 1000, jobs)
 
     rows_out = [
-        ("cold CLI, one sheet (median of %d)" % runs_cold, f"{cold:.0f} ms", "target <= 1200 ms"),
+        (f"cold CLI, one sheet (median of {runs_cold})", f"{cold:.0f} ms", "target <= 1200 ms"),
         (f"warm render in one process (median of {runs_warm})", f"{warm:.0f} ms",
          f"target <= 120 ms; {pages} pages, {size / 1024:.0f} KiB"),
         (f"  the same, CPU time (median of {runs_warm})", f"{warm_cpu:.0f} ms",
