@@ -8,7 +8,7 @@ DEBUG ?= 0
 DEBUGFLAG := $(if $(filter 1,$(DEBUG)),--debug,)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test system venv demo handouts site bench test lint format clean
+.PHONY: help setup setup-test system venv demo handouts site serve bench test lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ handouts: setup ## write one blank handout per policy (only what changed)
 
 site: setup ## write the online version to output/site (only what changed)
 	@$(BIN)/aftercare $(DEBUGFLAG) site --out $(OUTPUTDIR)/site
+
+serve: setup ## run the checkout desk on http://127.0.0.1:8000/
+	@$(BIN)/aftercare $(DEBUGFLAG) serve
 
 bench: setup-test ## measure render speed, batch throughput and memory (see bench/README)
 	$(BIN)/python bench/bench.py

@@ -32,9 +32,16 @@ from generator.workers import default_jobs  # noqa: E402
 
 AFTERCARE = [str(Path(sys.executable).parent / "aftercare")]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--no-pdf-header-footer"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-pdf-header-footer",
+]
 TODAY = date(2026, 11, 23)
 
 
@@ -52,8 +59,17 @@ def timed(fn, runs: int, clock=time.perf_counter) -> list[float]:
 
 
 def cold_cli(tmp: Path, runs: int) -> list[float]:
-    args = [*AFTERCARE, "sheet", "microneedling", "--name", "Bench Patient", "--date",
-            "2026-11-23", "--out", str(tmp / "cold.pdf")]
+    args = [
+        *AFTERCARE,
+        "sheet",
+        "microneedling",
+        "--name",
+        "Bench Patient",
+        "--date",
+        "2026-11-23",
+        "--out",
+        str(tmp / "cold.pdf"),
+    ]
     return timed(lambda: subprocess.run(args, check=True, capture_output=True), runs)
 
 
@@ -85,8 +101,11 @@ def batch_cli(tmp: Path, rows: int, jobs: int) -> float:
     write_csv(path, rows)
     out = tmp / f"batch-{jobs}"
     start = time.perf_counter()
-    subprocess.run([*AFTERCARE, "batch", str(path), "--out", str(out), "--jobs", str(jobs)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*AFTERCARE, "batch", str(path), "--out", str(out), "--jobs", str(jobs)],
+        check=True,
+        capture_output=True,
+    )
     elapsed = time.perf_counter() - start
     assert len(list(out.glob("*.pdf"))) == rows
     shutil.rmtree(out)
@@ -108,9 +127,18 @@ def chromium_html(project: Project, tmp: Path) -> Path:
 def chromium_cold(html: Path, tmp: Path, runs: int) -> list[float]:
     def once():
         profile = tempfile.mkdtemp(dir=tmp)
-        subprocess.run([CHROMIUM, *CHROMIUM_ARGS, f"--user-data-dir={profile}",
-                        f"--print-to-pdf={tmp / 'chromium.pdf'}", html.as_uri()],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                CHROMIUM,
+                *CHROMIUM_ARGS,
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={tmp / 'chromium.pdf'}",
+                html.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     return timed(once, runs)
 
@@ -145,6 +173,83 @@ def memory_run(project: Project, tmp: Path, rows: int, jobs: int) -> tuple[float
     return report.peak_rss_mib, rows / elapsed
 
 
+def rss_mib(pid: int) -> float:
+    """Resident memory of one process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def tree_rss(pid: int) -> dict[int, float]:
+    """RSS of a process and its children (the render workers)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    pids = [pid, *(int(p) for p in children.split())]
+    return {p: rss_mib(p) for p in pids if Path(f"/proc/{p}").exists()}
+
+
+def load_run(requests: int, concurrency: int) -> dict:
+    """Serve the desk, send `requests` API calls at `concurrency`, then as many again for memory."""
+    import http.client
+    import json
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [*AFTERCARE, "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        body = json.dumps({"policy": "microneedling", "name": "Load Test", "date": "2026-11-23"})
+
+        def one(_):
+            start = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                conn.request("POST", "/api/sheets", body, {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                ok = response.status == 200 and response.read()[:5] == b"%PDF-"
+            except OSError:
+                ok = False
+            finally:
+                conn.close()
+            return time.perf_counter() - start, ok
+
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(one, range(concurrency * 2)))  # warm-up
+            before = tree_rss(server.pid)
+            start = time.perf_counter()
+            results = list(pool.map(one, range(requests)))
+            elapsed = time.perf_counter() - start
+            list(pool.map(one, range(requests)))  # to 1,000 requests and more
+            after = tree_rss(server.pid)
+    finally:
+        server.terminate()
+        server.wait(10)
+    latencies = sorted(r[0] for r in results)
+    return {
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p95": latencies[int(len(latencies) * 0.95)] * 1000,
+        "errors": sum(not r[1] for r in results),
+        "rate": requests / elapsed,
+        "rss_before": sum(before.values()),
+        "rss_after": sum(after.values()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 1,000-row batch")
@@ -166,26 +271,65 @@ def main() -> None:
         chrome_warm = chromium_warm(html, runs_warm) if have_chromium else None
         chrome_warm = median_ms(chrome_warm) if chrome_warm else None
         memory = None if args.quick else memory_run(project, tmp, 1000, jobs)
+        load = load_run(100 if args.quick else 500, 8)
 
     rows_out = [
         (f"cold CLI, one sheet (median of {runs_cold})", f"{cold:.0f} ms", "target <= 1200 ms"),
-        (f"warm render in one process (median of {runs_warm})", f"{warm:.0f} ms",
-         f"target <= 120 ms; {pages} pages, {size / 1024:.0f} KiB"),
-        (f"  the same, CPU time (median of {runs_warm})", f"{warm_cpu:.0f} ms",
-         "steady even when the host steals CPU"),
+        (
+            f"warm render in one process (median of {runs_warm})",
+            f"{warm:.0f} ms",
+            f"target <= 120 ms; {pages} pages, {size / 1024:.0f} KiB",
+        ),
+        (
+            f"  the same, CPU time (median of {runs_warm})",
+            f"{warm_cpu:.0f} ms",
+            "steady even when the host steals CPU",
+        ),
         (f"batch of {rows}, 1 worker", f"{one:.1f} sheets/s", ""),
-        (f"batch of {rows}, {jobs} workers", f"{many:.1f} sheets/s",
-         f"target >= 12; {many / one:.2f}x one worker"),
+        (
+            f"batch of {rows}, {jobs} workers",
+            f"{many:.1f} sheets/s",
+            f"target >= 12; {many / one:.2f}x one worker",
+        ),
     ]
     if chrome_cold is not None:
-        rows_out.append(("Chromium --print-to-pdf, cold (same HTML)", f"{chrome_cold:.0f} ms",
-                         f"{chrome_cold / cold:.2f}x our cold CLI"))
+        rows_out.append(
+            (
+                "Chromium --print-to-pdf, cold (same HTML)",
+                f"{chrome_cold:.0f} ms",
+                f"{chrome_cold / cold:.2f}x our cold CLI",
+            )
+        )
     if chrome_warm is not None:
-        rows_out.append(("Chromium page.pdf(), warm (same HTML)", f"{chrome_warm:.0f} ms",
-                         f"{chrome_warm / warm:.2f}x our warm render"))
+        rows_out.append(
+            (
+                "Chromium page.pdf(), warm (same HTML)",
+                f"{chrome_warm:.0f} ms",
+                f"{chrome_warm / warm:.2f}x our warm render",
+            )
+        )
     if memory:
-        rows_out.append((f"1,000-row batch, {jobs} workers: peak RSS per worker",
-                         f"{memory[0]:.0f} MiB", f"target < 250 MB; {memory[1]:.1f} sheets/s"))
+        rows_out.append(
+            (
+                f"1,000-row batch, {jobs} workers: peak RSS per worker",
+                f"{memory[0]:.0f} MiB",
+                f"target < 250 MB; {memory[1]:.1f} sheets/s",
+            )
+        )
+    rows_out += [
+        ("desk API, concurrency 8: p50 latency", f"{load['p50']:.0f} ms", "target <= 250 ms"),
+        (
+            "desk API, concurrency 8: p95 latency",
+            f"{load['p95']:.0f} ms",
+            f"{load['rate']:.1f} sheets/s",
+        ),
+        ("desk API: errors", f"{load['errors']}", "target 0"),
+        (
+            "desk memory (server + workers), before -> after",
+            f"{load['rss_before']:.0f} -> {load['rss_after']:.0f} MiB",
+            "after warm-up, over the load run and as many requests again",
+        ),
+    ]
     width = max(len(r[0]) for r in rows_out)
     for label, value, note in rows_out:
         print(f"{label:<{width}}  {value:>14}  {note}")

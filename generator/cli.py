@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from . import patient as patient_module
 from .batch import run_batch
 from .build import HANDOUTS, SHEETS, Project, handouts, write_sheet
 from .clinic import PAPERS
-from .errors import AftercareError, display_path
+from .errors import AftercareError, Problem, display_path
 from .site import SITE, build_site
 
 
@@ -79,6 +80,30 @@ def make_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
+
+    serve = commands.add_parser("serve", parents=[common], help="run the checkout desk and API")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; any other needs an access token)",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help="file holding the access token (or set AFTERCARE_TOKEN)",
+    )
+    serve.add_argument(
+        "--workers", type=_positive, metavar="N", help="render processes (default: one per core)"
+    )
+    serve.add_argument(
+        "--timeout",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="time limit per sheet; past it the answer is 503 (default: 20)",
+    )
     return parser
 
 
@@ -165,12 +190,38 @@ class Progress:
         print(f"\r{self.label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
+def cmd_serve(project: Project, args) -> None:
+    """Run the desk and the API with waitress until interrupted."""
+    from .serve import serve
+
+    serve(project, args.host, args.port, read_token(args.token_file), args.workers, args.timeout)
+
+
+def read_token(token_file: Path | None) -> str | None:
+    """The access token from --token-file or AFTERCARE_TOKEN; None when neither is set."""
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AftercareError(
+                Problem(f"cannot read token file: {exc.strerror}", token_file)
+            ) from None
+        if len(token) < 16:
+            raise AftercareError(Problem("the token must be at least 16 characters", token_file))
+        return token
+    token = os.environ.get("AFTERCARE_TOKEN", "").strip()
+    if token and len(token) < 16:
+        raise AftercareError(Problem("AFTERCARE_TOKEN must be at least 16 characters"))
+    return token or None
+
+
 COMMANDS = {
     "policies": cmd_policies,
     "sheet": cmd_sheet,
     "handouts": cmd_handouts,
     "site": cmd_site,
     "batch": cmd_batch,
+    "serve": cmd_serve,
 }
 
 

@@ -17,39 +17,56 @@ def write_csv(tmp_path, body: str, bom: bool = False):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_each_row_becomes_a_sheet_and_bad_rows_are_reported_by_row(run, tmp_path, jobs):
-    path = write_csv(tmp_path, (
-        "Jane Doe,microneedling,2026-11-23,Dr. Rivera\n"
-        "Nguyễn Văn An,microneedling,2026-12-28,\n"
-        "Bad Date,microneedling,2026-02-30,\n"
-        "Lorem Ipsum,botox,2026-11-23,\n"
-        ",microneedling,2026-11-23,\n"
-    ), bom=True)
+    path = write_csv(
+        tmp_path,
+        (
+            "Jane Doe,microneedling,2026-11-23,Dr. Rivera\n"
+            "Nguyễn Văn An,microneedling,2026-12-28,\n"
+            "Bad Date,microneedling,2026-02-30,\n"
+            "Lorem Ipsum,botox,2026-11-23,\n"
+            ",microneedling,2026-11-23,\n"
+        ),
+        bom=True,
+    )
     out = tmp_path / "sheets"
     result = run("batch", path, "--out", out, "--jobs", jobs)
     assert result.code == 1
     errors = result.err.strip().splitlines()
-    assert errors[0] == ("aftercare: error: " + str(path) + ":4: date: is not a real date "
-                         "(day is out of range for month)") or ":4: date:" in errors[0]
+    assert (
+        errors[0]
+        == (
+            "aftercare: error: " + str(path) + ":4: date: is not a real date "
+            "(day is out of range for month)"
+        )
+        or ":4: date:" in errors[0]
+    )
     assert ":5: policy: unknown policy 'botox'" in errors[1]
     assert ":6: name: is required" in errors[2] or ":6: name: must not be empty" in errors[2]
     assert "2 written, 3 failed" in result.err
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["2026-11-23-microneedling-jane-doe.pdf",
-                     "2026-12-28-microneedling-nguyen-van-an.pdf"]
+    assert names == [
+        "2026-11-23-microneedling-jane-doe.pdf",
+        "2026-12-28-microneedling-nguyen-van-an.pdf",
+    ]
     assert "Nguyễn Văn An" in pdf_text((out / names[1]).read_bytes())
 
 
 def test_patients_sharing_a_name_get_their_own_files_and_reruns_add_none(run, tmp_path):
-    path = write_csv(tmp_path, (
-        "Jane Doe,microneedling,2026-11-23,Dr. Rivera\n"
-        "Jane Doe,microneedling,2026-11-23,Dr. Chen\n"
-    ))
+    path = write_csv(
+        tmp_path,
+        (
+            "Jane Doe,microneedling,2026-11-23,Dr. Rivera\n"
+            "Jane Doe,microneedling,2026-11-23,Dr. Chen\n"
+        ),
+    )
     out = tmp_path / "sheets"
     assert run("batch", path, "--out", out, "--jobs", "1").code == 0
     assert run("batch", path, "--out", out, "--jobs", "1").code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["2026-11-23-microneedling-jane-doe-2.pdf",
-                     "2026-11-23-microneedling-jane-doe.pdf"]
+    assert names == [
+        "2026-11-23-microneedling-jane-doe-2.pdf",
+        "2026-11-23-microneedling-jane-doe.pdf",
+    ]
     assert "Dr. Chen" in pdf_text((out / names[0]).read_bytes())
 
 

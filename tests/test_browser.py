@@ -12,8 +12,14 @@ import pytest
 from generator.site import build_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +52,11 @@ def browser():
 
 
 def open_page(browser, url, javascript=True):
-    context = browser.new_context(viewport={"width": 375, "height": 800},
-                                  java_script_enabled=javascript, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 800},
+        java_script_enabled=javascript,
+        accept_downloads=True,
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -63,8 +72,12 @@ def phase_texts(page):
 def test_fragment_date_shows_the_dated_plan(browser, server):
     base, requests = server
     page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-11-23")
-    assert phase_texts(page) == ["Mon, Nov 23", "Tue, Nov 24", "Wed, Nov 25 – Mon, Nov 30",
-                                 "from Mon, Nov 30"]
+    assert phase_texts(page) == [
+        "Mon, Nov 23",
+        "Tue, Nov 24",
+        "Wed, Nov 25 – Mon, Nov 30",
+        "from Mon, Nov 30",
+    ]
     assert "Monday, November 23, 2026" in page.inner_text("#status")
     assert page.locator("#days-2-7 .part-when").inner_text() == "Wed, Nov 25 – Mon, Nov 30"
     assert errors == []

@@ -16,8 +16,14 @@ def test_blank_handout_has_day_numbers_and_the_plain_qr_code(run, tmp_path):
     assert result.code == 0, result.err
     pdf = (tmp_path / "microneedling.pdf").read_bytes()
     text = pdf_text(pdf)
-    for expected in ("Day 0", "Day 1", "Days 2–7", "Day 7 onward", "Micro-Needling Post Procedure",
-                     "Page 1 of 2"):
+    for expected in (
+        "Day 0",
+        "Day 1",
+        "Days 2–7",
+        "Day 7 onward",
+        "Micro-Needling Post Procedure",
+        "Page 1 of 2",
+    ):
         assert expected in text
     assert "Nov" not in text.replace("November", "")  # no dates at all
     assert "printed" not in text
@@ -48,8 +54,11 @@ def test_a_changed_policy_is_rebuilt_and_a_removed_one_is_cleaned_up(tmp_path, s
 
     out = tmp_path / "handouts"
     extra = synthetic_content / "lorem-care.md"
-    extra.write_text((synthetic_content / "example-procedure.md").read_text()
-                     .replace("Example Procedure", "Lorem Care"))
+    extra.write_text(
+        (synthetic_content / "example-procedure.md")
+        .read_text()
+        .replace("Example Procedure", "Lorem Care")
+    )
     report = handouts(Project(synthetic_content), out, jobs=2)
     assert sorted(p.name for p in report.written) == ["example-procedure.pdf", "lorem-care.pdf"]
     extra.write_text(extra.read_text().replace("Sed do eiusmod tempor.", "Sed do eiusmod."))
@@ -62,8 +71,9 @@ def test_a_changed_policy_is_rebuilt_and_a_removed_one_is_cleaned_up(tmp_path, s
     assert sorted(p.name for p in out.glob("*.pdf")) == ["example-procedure.pdf"]
 
 
-def test_an_invalid_policy_stops_the_build_before_anything_is_written(run, tmp_path,
-                                                                      synthetic_content):
+def test_an_invalid_policy_stops_the_build_before_anything_is_written(
+    run, tmp_path, synthetic_content
+):
     (synthetic_content / "broken.md").write_text("---\ntitle: Broken\n---\n\nText.\n")
     result = run("--content", synthetic_content, "handouts", "--out", tmp_path / "h")
     assert result.code == 1
