@@ -21,6 +21,7 @@ BREAK_RE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")
 FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
 
 KEYS = {"title", "version", "lang", "phases"}
+MAX_PHASES = 6  # the calendar has six phase colours (styles/phases.css)
 PHASE_KEYS = {"label", "start", "end", "section"}
 
 # What markdown may become on a sheet: text structure only. No images, scripts, styles,
@@ -152,6 +153,12 @@ def _check_phases(fm: FrontMatter, sections: dict, problems: Problems) -> tuple[
     if not isinstance(items, list) or not items:
         problems.add("must be a non-empty list of phases", fm.line("phases"), "phases")
         return ()
+    if len(items) > MAX_PHASES:
+        problems.add(
+            f"has {len(items)} phases; at most {MAX_PHASES}, one per calendar colour",
+            fm.line("phases"),
+            "phases",
+        )
     phases = []
     for index, item in enumerate(items):
         where = f"phases[{index + 1}]"

@@ -39,7 +39,8 @@ def build_site(project: Project, out: Path | None = None) -> BuildReport:
     def index():
         return env.get_template("index.html.j2").render(policies=policies, root="", **common)
 
-    css, logo_bytes = (STYLES / "web.css").read_bytes(), clinic.logo.read_bytes()
+    css = (STYLES / "phases.css").read_bytes() + (STYLES / "web.css").read_bytes()
+    logo_bytes = clinic.logo.read_bytes()
     colors = clinic.colors
     brand = f":root {{ --primary: {colors['primary']}; --accent: {colors['accent']}; }}\n".encode()
     outputs = [  # (file, fingerprint of its inputs, how to make it)

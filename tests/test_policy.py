@@ -180,3 +180,10 @@ def test_unknown_policy_lists_the_known_ones(tmp_path, synthetic_content):
     with pytest.raises(AftercareError) as info:
         policy.find(synthetic_content, "botox")
     assert str(info.value) == "policy: unknown policy 'botox'; known policies: example-procedure"
+
+
+def test_more_phases_than_calendar_colours_is_refused(tmp_path):
+    phases = "".join(f"  - {{label: D{i}, start: {i}, end: {i}, section: a}}\n" for i in range(7))
+    path = write(tmp_path, f'---\ntitle: Lorem\nversion: "1"\nphases:\n{phases}---\n\n## A\n\nx\n')
+    (problem,) = problems_of(path)
+    assert "lorem.md:4: phases: has 7 phases; at most 6" in problem
