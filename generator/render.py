@@ -6,6 +6,7 @@ import re
 
 import jinja2
 
+from . import scripts
 from .paths import TEMPLATES
 from .sheet import Sheet
 
@@ -20,6 +21,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tel"] = tel_uri
+    env.globals["hint"] = scripts.hint
     return env
 
 
