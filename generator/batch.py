@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import patient as patient_module
 from .errors import AftercareError, Problem, display_path
+from .workers import Task
 
 REQUIRED = ("name", "policy", "date")
 OPTIONAL = ("provider",)
@@ -27,7 +28,9 @@ class BatchReport:
         return [message for _line, message in sorted(self.failed)]
 
 
-def read_rows(project, csv_path: Path, out_dir: Path) -> tuple[list[tuple], list[tuple]]:
+def read_rows(
+    project, csv_path: Path, out_dir: Path, archival: bool = False
+) -> tuple[list[Task], list[tuple]]:
     """Validate every row: tasks for the good ones, one message per bad one."""
     where = display_path(csv_path)
     try:
@@ -63,7 +66,7 @@ def read_rows(project, csv_path: Path, out_dir: Path) -> tuple[list[tuple], list
             errors.append((line, f"{where}:{line}: {exc.problems[0]}"))
             continue
         target = out_dir / _unique_name(project, slug, patient, used)
-        tasks.append((line, slug, patient, target, date.today(), None, 0o600))
+        tasks.append(Task(line, slug, patient, target, date.today(), archival=archival))
     return tasks, errors
 
 
@@ -98,12 +101,17 @@ def _unique_name(project, slug: str, patient, used: dict[str, int]) -> str:
 
 
 def run_batch(
-    project, csv_path: Path, out_dir: Path, jobs: int | None = None, progress=None
+    project,
+    csv_path: Path,
+    out_dir: Path,
+    jobs: int | None = None,
+    progress=None,
+    archival: bool = False,
 ) -> BatchReport:
     """Write one sheet per good row; report every bad row."""
     from .workers import run
 
-    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir))
+    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir), archival)
     report = BatchReport(failed=errors)
     where = display_path(csv_path)
     for outcome in run(project, tasks, jobs, progress):

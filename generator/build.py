@@ -77,10 +77,11 @@ class Project:
         patient: patient_module.Patient | None,
         today: date | None = None,
         paper: str | None = None,
+        archival: bool = False,
     ) -> Result:
-        """Render one personalised sheet (or a blank handout when `patient` is None)."""
+        """Render one sheet (a blank handout when `patient` is None); PDF/A when `archival`."""
         sheet = build_sheet(self.clinic, self.policy(slug), patient, today or date.today(), paper)
-        return self.renderer.render(self.templates.sheet_html(sheet))
+        return self.renderer.render(self.templates.sheet_html(sheet), archival)
 
     def fingerprint(self, policies: list[policy_module.Policy], *extra: str) -> str:
         """A digest of everything a handout or page is made from: rebuild when it changes."""
@@ -116,6 +117,7 @@ def write_sheet(
     out: Path | None = None,
     today: date | None = None,
     paper: str | None = None,
+    archival: bool = False,
 ) -> tuple[Path, Result]:
     """Render a personalised sheet and write it atomically; returns the path and the result."""
     if out is None:
@@ -124,7 +126,7 @@ def write_sheet(
         target = Path(out) / sheet_filename(slug, patient)
     else:
         target = Path(out)
-    result = project.render(slug, patient, today, paper)
+    result = project.render(slug, patient, today, paper, archival)
     return write_atomic(target, result.pdf, mode=0o600), result
 
 
@@ -184,25 +186,41 @@ def handouts(
     paper: str | None = None,
     jobs: int | None = None,
     progress=None,
+    archival: bool = False,
 ) -> BuildReport:
     """One blank handout per policy, rendered again only when its inputs changed."""
-    from .workers import render_blank_handouts
+    from .workers import Task, run
 
     folder = Path(out or HANDOUTS)
     policies = project.all_policies()  # everything is read and validated before writing
     manifest = Manifest(folder)
     paper = paper or project.clinic.paper
-    todo, unchanged = [], []
+    todo, unchanged, fingerprints = [], [], {}
     for policy in policies:
         target = folder / f"{policy.slug}.pdf"
-        fingerprint = project.fingerprint([policy], "handout", paper)
+        fingerprint = project.fingerprint([policy], "handout", paper, str(archival))
         if manifest.is_current(target, fingerprint):
             unchanged.append(target)
         else:
-            todo.append((policy.slug, target, fingerprint))
-    written = render_blank_handouts(project, todo, paper, jobs, progress)
-    for _slug, target, fingerprint in todo:
+            fingerprints[target] = fingerprint
+            todo.append(
+                Task(
+                    policy.slug,
+                    policy.slug,
+                    None,
+                    target,
+                    date.today(),
+                    paper,
+                    archival,
+                    mode=0o644,
+                )
+            )
+    outcomes = list(run(project, todo, jobs, progress))
+    errors = [o.error for o in outcomes if o.error]
+    if errors:
+        raise AftercareError(*errors)
+    for target, fingerprint in fingerprints.items():
         manifest.record(target, fingerprint)
     removed = manifest.remove_stale()
     manifest.save()
-    return BuildReport(written, unchanged, removed)
+    return BuildReport(sorted(o.path for o in outcomes), unchanged, removed)

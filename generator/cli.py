@@ -55,6 +55,7 @@ def make_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--date", help="procedure date, YYYY-MM-DD (default: today)")
     sheet.add_argument("--provider", help="provider's name (optional)")
     sheet.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
+    _pdf_a_option(sheet)
     sheet.add_argument(
         "--out",
         type=Path,
@@ -67,6 +68,7 @@ def make_parser() -> argparse.ArgumentParser:
     handouts.add_argument("--out", type=Path, metavar="DIR", help="default: output/handouts")
     handouts.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
     _jobs_option(handouts)
+    _pdf_a_option(handouts)
 
     site = commands.add_parser("site", parents=[common], help="write the online version")
     site.add_argument("--out", type=Path, metavar="DIR", help="default: output/site")
@@ -80,6 +82,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
+    _pdf_a_option(batch)
 
     serve = commands.add_parser("serve", parents=[common], help="run the checkout desk and API")
     serve.add_argument(
@@ -107,6 +110,14 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _pdf_a_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pdf-a",
+        action="store_true",
+        help="write PDF/A-3a, for the patient record (tagged and archival)",
+    )
+
+
 def _jobs_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs", type=_positive, metavar="N", help="worker processes (default: one per core)"
@@ -130,7 +141,9 @@ def cmd_policies(project: Project, args) -> None:
 def cmd_sheet(project: Project, args) -> None:
     """Write one personalised sheet; the last line printed is its path."""
     patient = patient_module.make(args.name, args.date, args.provider)
-    path, result = write_sheet(project, args.policy, patient, args.out, paper=args.paper)
+    path, result = write_sheet(
+        project, args.policy, patient, args.out, paper=args.paper, archival=args.pdf_a
+    )
     _warn_missing_glyphs(result.missing_glyphs)
     print(f"{result.pages} pages, {len(result.pdf) / 1024:.0f} KiB", file=sys.stderr)
     print(display_path(path))
@@ -147,7 +160,9 @@ def _warn_missing_glyphs(count: int) -> None:
 
 def cmd_handouts(project: Project, args) -> None:
     """Write the blank handouts; unchanged ones are left as they are."""
-    report = handouts(project, args.out, args.paper, args.jobs, Progress.for_terminal("handouts"))
+    report = handouts(
+        project, args.out, args.paper, args.jobs, Progress.for_terminal("handouts"), args.pdf_a
+    )
     print(report.summary("Handouts"), file=sys.stderr)
     print(display_path(args.out or HANDOUTS))
 
@@ -162,7 +177,12 @@ def cmd_site(project: Project, args) -> None:
 def cmd_batch(project: Project, args) -> int:
     """Write one sheet per good row; every bad row is reported and makes the exit code 1."""
     report = run_batch(
-        project, args.csv, args.out or SHEETS, args.jobs, Progress.for_terminal("sheets")
+        project,
+        args.csv,
+        args.out or SHEETS,
+        args.jobs,
+        Progress.for_terminal("sheets"),
+        args.pdf_a,
     )
     for message in report.messages():
         print(f"aftercare: error: {message}", file=sys.stderr)

@@ -18,6 +18,10 @@ from .paths import STYLES, TEMPLATES
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
 MISSING_GLYPH = ".notdef glyph"
+# Every PDF is tagged (structure tree, language, title, alt text): PDF/UA-1. Archive copies
+# are PDF/A-3a, which is tagged too and also meets PDF/A-3b.
+ACCESSIBLE = "pdf/ua-1"
+ARCHIVAL = "pdf/a-3a"
 
 
 class RefusedFetch(ValueError):
@@ -87,13 +91,14 @@ class Renderer:
         )
         self.base_url = TEMPLATES.as_uri() + "/"
 
-    def render(self, html: str) -> Result:
-        """Lay out and write one PDF in memory."""
+    def render(self, html: str, archival: bool = False) -> Result:
+        """Lay out and write one tagged PDF in memory; PDF/A-3a when `archival`."""
+        variant = ARCHIVAL if archival else ACCESSIBLE
         with _captured_warnings() as warnings:
             document = weasyprint.HTML(
                 string=html, base_url=self.base_url, url_fetcher=self.fetcher
-            ).render(font_config=self.font_config, stylesheets=[self.css])
-            pdf = document.write_pdf(pdf_identifier=True)
+            ).render(font_config=self.font_config, stylesheets=[self.css], pdf_variant=variant)
+            pdf = document.write_pdf(pdf_identifier=True, pdf_variant=variant)
         return Result(pdf, len(document.pages), warnings)
 
 

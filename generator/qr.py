@@ -29,6 +29,7 @@ def svg(data: str, label: str = "QR code") -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'shape-rendering="crispEdges" role="img" aria-label="{_attr(label)}">'
+        f"<title>{_attr(label)}</title>"
         f'<rect width="{size}" height="{size}" fill="#fff"/>'
         f'<path fill="#000" d="{"".join(runs)}"/></svg>'
     )

@@ -27,6 +27,20 @@ class Outcome:
     peak_rss_mib: float
 
 
+@dataclass(frozen=True)
+class Task:
+    """One sheet (or blank handout, when `patient` is None) to render and write."""
+
+    key: object  # what the caller knows it by: a CSV line, a policy slug
+    slug: str
+    patient: object
+    target: Path
+    today: date
+    paper: str | None = None
+    archival: bool = False
+    mode: int = 0o600  # personal sheets are readable by their owner only
+
+
 def default_jobs() -> int:
     """One worker per core."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -44,22 +58,23 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _render_task(task: tuple) -> Outcome:
+def _render_task(task: Task) -> Outcome:
     """Render one sheet or handout in this process and write it atomically."""
-    key, slug, patient, target, today, paper, mode = task
     try:
-        result = _project.render(slug, patient, today, paper)
-        write_atomic(target, result.pdf, mode=mode)
-        return Outcome(key, target, None, result.missing_glyphs, _peak_rss_mib())
+        result = _project.render(task.slug, task.patient, task.today, task.paper, task.archival)
+        write_atomic(task.target, result.pdf, mode=task.mode)
+        return Outcome(task.key, task.target, None, result.missing_glyphs, _peak_rss_mib())
     except AftercareError as exc:
-        return Outcome(key, None, "; ".join(str(p) for p in exc.problems), 0, _peak_rss_mib())
+        message = "; ".join(str(p) for p in exc.problems)
+        return Outcome(task.key, None, message, 0, _peak_rss_mib())
     except Exception as exc:  # one bad record must not stop the others
-        return Outcome(key, None, f"internal error ({type(exc).__name__})", 0, _peak_rss_mib())
+        message = f"internal error ({type(exc).__name__})"
+        return Outcome(task.key, None, message, 0, _peak_rss_mib())
 
 
 def run(
     project,
-    tasks: list[tuple],
+    tasks: list[Task],
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[Outcome]:
@@ -87,15 +102,3 @@ def run(
             if progress:
                 progress(done, total)
             yield future.result()
-
-
-def render_blank_handouts(
-    project, todo: list[tuple], paper: str, jobs: int | None, progress
-) -> list[Path]:
-    """Render (slug, target, fingerprint) handouts; raise if any fails."""
-    tasks = [(slug, slug, None, target, date.today(), paper, 0o644) for slug, target, _ in todo]
-    outcomes = list(run(project, tasks, jobs, progress))
-    errors = [o.error for o in outcomes if o.error]
-    if errors:
-        raise AftercareError(*errors)
-    return sorted(o.path for o in outcomes)

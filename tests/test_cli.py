@@ -131,7 +131,7 @@ def test_invalid_or_missing_clinic_file_names_it(run, tmp_path):
 
 
 def test_failed_render_leaves_nothing_behind(run, tmp_path, monkeypatch):
-    def explode(self, html):
+    def explode(self, html, archival=False):
         raise RuntimeError("renderer failed")
 
     monkeypatch.setattr("generator.pdf.Renderer.render", explode)
