@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import patient as patient_module
 from .errors import AftercareError, Problem, display_path
+from .sheet import DEFAULT_OPTIONS, Options
 from .workers import Task
 
 REQUIRED = ("name", "policy", "date")
@@ -29,7 +30,7 @@ class BatchReport:
 
 
 def read_rows(
-    project, csv_path: Path, out_dir: Path, archival: bool = False
+    project, csv_path: Path, out_dir: Path, options: Options = DEFAULT_OPTIONS
 ) -> tuple[list[Task], list[tuple]]:
     """Validate every row: tasks for the good ones, one message per bad one."""
     where = display_path(csv_path)
@@ -66,7 +67,7 @@ def read_rows(
             errors.append((line, f"{where}:{line}: {exc.problems[0]}"))
             continue
         target = out_dir / _unique_name(project, slug, patient, used)
-        tasks.append(Task(line, slug, patient, target, date.today(), archival=archival))
+        tasks.append(Task(line, slug, patient, target, date.today(), options))
     return tasks, errors
 
 
@@ -106,12 +107,12 @@ def run_batch(
     out_dir: Path,
     jobs: int | None = None,
     progress=None,
-    archival: bool = False,
+    options: Options = DEFAULT_OPTIONS,
 ) -> BatchReport:
     """Write one sheet per good row; report every bad row."""
     from .workers import run
 
-    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir), archival)
+    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir), options)
     report = BatchReport(failed=errors)
     where = display_path(csv_path)
     for outcome in run(project, tasks, jobs, progress):

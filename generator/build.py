@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,6 +18,7 @@ from .errors import AftercareError, Problem
 from .files import write_atomic
 from .paths import CONTENT, OUTPUT, ROOT, STYLES, TEMPLATES
 from .render import Templates
+from .sheet import DEFAULT_OPTIONS, Options
 from .sheet import build as build_sheet
 
 if TYPE_CHECKING:
@@ -76,12 +77,11 @@ class Project:
         slug: str,
         patient: patient_module.Patient | None,
         today: date | None = None,
-        paper: str | None = None,
-        archival: bool = False,
+        options: Options = DEFAULT_OPTIONS,
     ) -> Result:
-        """Render one sheet (a blank handout when `patient` is None); PDF/A when `archival`."""
-        sheet = build_sheet(self.clinic, self.policy(slug), patient, today or date.today(), paper)
-        return self.renderer.render(self.templates.sheet_html(sheet), archival)
+        """Render one sheet (a blank handout when `patient` is None)."""
+        sheet = build_sheet(self.clinic, self.policy(slug), patient, today or date.today(), options)
+        return self.renderer.render(self.templates.sheet_html(sheet), options.archival)
 
     def fingerprint(self, policies: list[policy_module.Policy], *extra: str) -> str:
         """A digest of everything a handout or page is made from: rebuild when it changes."""
@@ -116,8 +116,7 @@ def write_sheet(
     patient: patient_module.Patient,
     out: Path | None = None,
     today: date | None = None,
-    paper: str | None = None,
-    archival: bool = False,
+    options: Options = DEFAULT_OPTIONS,
 ) -> tuple[Path, Result]:
     """Render a personalised sheet and write it atomically; returns the path and the result."""
     if out is None:
@@ -126,7 +125,7 @@ def write_sheet(
         target = Path(out) / sheet_filename(slug, patient)
     else:
         target = Path(out)
-    result = project.render(slug, patient, today, paper, archival)
+    result = project.render(slug, patient, today, options)
     return write_atomic(target, result.pdf, mode=0o600), result
 
 
@@ -183,10 +182,9 @@ class Manifest:
 def handouts(
     project: Project,
     out: Path | None = None,
-    paper: str | None = None,
+    options: Options = DEFAULT_OPTIONS,
     jobs: int | None = None,
     progress=None,
-    archival: bool = False,
 ) -> BuildReport:
     """One blank handout per policy, rendered again only when its inputs changed."""
     from .workers import Task, run
@@ -194,11 +192,11 @@ def handouts(
     folder = Path(out or HANDOUTS)
     policies = project.all_policies()  # everything is read and validated before writing
     manifest = Manifest(folder)
-    paper = paper or project.clinic.paper
+    options = replace(options, paper=options.paper or project.clinic.paper)
     todo, unchanged, fingerprints = [], [], {}
     for policy in policies:
         target = folder / f"{policy.slug}.pdf"
-        fingerprint = project.fingerprint([policy], "handout", paper, str(archival))
+        fingerprint = project.fingerprint([policy], "handout", options.key())
         if manifest.is_current(target, fingerprint):
             unchanged.append(target)
         else:
@@ -210,8 +208,7 @@ def handouts(
                     None,
                     target,
                     date.today(),
-                    paper,
-                    archival,
+                    options,
                     mode=0o644,
                 )
             )

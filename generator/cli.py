@@ -13,6 +13,7 @@ from .batch import run_batch
 from .build import HANDOUTS, SHEETS, Project, handouts, write_sheet
 from .clinic import PAPERS
 from .errors import AftercareError, Problem, display_path
+from .sheet import Options
 from .site import SITE, build_site
 
 
@@ -54,8 +55,7 @@ def make_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--name", required=True, help="patient's name")
     sheet.add_argument("--date", help="procedure date, YYYY-MM-DD (default: today)")
     sheet.add_argument("--provider", help="provider's name (optional)")
-    sheet.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
-    _pdf_a_option(sheet)
+    _print_options(sheet)
     sheet.add_argument(
         "--out",
         type=Path,
@@ -66,9 +66,8 @@ def make_parser() -> argparse.ArgumentParser:
         "handouts", parents=[common], help="write one blank handout per policy"
     )
     handouts.add_argument("--out", type=Path, metavar="DIR", help="default: output/handouts")
-    handouts.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
     _jobs_option(handouts)
-    _pdf_a_option(handouts)
+    _print_options(handouts)
 
     site = commands.add_parser("site", parents=[common], help="write the online version")
     site.add_argument("--out", type=Path, metavar="DIR", help="default: output/site")
@@ -82,7 +81,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
-    _pdf_a_option(batch)
+    _print_options(batch)
 
     serve = commands.add_parser("serve", parents=[common], help="run the checkout desk and API")
     serve.add_argument(
@@ -110,12 +109,22 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _pdf_a_option(parser: argparse.ArgumentParser) -> None:
+def _print_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
+    parser.add_argument(
+        "--large-print",
+        action="store_true",
+        help="body text of 16 pt or more, for patients with low vision",
+    )
     parser.add_argument(
         "--pdf-a",
         action="store_true",
         help="write PDF/A-3a, for the patient record (tagged and archival)",
     )
+
+
+def _options(args) -> Options:
+    return Options(paper=args.paper, large_print=args.large_print, archival=args.pdf_a)
 
 
 def _jobs_option(parser: argparse.ArgumentParser) -> None:
@@ -141,9 +150,7 @@ def cmd_policies(project: Project, args) -> None:
 def cmd_sheet(project: Project, args) -> None:
     """Write one personalised sheet; the last line printed is its path."""
     patient = patient_module.make(args.name, args.date, args.provider)
-    path, result = write_sheet(
-        project, args.policy, patient, args.out, paper=args.paper, archival=args.pdf_a
-    )
+    path, result = write_sheet(project, args.policy, patient, args.out, options=_options(args))
     _warn_missing_glyphs(result.missing_glyphs)
     print(f"{result.pages} pages, {len(result.pdf) / 1024:.0f} KiB", file=sys.stderr)
     print(display_path(path))
@@ -161,7 +168,7 @@ def _warn_missing_glyphs(count: int) -> None:
 def cmd_handouts(project: Project, args) -> None:
     """Write the blank handouts; unchanged ones are left as they are."""
     report = handouts(
-        project, args.out, args.paper, args.jobs, Progress.for_terminal("handouts"), args.pdf_a
+        project, args.out, _options(args), args.jobs, Progress.for_terminal("handouts")
     )
     print(report.summary("Handouts"), file=sys.stderr)
     print(display_path(args.out or HANDOUTS))
@@ -182,7 +189,7 @@ def cmd_batch(project: Project, args) -> int:
         args.out or SHEETS,
         args.jobs,
         Progress.for_terminal("sheets"),
-        args.pdf_a,
+        _options(args),
     )
     for message in report.messages():
         print(f"aftercare: error: {message}", file=sys.stderr)

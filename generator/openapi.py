@@ -77,6 +77,16 @@ SPEC = {
                     },
                     "provider": {"type": ["string", "null"], "maxLength": 200},
                     "paper": {"type": ["string", "null"], "enum": ["letter", "a4", None]},
+                    "large_print": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": "body text of 16 pt or more",
+                    },
+                    "pdf_a": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": "PDF/A-3a archive copy",
+                    },
                 },
             },
             "Policy": {

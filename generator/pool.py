@@ -46,9 +46,9 @@ def _serve(conn, content_dir: str, clinic_file: str) -> None:
             task = conn.recv()
         except EOFError:
             return
-        slug, patient, today, paper = task
+        slug, patient, today, options = task
         try:
-            result = project.render(slug, patient, today, paper)
+            result = project.render(slug, patient, today, options)
             conn.send(("ok", (result.pdf, result.pages)))
         except AftercareError as exc:
             conn.send(("error", exc.problems))
@@ -105,7 +105,7 @@ class RenderPool:
         with self._lock:
             return [w.process.pid for w in self._workers]
 
-    def render(self, slug: str, patient, today, paper: str | None) -> Rendered:
+    def render(self, slug: str, patient, today, options) -> Rendered:
         """Render one sheet in a worker; raises Busy, RenderTimeout or AftercareError."""
         deadline = time.monotonic() + self.timeout
         try:
@@ -114,7 +114,7 @@ class RenderPool:
             raise Busy("every renderer is busy") from None
         try:
             worker.wait_ready(self.start_timeout)  # a replacement may still be starting
-            worker.conn.send((slug, patient, today, paper))
+            worker.conn.send((slug, patient, today, options))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 worker = self._replace(worker)
                 raise RenderTimeout("the render passed its time limit")

@@ -12,6 +12,22 @@ from .policy import Policy
 
 
 @dataclass(frozen=True)
+class Options:
+    """How a sheet is made: paper size (None: the clinic's), large print, PDF/A archive copy."""
+
+    paper: str | None = None
+    large_print: bool = False
+    archival: bool = False
+
+    def key(self) -> str:
+        """These options as text, for build fingerprints."""
+        return f"{self.paper}|{self.large_print}|{self.archival}"
+
+
+DEFAULT_OPTIONS = Options()  # frozen, so one shared instance is safe as a default
+
+
+@dataclass(frozen=True)
 class PlanItem:
     """One line of the phase plan: its days after the procedure, and its dates if known."""
 
@@ -50,10 +66,15 @@ class Sheet:
     qr_svg: str
     printed: str
     paper: str
+    large_print: bool
 
 
 def build(
-    clinic: Clinic, policy: Policy, patient: Patient | None, today: date, paper: str | None = None
+    clinic: Clinic,
+    policy: Policy,
+    patient: Patient | None,
+    today: date,
+    options: Options = DEFAULT_OPTIONS,
 ) -> Sheet:
     """Assemble the view model of one sheet; blank when `patient` is None."""
     if patient is not None:
@@ -87,5 +108,6 @@ def build(
         short_url=url.split("://", 1)[-1],
         qr_svg=qr.svg(qr_url, label=f"QR code: {url}"),
         printed=schedule.Dates(clinic.locale).medium(today),
-        paper=paper or clinic.paper,
+        paper=options.paper or clinic.paper,
+        large_print=options.large_print,
     )

@@ -21,10 +21,13 @@ from .errors import AftercareError, Problem
 from .openapi import SPEC
 from .paths import STYLES, TEMPLATES
 from .pool import Busy, RenderTimeout
+from .sheet import Options
 
 ACCESS_LOG = logging.getLogger("aftercare.access")
 MAX_BODY = 16 * 1024
-API_FIELDS = {"policy", "name", "date", "provider", "paper"}
+TEXT_FIELDS = {"policy", "name", "date", "provider", "paper"}
+FLAG_FIELDS = {"large_print", "pdf_a"}
+API_FIELDS = TEXT_FIELDS | FLAG_FIELDS
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 FIELD_LABELS = {
     "policy": "Procedure:",
@@ -119,9 +122,12 @@ def create_app(project: Project, pool, token: str | None = None) -> Flask:
             return _api_error(
                 f"unknown field; fields: {', '.join(sorted(API_FIELDS))}", unknown[0], 422
             )
-        for key in API_FIELDS:
+        for key in TEXT_FIELDS:
             if body.get(key) is not None and not isinstance(body[key], str):
                 return _api_error("must be a string", key, 422)
+        for key in FLAG_FIELDS:
+            if body.get(key) is not None and not isinstance(body[key], bool):
+                return _api_error("must be true or false", key, 422)
         return _render(body, api=True)
 
     @app.get("/")
@@ -139,7 +145,8 @@ def create_app(project: Project, pool, token: str | None = None) -> Flask:
     def desk_submit():
         if not _csrf_ok():
             abort(400, "The form expired; reload the page and try again.")
-        form = {key: request.form.get(key, "") for key in API_FIELDS}
+        form = {key: request.form.get(key, "") for key in TEXT_FIELDS}
+        form["large_print"] = request.form.get("large_print") == "on"
         session["provider"] = form["provider"].strip()[:200]
         result = _render(form, api=False)
         if isinstance(result, Response):
@@ -195,7 +202,8 @@ def create_app(project: Project, pool, token: str | None = None) -> Flask:
             patient = patient_module.make(
                 fields.get("name"), (fields.get("date") or "").strip(), fields.get("provider")
             )
-            rendered = pool.render(slug, patient, date.today(), paper)
+            options = Options(paper, bool(fields.get("large_print")), bool(fields.get("pdf_a")))
+            rendered = pool.render(slug, patient, date.today(), options)
         except AftercareError as exc:
             problem = exc.problems[0]
             status = 422 if problem.field else 500

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import AftercareError
 from .files import write_atomic
+from .sheet import DEFAULT_OPTIONS, Options
 
 _project = None  # the worker's own Project, made once by _start
 
@@ -36,8 +37,7 @@ class Task:
     patient: object
     target: Path
     today: date
-    paper: str | None = None
-    archival: bool = False
+    options: Options = DEFAULT_OPTIONS
     mode: int = 0o600  # personal sheets are readable by their owner only
 
 
@@ -61,7 +61,7 @@ def _peak_rss_mib() -> float:
 def _render_task(task: Task) -> Outcome:
     """Render one sheet or handout in this process and write it atomically."""
     try:
-        result = _project.render(task.slug, task.patient, task.today, task.paper, task.archival)
+        result = _project.render(task.slug, task.patient, task.today, task.options)
         write_atomic(task.target, result.pdf, mode=task.mode)
         return Outcome(task.key, task.target, None, result.missing_glyphs, _peak_rss_mib())
     except AftercareError as exc:

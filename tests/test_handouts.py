@@ -7,6 +7,7 @@ import os
 import pypdfium2 as pdfium
 
 from generator.build import handouts
+from generator.sheet import Options
 
 from .conftest import pdf_text, qr_codes
 
@@ -45,7 +46,7 @@ def test_unchanged_handouts_are_not_rendered_again(project, tmp_path, synthetic_
     second = handouts(project, tmp_path, jobs=1)
     assert second.written == [] and [p.name for p in second.unchanged] == ["microneedling.pdf"]
     assert os.stat(tmp_path / "microneedling.pdf").st_mtime_ns == stamp
-    third = handouts(project, tmp_path, paper="a4", jobs=1)
+    third = handouts(project, tmp_path, Options(paper="a4"), jobs=1)
     assert [p.name for p in third.written] == ["microneedling.pdf"]
 
 

@@ -9,6 +9,7 @@ import pikepdf
 import pytest
 
 from generator import patient as patient_module
+from generator.sheet import Options
 
 from .conftest import TODAY, pdf_text, qr_codes
 
@@ -36,7 +37,7 @@ def sheets(project):
     return {
         "sheet": project.render("microneedling", jane, TODAY).pdf,
         "handout": project.render("microneedling", None, TODAY).pdf,
-        "archive": project.render("microneedling", jane, TODAY, archival=True).pdf,
+        "archive": project.render("microneedling", jane, TODAY, Options(archival=True)).pdf,
     }
 
 

@@ -8,18 +8,23 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import batch, patient as patient_module
+from generator import batch
+from generator import patient as patient_module
 from generator.build import sheet_filename, write_sheet
 from generator.errors import AftercareError
 
 any_text = st.text(st.characters(codec="utf-8"), max_size=240)
-names = st.one_of(any_text, st.text(st.characters(categories=("L", "M", "Zs", "P", "S", "N")),
-                                    min_size=1, max_size=80))
-date_strings = st.one_of(st.dates().map(date.isoformat), any_text,
-                         st.from_regex(r"\d{4}-\d{2}-\d{2}", fullmatch=True))
+names = st.one_of(
+    any_text,
+    st.text(st.characters(categories=("L", "M", "Zs", "P", "S", "N")), min_size=1, max_size=80),
+)
+date_strings = st.one_of(
+    st.dates().map(date.isoformat), any_text, st.from_regex(r"\d{4}-\d{2}-\d{2}", fullmatch=True)
+)
 FAST = settings(max_examples=300, deadline=None)
-RENDERS = settings(max_examples=20, deadline=None,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture])
+RENDERS = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @FAST
@@ -42,8 +47,9 @@ def test_file_names_never_leave_their_folder(name, when):
         patient = patient_module.make(name, when)
     except AftercareError:
         return
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-microneedling-[a-z0-9-]+\.pdf",
-                        sheet_filename("microneedling", patient))
+    assert re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}-microneedling-[a-z0-9-]+\.pdf", sheet_filename("microneedling", patient)
+    )
 
 
 @RENDERS
@@ -62,8 +68,9 @@ def test_accepted_names_render_or_fail_cleanly(project, tmp_path_factory, name, 
     assert project.renderer.fetcher.refused == []
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(st.lists(any_text, min_size=0, max_size=5), max_size=6))
 def test_any_csv_cells_give_rows_or_row_errors(project, tmp_path_factory, rows):
     folder = tmp_path_factory.mktemp("csv")

@@ -13,6 +13,7 @@ from generator import patient as patient_module
 from generator.build import Project
 from generator.paths import CONTENT
 from generator.policy import load
+from generator.sheet import Options
 
 from .conftest import TODAY, normalise, pdf_metadata, pdf_pages, pdf_text, qr_codes
 
@@ -65,7 +66,11 @@ def test_qr_code_opens_the_online_page_with_the_date_in_the_fragment(letter):
 
 @pytest.mark.parametrize("paper", ["letter", "a4"])
 def test_two_pages_with_footer_on_each(project, paper, letter):
-    result = letter if paper == "letter" else project.render("microneedling", jane(), TODAY, "a4")
+    result = (
+        letter
+        if paper == "letter"
+        else project.render("microneedling", jane(), TODAY, Options(paper="a4"))
+    )
     pages = pdf_pages(result.pdf)
     assert result.pages == len(pages) == 2
     for number, text in enumerate(pages, start=1):
@@ -75,7 +80,7 @@ def test_two_pages_with_footer_on_each(project, paper, letter):
 
 
 def test_paper_size_is_letter_or_a4(project, letter):
-    a4 = project.render("microneedling", jane(), TODAY, "a4")
+    a4 = project.render("microneedling", jane(), TODAY, Options(paper="a4"))
     sizes = [pdfium.PdfDocument(io.BytesIO(r.pdf))[0].get_size() for r in (letter, a4)]
     assert [tuple(round(v) for v in s) for s in sizes] == [(612, 792), (595, 842)]
 
