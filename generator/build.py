@@ -60,6 +60,14 @@ class Project:
             self._policies[slug] = policy_module.load(policy_module.find(self.content_dir, slug))
         return self._policies[slug]
 
+    def loaded_policies(self) -> dict[str, policy_module.Policy]:
+        """The policies read so far, by slug (for worker processes)."""
+        return dict(self._policies)
+
+    def preload(self, policies: dict[str, policy_module.Policy]) -> None:
+        """Use policies already read and validated elsewhere."""
+        self._policies.update(policies)
+
     def all_policies(self) -> list[policy_module.Policy]:
         """Every policy, with the problems of all files reported together."""
         loaded, problems = [], []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -252,21 +254,44 @@ COMMANDS = {
 }
 
 
+def _terminated(signum, frame):
+    raise Terminated
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stop like Ctrl+C, finishing files being written and starting no new ones."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = make_parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
+    try:
+        return _run(args)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args) -> int:
     try:
         project = Project(args.content, args.clinic)
-        code = COMMANDS[args.command](project, args) or 0
+        return COMMANDS[args.command](project, args) or 0
     except AftercareError as exc:
         if args.debug:
             raise
         for problem in exc.problems:
             print(f"aftercare: error: {problem}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("aftercare: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print(
+            f"aftercare: {'terminated' if terminated else 'interrupted'}: files already "
+            "written are complete; run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 143 if terminated else 130
     except Exception as exc:  # a bug, not bad input: say so without quoting data
         if args.debug:
             raise
@@ -276,4 +301,3 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
-    return code

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -46,11 +48,15 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _start(content_dir: Path, clinic_file: Path) -> None:
+def _start(content_dir: Path, clinic_file: Path, policies: dict) -> None:
     global _project
     from .build import Project
 
+    # SIGTERM ends a worker through SystemExit, so that a file being written is cleaned up.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl+C stops
     _project = Project(content_dir, clinic_file)
+    _project.preload(policies)  # the policies the parent validated, even if files change now
     _project.renderer  # noqa: B018 - warm up fonts and CSS before the first task
 
 
@@ -93,12 +99,15 @@ def run(
         return
     import generator.pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
 
-    with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_start, initargs=(project.content_dir, project.clinic.path)
-    ) as pool:
+    initargs = (project.content_dir, project.clinic.path, project.loaded_policies())
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=initargs)
+    try:
         futures = [pool.submit(_render_task, task) for task in tasks]
         for future in as_completed(futures):
             done += 1
             if progress:
                 progress(done, total)
             yield future.result()
+    finally:
+        # Interrupted or done: rows not started are dropped, rows being written finish whole.
+        pool.shutdown(wait=True, cancel_futures=True)
