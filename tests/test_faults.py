@@ -95,3 +95,16 @@ def test_sigterm_mid_batch_leaves_only_whole_files_and_a_rerun_finishes(tmp_path
     assert rerun.returncode == 0, rerun.stderr
     assert len(complete_pdfs(out)) == 40
     assert os.listdir(out) == [p for p in os.listdir(out) if not p.startswith(".")]
+
+
+def test_a_read_only_output_folder_is_a_clear_error(run, tmp_path, monkeypatch):
+    def read_only(*args, **kwargs):  # what mkstemp meets in a read-only folder (root ignores it)
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("generator.files.tempfile.mkstemp", read_only)
+    out = tmp_path / "locked"
+    out.mkdir()
+    result = run("sheet", "microneedling", "--name", "Lorem", "--out", out / "x.pdf")
+    assert result.code == 1
+    assert result.err.strip().endswith("locked: cannot write there: Permission denied")
+    assert list(out.iterdir()) == []
