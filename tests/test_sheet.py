@@ -160,7 +160,7 @@ def test_a_very_long_name_wraps_and_stays_on_the_first_page(project):
 def test_blank_handout_has_day_numbers_and_no_dates(project):
     result = project.render("microneedling", None, TODAY)
     text = pdf_text(result.pdf)
-    assert "Prepared for" in text.title() or "PREPARED FOR" in text.upper()
+    assert "PREPARED FOR" in text.upper() and "Day 0" in text and "Days 2–7" in text
     assert "Nov 24" not in text and "Jane" not in text
     assert qr_codes(result.pdf) == [URL]
 
