@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from . import patient as patient_module
+from .build import sheet_filename
 from .errors import AftercareError, Problem, display_path
 from .sheet import DEFAULT_OPTIONS, Options
 from .workers import Task
@@ -22,6 +23,7 @@ class BatchReport:
 
     written: list[Path] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row line, message)
+    missing_glyphs: int = 0  # characters printed as empty boxes, over all sheets
     peak_rss_mib: float = 0.0
 
     def messages(self) -> list[str]:
@@ -66,7 +68,7 @@ def read_rows(
         except AftercareError as exc:
             errors.append((line, f"{where}:{line}: {exc.problems[0]}"))
             continue
-        target = out_dir / _unique_name(project, slug, patient, used)
+        target = out_dir / _unique_name(slug, patient, used)
         tasks.append(Task(line, slug, patient, target, date.today(), options))
     return tasks, errors
 
@@ -90,10 +92,8 @@ def _check_header(path: Path, columns: list[str]) -> None:
         )
 
 
-def _unique_name(project, slug: str, patient, used: dict[str, int]) -> str:
+def _unique_name(slug: str, patient, used: dict[str, int]) -> str:
     """The usual file name; '-2', '-3'... for later rows that would share it."""
-    from .build import sheet_filename
-
     name = sheet_filename(slug, patient)
     used[name] = used.get(name, 0) + 1
     if used[name] > 1:
@@ -121,5 +121,6 @@ def run_batch(
             report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
         else:
             report.written.append(outcome.path)
+            report.missing_glyphs += outcome.missing_glyphs
     report.written.sort()
     return report

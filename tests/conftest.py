@@ -68,6 +68,24 @@ def pdf_metadata(pdf: bytes) -> dict:
         document.close()
 
 
+@pytest.fixture(scope="session")
+def pool():
+    """One pool of warm render processes for every desk and API test."""
+    from generator.pool import RenderPool
+
+    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=2, timeout=60)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def client(project, pool):
+    """The desk and API without an access token, through Flask's test client."""
+    from generator.web import create_app
+
+    return create_app(project, pool).test_client()
+
+
 @pytest.fixture
 def synthetic_content(tmp_path) -> Path:
     """A content folder with the demo clinic and an obviously synthetic policy."""

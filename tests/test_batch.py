@@ -90,3 +90,17 @@ def test_row_errors_do_not_repeat_patient_details(run, tmp_path):
     assert result.code == 1
     assert ":2: date: must be a date as YYYY-MM-DD" in result.err
     assert "Private" not in result.err and "31/12" not in result.err
+
+
+@pytest.mark.allow_missing_glyphs
+def test_a_name_printed_as_empty_boxes_is_warned_about(run, tmp_path):
+    from .test_sheet import _char_without_font
+
+    char = _char_without_font()
+    if char is None:
+        pytest.skip("every candidate character has a font here")
+    path = write_csv(tmp_path, f"Lorem {char},microneedling,2026-11-23,\n")
+    result = run("batch", path, "--out", tmp_path / "out", "--jobs", "1")
+    assert result.code == 0
+    assert "warning: 1 character(s) have no font on this machine" in result.err
+    assert char not in result.err  # the character itself is patient data

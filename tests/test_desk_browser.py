@@ -10,11 +10,10 @@ from generator.web import create_app
 
 from .conftest import pdf_text
 from .test_browser import ARGS, CHROMIUM
-from .test_web import pool  # noqa: F401 - the module's render pool fixture
 
 
 @pytest.fixture(scope="module")
-def desk(project, pool):  # noqa: F811
+def desk(project, pool):
     server = waitress.create_server(create_app(project, pool), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

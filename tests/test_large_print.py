@@ -11,7 +11,6 @@ from generator import patient as patient_module
 from generator.sheet import Options
 
 from .conftest import TODAY, normalise, pdf_pages, pdf_text
-from .test_web import client, pool  # noqa: F401 - fixtures
 
 
 def sizes_of(pdf: bytes, phrase: str) -> list[float]:
@@ -68,7 +67,7 @@ def test_large_print_from_the_cli_for_handouts(run, tmp_path):
     assert min(sizes_of(pdf, "No lotions,")) >= 16
 
 
-def test_large_print_from_the_api_and_the_desk(client):  # noqa: F811
+def test_large_print_from_the_api_and_the_desk(client):
     response = client.post(
         "/api/sheets",
         content_type="application/json",

@@ -15,19 +15,6 @@ from .conftest import pdf_text
 TOKEN = "correct-horse-battery-staple"
 
 
-@pytest.fixture(scope="module")
-def pool():
-    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=2, timeout=60)
-    yield pool
-    pool.close()
-
-
-@pytest.fixture
-def client(project, pool):
-    app = create_app(project, pool)
-    return app.test_client()
-
-
 @pytest.fixture
 def token_client(project, pool):
     return create_app(project, pool, token=TOKEN).test_client()
