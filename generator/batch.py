@@ -63,7 +63,7 @@ def read_rows(
             if not (record.get("date") or "").strip():
                 raise AftercareError(Problem("is required", field="date"))
             patient = patient_module.make(
-                record.get("name"), record.get("date"), record.get("provider")
+                record.get("name"), record["date"].strip(), record.get("provider")
             )
         except AftercareError as exc:
             errors.append((line, f"{where}:{line}: {exc.problems[0]}"))

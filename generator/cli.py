@@ -9,12 +9,13 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__
+from . import __version__, tokens
 from . import patient as patient_module
 from .batch import run_batch
 from .build import HANDOUTS, SHEETS, Project, handouts, write_sheet
 from .clinic import PAPERS
 from .errors import AftercareError, Problem, display_path
+from .net import valid_address
 from .sheet import Options
 from .site import SITE, build_site
 
@@ -106,7 +107,24 @@ def make_parser() -> argparse.ArgumentParser:
         type=float,
         default=20.0,
         metavar="SECONDS",
-        help="time limit per sheet; past it the answer is 503 (default: 20)",
+        help="time limit for rendering one sheet; past it the answer is 503 (default: 20)",
+    )
+    serve.add_argument(
+        "--queue-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a request may wait for a free renderer; then 503 'busy' (default: 30)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="address of a reverse proxy whose X-Forwarded-For is believed (repeatable)",
+    )
+    commands.add_parser(
+        "token", parents=[common], help="print a fresh random access token for the desk"
     )
     return parser
 
@@ -224,7 +242,27 @@ def cmd_serve(project: Project, args) -> None:
     """Run the desk and the API with waitress until interrupted."""
     from .serve import serve
 
-    serve(project, args.host, args.port, read_token(args.token_file), args.workers, args.timeout)
+    proxies = []
+    for text in args.trusted_proxy:
+        address = valid_address(text)
+        if address is None:
+            raise AftercareError(Problem("must be an IP address", field="--trusted-proxy"))
+        proxies.append(address)
+    serve(
+        project,
+        args.host,
+        args.port,
+        read_token(args.token_file),
+        args.workers,
+        args.timeout,
+        queue_timeout=args.queue_timeout,
+        trusted_proxies=tuple(proxies),
+    )
+
+
+def cmd_token(project: Project, args) -> None:
+    """Print a fresh random access token (32 characters)."""
+    print(tokens.new_token())
 
 
 def read_token(token_file: Path | None) -> str | None:
@@ -232,17 +270,12 @@ def read_token(token_file: Path | None) -> str | None:
     if token_file is not None:
         try:
             token = token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise AftercareError(
-                Problem(f"cannot read token file: {exc.strerror}", token_file)
-            ) from None
-        if len(token) < 16:
-            raise AftercareError(Problem("the token must be at least 16 characters", token_file))
-        return token
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise AftercareError(Problem(f"cannot read token file: {reason}", token_file)) from None
+        return tokens.check(token, token_file, "the token")
     token = os.environ.get("AFTERCARE_TOKEN", "").strip()
-    if token and len(token) < 16:
-        raise AftercareError(Problem("AFTERCARE_TOKEN must be at least 16 characters"))
-    return token or None
+    return tokens.check(token, None, "AFTERCARE_TOKEN") if token else None
 
 
 COMMANDS = {
@@ -252,6 +285,7 @@ COMMANDS = {
     "site": cmd_site,
     "batch": cmd_batch,
     "serve": cmd_serve,
+    "token": cmd_token,
 }
 
 

@@ -1,17 +1,33 @@
-"""Patient details typed at the desk: validated text, never markup, never logged."""
+"""Patient details typed at the desk: validated text, never markup, never logged.
+
+The rules here are also stated, exactly, as patterns in the OpenAPI description
+(`openapi.py` builds them from `NAME_PATTERN`, `TEXT_PATTERN` and `DATE_PATTERN`).
+"""
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from .errors import AftercareError, Problem
 
 MAX_LENGTH = 200
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+# Joiners are format characters that scripts (Persian, Indic) and emoji sequences need.
+JOINERS = {"\u200c", "\u200d"}
+REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+# Exactly the dates 1900-01-01 .. 2199-12-31 that exist, as YYYY-MM-DD.
+_LEAP = r"(?:(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])|2000)-02-29"
+DATE_PATTERN = (
+    r"^(?:(?:19|20|21)[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|" + _LEAP + ")$"
+)
 
 
 @dataclass(frozen=True)
@@ -29,37 +45,64 @@ class Patient:
 def make(name, procedure_date, provider=None, today: date | None = None) -> Patient:
     """Validate raw input into a Patient; the date defaults to today.
 
-    Error messages never repeat the value: it is patient data, and messages may reach logs.
+    Every problem is reported, not just the first. Messages never repeat the value: it is
+    patient data, and messages may reach logs.
     """
-    return Patient(
-        name=clean_text(name, "name", required=True),
-        procedure_date=parse_date(procedure_date, today),
-        provider=clean_text(provider, "provider", required=False),
+    problems: list[Problem] = []
+
+    def attempt(check, *args):
+        try:
+            return check(*args)
+        except AftercareError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    patient = Patient(
+        name=attempt(clean_text, name, "name", True),
+        procedure_date=attempt(parse_date, procedure_date, today),
+        provider=attempt(clean_text, provider, "provider", False),
     )
+    if problems:
+        raise AftercareError(*problems)
+    return patient
 
 
 def clean_text(value, field: str, required: bool) -> str | None:
-    """Trimmed single-line text with no control characters, at most MAX_LENGTH long."""
+    """Single-line text, white space collapsed, NFC; at most MAX_LENGTH characters as given.
+
+    Refused: control, unassigned, private-use and surrogate characters, and invisible format
+    characters (bidirectional overrides, zero-width spaces) other than the two joiners, since
+    those can make a printed name read differently from what was typed.
+    """
     if value is None or (isinstance(value, str) and not value.strip() and not required):
         if required:
             raise AftercareError(Problem("is required", field=field))
         return None
     if not isinstance(value, str):
         raise AftercareError(Problem("must be text", field=field))
-    text = unicodedata.normalize("NFC", " ".join(value.split()))
-    if not text:
-        raise AftercareError(Problem("must not be empty", field=field))
-    if len(text) > MAX_LENGTH:
+    if len(value) > MAX_LENGTH:
         raise AftercareError(
-            Problem(f"is {len(text)} characters long; at most {MAX_LENGTH}", field=field)
+            Problem(f"is {len(value)} characters long; at most {MAX_LENGTH}", field=field)
         )
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cf" and char not in JOINERS:
+            raise AftercareError(
+                Problem(
+                    f"contains an invisible formatting character (U+{ord(char):04X}); "
+                    "retype it without that character",
+                    field=field,
+                )
+            )
+        if category in REFUSED_CATEGORIES and char not in JOINERS:
             raise AftercareError(
                 Problem(
                     f"contains a control or unassigned character (U+{ord(char):04X})", field=field
                 )
             )
+    text = unicodedata.normalize("NFC", " ".join(value.split()))
+    if not text:
+        raise AftercareError(Problem("must not be empty", field=field))
     return text
 
 
@@ -69,12 +112,14 @@ def parse_date(value, today: date | None = None) -> date:
         return today or date.today()
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not DATE_RE.match(value.strip()):
+    if not isinstance(value, str) or not DATE_RE.fullmatch(value):
         raise AftercareError(Problem("must be a date as YYYY-MM-DD", field="date"))
     try:
-        parsed = date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise AftercareError(Problem(f"is not a real date ({exc})", field="date")) from None
+        parsed = date.fromisoformat(value)
+    except ValueError:  # the value is not repeated: it is patient data
+        raise AftercareError(
+            Problem("is not a real date (check the month and the day)", field="date")
+        ) from None
     if not EARLIEST <= parsed <= LATEST:
         raise AftercareError(Problem("must be between 1900 and 2199", field="date"))
     return parsed
@@ -85,3 +130,37 @@ def slug(name: str, limit: int = 60) -> str:
     ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return text[:limit].rstrip("-") or "patient"
+
+
+@cache
+def refused_ranges() -> tuple[tuple[int, int], ...]:
+    """Every code point range that `clean_text` refuses, from this Python's Unicode data."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.category(char) in REFUSED_CATEGORIES and char not in JOINERS:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return tuple(ranges)
+
+
+def _class_items(ranges) -> str:
+    def one(code: int) -> str:
+        return f"\\u{code:04X}" if code <= 0xFFFF else chr(code)
+
+    return "".join(one(a) if a == b else f"{one(a)}-{one(b)}" for a, b in ranges)
+
+
+@cache
+def text_patterns() -> tuple[str, str]:
+    """(any allowed text, allowed text with at least one visible character) as regexes."""
+    spaces = [
+        (code, code)
+        for code in range(sys.maxunicode + 1)
+        if chr(code).isspace() and unicodedata.category(chr(code)) not in REFUSED_CATEGORIES
+    ]
+    allowed = f"[^{_class_items(refused_ranges())}]"
+    visible = f"[^{_class_items(refused_ranges())}{_class_items(spaces)}]"
+    return f"^{allowed}*$", f"^{allowed}*{visible}{allowed}*$"

@@ -1,8 +1,15 @@
-"""A bounded pool of warm render processes for the desk: a render past its time limit is
-killed and its worker replaced, so one stuck sheet never stops the server."""
+"""A bounded pool of warm render processes for the desk.
+
+Three limits keep one bad moment from becoming an outage: waiting for a free worker has its
+own limit (`queue_timeout`, then `Busy`); the render itself has `timeout` (then the worker is
+killed and replaced, `RenderTimeout`); a worker that dies is replaced and the request is tried
+once more on another worker, so a single crash costs no request. Workers only join the idle
+queue once they have said they are ready; one that never does is replaced.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 import threading
@@ -15,14 +22,23 @@ from .errors import AftercareError, Problem
 # Workers are started with "spawn": the server has threads, and forking a threaded process
 # can copy a lock in its locked state.
 _CONTEXT = multiprocessing.get_context("spawn")
+_RESTART_PAUSES = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)  # after consecutive failed starts
 
 
 class Busy(Exception):
-    """Every worker stayed busy for the whole time limit."""
+    """No worker became free within the queue time limit."""
 
 
 class RenderTimeout(Exception):
     """A render passed its time limit; its worker was killed and replaced."""
+
+
+class RenderFailed(Exception):
+    """The render failed inside the worker (a bug), or it killed two workers in a row."""
+
+
+class _WorkerDied(Exception):
+    """The worker process went away while it had our task."""
 
 
 @dataclass
@@ -39,7 +55,10 @@ def _serve(conn, content_dir: str, clinic_file: str) -> None:
 
     project = Project(Path(content_dir), Path(clinic_file))
     for slug in project.policy_slugs()[:1]:
-        project.render(slug, None)  # warm: fonts, CSS, templates and first layout
+        # Warm up fonts, CSS, templates and a first layout; a broken policy must not stop
+        # the worker from starting (its requests get the error instead).
+        with contextlib.suppress(Exception):
+            project.render(slug, None)
     conn.send(("ready", None))
     while True:
         try:
@@ -64,14 +83,26 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.ready = False
 
-    def wait_ready(self, timeout: float) -> None:
-        if not self.ready:
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the worker said it is ready within `timeout` seconds."""
+        try:
+            return self.conn.poll(timeout) and self.conn.recv()[0] == "ready"
+        except (EOFError, OSError):
+            return False
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def run(self, task: tuple, timeout: float) -> tuple[str, object]:
+        """Send one task and wait at most `timeout` seconds for its answer."""
+        try:
+            self.conn.send(task)
             if not self.conn.poll(timeout):
-                raise RenderTimeout("worker did not start in time")
-            self.conn.recv()
-            self.ready = True
+                raise RenderTimeout("the render passed its time limit")
+            return self.conn.recv()
+        except (EOFError, OSError):
+            raise _WorkerDied from None
 
     def stop(self) -> None:
         self.process.kill()
@@ -80,7 +111,7 @@ class _Worker:
 
 
 class RenderPool:
-    """`size` worker processes; `render` waits at most `timeout` seconds in all."""
+    """`size` warm worker processes shared by the desk's request threads."""
 
     def __init__(
         self,
@@ -88,16 +119,31 @@ class RenderPool:
         clinic_file: Path,
         size: int = 2,
         timeout: float = 20.0,
+        queue_timeout: float = 30.0,
         start_timeout: float = 60.0,
     ):
         self.content_dir, self.clinic_file = Path(content_dir), Path(clinic_file)
-        self.timeout, self.start_timeout = timeout, start_timeout
+        self.size, self.timeout, self.queue_timeout = size, timeout, queue_timeout
+        self.start_timeout = start_timeout
+        self.replacements = 0  # workers replaced since start (crashed, stuck or never ready)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
-        self._workers = [_Worker(self.content_dir, self.clinic_file) for _ in range(size)]
-        for worker in self._workers:
-            worker.wait_ready(start_timeout)
-            self._idle.put(worker)
+        self._workers: list[_Worker] = []
+        self._failed_starts = 0
+        self._closed = False
+        for _ in range(size):
+            self._start_worker()
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while self._idle.qsize() < self.size and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if self._idle.qsize() == 0:
+            self.close()
+            raise AftercareError(
+                Problem(f"no renderer started within {self.start_timeout:.0f} s; see the log above")
+            )
 
     @property
     def pids(self) -> list[int]:
@@ -105,40 +151,83 @@ class RenderPool:
         with self._lock:
             return [w.process.pid for w in self._workers]
 
-    def render(self, slug: str, patient, today, options) -> Rendered:
-        """Render one sheet in a worker; raises Busy, RenderTimeout or AftercareError."""
-        deadline = time.monotonic() + self.timeout
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise Busy("every renderer is busy") from None
-        try:
-            worker.wait_ready(self.start_timeout)  # a replacement may still be starting
-            worker.conn.send((slug, patient, today, options))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                worker = self._replace(worker)
-                raise RenderTimeout("the render passed its time limit")
-            status, payload = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            worker = self._replace(worker)
-            raise RenderTimeout("the renderer stopped unexpectedly") from None
-        finally:
-            self._idle.put(worker)
-        if status == "ok":
-            return Rendered(*payload)
-        if status == "error":
-            raise AftercareError(*payload)
-        raise AftercareError(Problem(f"internal error while rendering ({payload})"))
-
-    def _replace(self, worker: _Worker) -> _Worker:
-        worker.stop()
-        fresh = _Worker(self.content_dir, self.clinic_file)
+    def ready_count(self) -> int:
+        """Workers started and alive."""
         with self._lock:
-            self._workers[self._workers.index(worker)] = fresh
-        return fresh
+            return sum(1 for w in self._workers if w.alive())
+
+    def render(self, slug: str, patient, today, options) -> Rendered:
+        """Render one sheet in a worker.
+
+        Raises Busy (no worker free in time), RenderTimeout (the render itself took too long),
+        RenderFailed (an internal error) or AftercareError (bad input).
+        """
+        task = (slug, patient, today, options)
+        queue_deadline = time.monotonic() + self.queue_timeout
+        for attempt in (1, 2):
+            worker = self._take(queue_deadline)
+            try:
+                status, payload = worker.run(task, self.timeout)
+            except RenderTimeout:
+                self._retire(worker)
+                raise
+            except _WorkerDied:
+                self._retire(worker)
+                if attempt == 2:
+                    raise RenderFailed("the renderer stopped twice on this sheet") from None
+                continue
+            self._idle.put(worker)
+            if status == "ok":
+                return Rendered(*payload)
+            if status == "error":
+                raise AftercareError(*payload)
+            raise RenderFailed(f"internal error while rendering ({payload})")
+        raise AssertionError("unreachable")
+
+    def _take(self, deadline: float) -> _Worker:
+        """An idle, live worker; dead ones met on the way are replaced."""
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise Busy("every renderer stayed busy") from None
+            if worker.alive():
+                return worker
+            self._retire(worker)
+
+    def _start_worker(self) -> None:
+        """Start a worker; a thread waits for it to be ready, or replaces it."""
+        worker = _Worker(self.content_dir, self.clinic_file)
+        with self._lock:
+            self._workers.append(worker)
+        threading.Thread(target=self._watch_start, args=(worker,), daemon=True).start()
+
+    def _watch_start(self, worker: _Worker) -> None:
+        if worker.wait_ready(self.start_timeout):
+            self._failed_starts = 0
+            self._idle.put(worker)
+            return
+        self._failed_starts += 1
+        pause = _RESTART_PAUSES[min(self._failed_starts, len(_RESTART_PAUSES) - 1)]
+        time.sleep(pause)
+        self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker and start its replacement (unless the pool is closing)."""
+        worker.stop()
+        with self._lock:
+            if worker not in self._workers:
+                return
+            self._workers.remove(worker)
+            if self._closed:
+                return
+            self.replacements += 1
+        self._start_worker()
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker; nothing is restarted after this."""
         with self._lock:
-            for worker in self._workers:
-                worker.stop()
+            self._closed = True
+            workers = list(self._workers)
+        for worker in workers:
+            worker.stop()

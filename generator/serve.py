@@ -1,34 +1,61 @@
-"""`aftercare serve`: the desk and API behind waitress, a production WSGI server."""
+"""`aftercare serve`: the desk and API behind waitress, with a graceful stop.
+
+On SIGTERM (or Ctrl+C) the server stops listening, answers every request already received
+(bounded by the render time limit), then stops the render workers and exits 0. Request bodies
+over the limit are refused by waitress before they are read; the app still writes the answer
+(JSON for the API, the form for the desk) from the headers alone.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
+import signal
 import sys
+import threading
+import time
+
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask, WSGITask
+from waitress.utilities import RequestEntityTooLarge
 
 from .build import Project
 from .errors import AftercareError, Problem
+from .net import is_loopback
 from .pool import RenderPool
-from .web import ACCESS_LOG, create_app
+from .web import ACCESS_LOG, MAX_BODY, TOO_LARGE, create_app
 from .workers import default_jobs
 
+THREADS = 16
 
-def is_loopback(host: str) -> bool:
-    """Whether `host` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+
+class _ErrorTask(WSGITask):
+    """waitress' own error answers, except "body too large": that one the app writes."""
+
+    def execute(self):
+        if isinstance(self.request.error, RequestEntityTooLarge):
+            self.get_environment()[TOO_LARGE] = True  # the body itself is never read
+            self.set_close_on_finish()
+            super().execute()
+        else:
+            self.complete = True
+            ErrorTask.execute(self)  # type: ignore[arg-type]
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _ErrorTask  # type: ignore[assignment]
 
 
 def serve(
-    project: Project, host: str, port: int, token: str | None, workers: int | None, timeout: float
+    project: Project,
+    host: str,
+    port: int,
+    token: str | None,
+    workers: int | None,
+    timeout: float,
+    queue_timeout: float = 30.0,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> None:
-    """Check access, warm the renderers, then serve until interrupted."""
-    import waitress
-
+    """Check access, warm the renderers, then serve until SIGTERM or Ctrl+C."""
     if not is_loopback(host) and token is None:
         raise AftercareError(
             Problem(
@@ -39,20 +66,92 @@ def serve(
         )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    ACCESS_LOG.addHandler(handler)
-    ACCESS_LOG.setLevel(logging.INFO)
+    for logger in (ACCESS_LOG, logging.getLogger("aftercare.errors")):
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     print("Starting renderers...", file=sys.stderr, flush=True)
-    pool = RenderPool(project.content_dir, project.clinic.path, workers or default_jobs(), timeout)
+    stop = threading.Event()  # SIGTERM or Ctrl+C, even while the renderers start
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
-        app = create_app(project, pool, token)
-        shown = f"[{host}]" if ":" in host else host
-        print(
-            f"Checkout desk on http://{shown}:{port}/ "
-            f"({'access token required' if token else 'this machine only'}); "
-            "Ctrl+C stops it.",
-            file=sys.stderr,
-            flush=True,
+        pool = RenderPool(
+            project.content_dir,
+            project.clinic.path,
+            workers or default_jobs(),
+            timeout,
+            queue_timeout=queue_timeout,
         )
-        waitress.serve(app, host=host, port=port, threads=8, ident="aftercare", _quiet=True)
+        try:
+            server = _server(create_app(project, pool, token, trusted_proxies), host, port)
+            shown = f"[{host}]" if ":" in host else host
+            print(
+                f"Checkout desk on http://{shown}:{server.effective_port}/ "
+                f"({'access token required' if token else 'this machine only'}); "
+                "Ctrl+C stops it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            _run_until_stopped(server, stop, drain_seconds=timeout + 5)
+        finally:
+            pool.close()
     finally:
-        pool.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("Stopped: every request received was answered.", file=sys.stderr, flush=True)
+
+
+def _server(app, host: str, port: int):
+    """A waitress server that refuses large bodies unread and lets the app answer them."""
+    import waitress
+
+    server = waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=THREADS,
+        ident="aftercare",
+        max_request_body_size=MAX_BODY + 1,  # waitress refuses a body of this size or more
+        expose_tracebacks=False,
+    )
+    server.channel_class = _Channel
+    return server
+
+
+def _run_until_stopped(server, stop: threading.Event, drain_seconds: float) -> None:
+    """Serve until `stop` is set; then stop listening and answer what was received."""
+    from waitress import wasyncore
+
+    try:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.5, map=server._map, use_poll=True, count=1)
+        print("Stopping: finishing the requests in flight...", file=sys.stderr, flush=True)
+        _stop_listening(server)
+        deadline = time.monotonic() + drain_seconds
+        while time.monotonic() < deadline and not _all_answered(server):
+            wasyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+    finally:
+        for channel in list(server.active_channels.values()):
+            channel.close()
+        server.task_dispatcher.shutdown(timeout=5)
+        server.trigger.close()
+
+
+def _stop_listening(server) -> None:
+    """Take the connections the kernel already queued for us, then close the listener."""
+    while (accepted := server.accept()) is not None:
+        conn, addr = accepted
+        server.set_socket_options(conn)
+        server.channel_class(server, conn, server.fix_addr(addr), server.adj, map=server._map)
+    server.accepting = False
+    server.del_channel()
+    server.socket.close()
+
+
+def _all_answered(server) -> bool:
+    """No connection has a request being received, waiting, running or being sent."""
+    return all(
+        not channel.requests and channel.request is None and not channel.total_outbufs_len
+        for channel in list(server.active_channels.values())
+    )

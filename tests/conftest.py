@@ -137,3 +137,7 @@ def fail_on_missing_glyph(request, caplog):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_missing_glyphs: the test expects empty boxes")
+    config.addinivalue_line("markers", "browser: drives Chromium (skipped by make test-fast)")
+    config.addinivalue_line(
+        "markers", "load: runs a real server under load (skipped by make test-fast)"
+    )

@@ -33,7 +33,7 @@ def test_each_row_becomes_a_sheet_and_bad_rows_are_reported_by_row(run, tmp_path
     assert result.code == 1
     errors = result.err.strip().splitlines()
     assert errors[0] == (
-        f"aftercare: error: {path}:4: date: is not a real date (day is out of range for month)"
+        f"aftercare: error: {path}:4: date: is not a real date (check the month and the day)"
     )
     assert (
         errors[1] == f"aftercare: error: {path}:5: policy: unknown policy 'botox'; known "

@@ -69,7 +69,7 @@ def test_global_options_work_after_the_command_too(run, synthetic_content, tmp_p
     [
         (
             ["--date", "2026-02-30"],
-            r"^aftercare: error: date: is not a real date \(day is out of range",
+            r"^aftercare: error: date: is not a real date \(check the month and the day\)",
         ),
         (["--date", "tomorrow"], r"^aftercare: error: date: must be a date as YYYY-MM-DD"),
         (["--name", "  "], r"^aftercare: error: name: must not be empty"),

@@ -1,0 +1,44 @@
+"""The checkout desk (a form) and the JSON API, as one Flask app.
+
+`create_app` only wires things together: the blueprints (`access`, `desk`, `api`) hold
+module-level views, and what they share lives in `DeskState`, reached through `state()`.
+Patient data never reaches a URL, a log line or a cookie.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from ..build import Project
+from ..paths import TEMPLATES
+from . import access, api, desk, responses
+from .logs import ACCESS_LOG
+from .state import MAX_BODY, SESSION_HOURS, TOO_LARGE, DeskState
+
+__all__ = ["ACCESS_LOG", "MAX_BODY", "TOO_LARGE", "create_app"]
+
+
+def create_app(
+    project: Project, pool, token: str | None = None, trusted_proxies: tuple[str, ...] = ()
+) -> Flask:
+    """The desk and API. With a token, every request but health and assets must present it."""
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
+    app.config.update(
+        SECRET_KEY=DeskState.new_secret(),
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_NAME="aftercare_session",
+        PROVIDE_AUTOMATIC_OPTIONS=False,
+    )
+    app.jinja_env.autoescape = True
+    app.extensions["aftercare"] = DeskState(project, pool, token, trusted_proxies)
+    app.register_blueprint(access.blueprint)
+    app.register_blueprint(desk.blueprint)
+    app.register_blueprint(api.blueprint)
+    responses.register(app)
+    return app

@@ -1,0 +1,254 @@
+"""The OpenAPI description served at /api/openapi.json: exactly what the server enforces.
+
+The name, provider and date rules are the patterns `patient.py` makes from the same rules it
+checks, so a client (or a fuzzer) that follows this description is never surprised.
+"""
+
+from __future__ import annotations
+
+from .. import __version__
+from ..clinic import PAPERS
+from ..patient import DATE_PATTERN, MAX_LENGTH, text_patterns
+from .state import MAX_BODY
+
+MAX_DEPTH = 32  # levels of JSON nesting
+
+
+def _error(description: str, headers: dict | None = None) -> dict:
+    response: dict = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait",
+        "schema": {"type": "string"},
+        "required": True,
+    }
+}
+_COMMON = {
+    "401": _error("No valid 'Authorization: Bearer <token>' header (only when a token is set)"),
+    "429": _error(
+        "Too many wrong tokens from this address; wait `Retry-After` seconds", _RETRY_AFTER
+    ),
+    "500": _error("Internal error; no details are given, the desk's log has one line"),
+}
+
+
+def spec(policy_slugs: list[str]) -> dict:
+    """The description, with `policy_slugs` as the policy enum."""
+    any_text, visible_text = text_patterns()
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "aftercare",
+            "version": __version__,
+            "description": (
+                "Personalised aftercare sheets as PDF. When the server has an access token, "
+                "send it as 'Authorization: Bearer <token>'; after 5 wrong tokens in 15 minutes "
+                "an address gets 429 until the window passes. Request bodies are at most "
+                f"{MAX_BODY} bytes and JSON at most {MAX_DEPTH} levels deep. Other methods on "
+                "these paths answer 405 with an Allow header. Patterns use Unicode mode."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"token": []}, {}],
+        "paths": {
+            "/api/sheets": {
+                "post": {
+                    "operationId": "makeSheet",
+                    "summary": "Render one personalised sheet",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/SheetRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The sheet",
+                            "headers": {
+                                "Content-Disposition": {
+                                    "description": "inline; filename=<policy>-<date>.pdf",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                            "content": {
+                                "application/pdf": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        },
+                        "400": _error(
+                            "The body is not a JSON object (malformed, wrong Content-Type, "
+                            f"or nested deeper than {MAX_DEPTH} levels)"
+                        ),
+                        "413": _error(f"The body is larger than {MAX_BODY} bytes"),
+                        "422": _error(
+                            "A field breaks its rule; `field` names it and `problems` lists "
+                            "every one when there are several"
+                        ),
+                        "503": _error(
+                            "Every renderer stayed busy, or the render passed its time limit; "
+                            "try again after `Retry-After` seconds",
+                            _RETRY_AFTER,
+                        ),
+                        **_COMMON,
+                    },
+                }
+            },
+            "/api/policies": {
+                "get": {
+                    "operationId": "listPolicies",
+                    "summary": "The policies a sheet can be made for",
+                    "responses": {
+                        "200": {
+                            "description": "Policies",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Policy"},
+                                    }
+                                }
+                            },
+                        },
+                        **_COMMON,
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "describe",
+                    "summary": "This description",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        **_COMMON,
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Liveness; needs no token",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "Up",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Health"}
+                                }
+                            },
+                        },
+                        "500": _COMMON["500"],
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "SheetRequest": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["policy", "name"],
+                    "properties": {
+                        "policy": {
+                            "type": "string",
+                            "enum": list(policy_slugs),
+                            "description": "policy slug (GET /api/policies)",
+                        },
+                        "name": {
+                            "type": "string",
+                            "maxLength": MAX_LENGTH,
+                            "pattern": visible_text,
+                            "description": (
+                                f"patient's name: at most {MAX_LENGTH} characters as sent, at "
+                                "least one visible; no control, unassigned, private-use or "
+                                "invisible format characters (ZWJ and ZWNJ are allowed); white "
+                                "space is collapsed"
+                            ),
+                        },
+                        "date": {
+                            "type": ["string", "null"],
+                            "pattern": f"^$|{DATE_PATTERN}",
+                            "description": (
+                                "procedure date, YYYY-MM-DD, a real date from 1900-01-01 to "
+                                "2199-12-31; null, empty or absent: today"
+                            ),
+                        },
+                        "provider": {
+                            "type": ["string", "null"],
+                            "maxLength": MAX_LENGTH,
+                            "pattern": any_text,
+                            "description": (
+                                "provider's name, same rules as `name`; null, empty or only "
+                                "white space: none"
+                            ),
+                        },
+                        "paper": {
+                            "type": ["string", "null"],
+                            "enum": [*PAPERS, None],
+                            "description": "null or absent: the clinic's paper",
+                        },
+                        "large_print": {
+                            "type": ["boolean", "null"],
+                            "description": "large print, for patients with low vision",
+                        },
+                        "pdf_a": {
+                            "type": ["boolean", "null"],
+                            "description": "PDF/A-3a archive copy",
+                        },
+                    },
+                },
+                "Policy": {
+                    "type": "object",
+                    "required": ["slug", "title", "version"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                        "version": {"type": "string"},
+                    },
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "version", "renderers"],
+                    "properties": {
+                        "status": {"const": "ok"},
+                        "version": {"type": "string"},
+                        "renderers": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "field"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "field": {"type": ["string", "null"]},
+                        "problems": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["error", "field"],
+                                "properties": {
+                                    "error": {"type": "string"},
+                                    "field": {"type": ["string", "null"]},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,88 @@
+"""One sheet request, from the desk's form or the API's JSON: checked, then rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from .. import patient as patient_module
+from ..clinic import PAPERS
+from ..errors import AftercareError, Problem
+from ..patient import Patient
+from ..pool import Busy, Rendered, RenderTimeout
+from ..sheet import Options
+from .state import state
+
+TEXT_FIELDS = ("policy", "name", "date", "provider", "paper")
+FLAG_FIELDS = ("large_print", "pdf_a")
+FIELDS = TEXT_FIELDS + FLAG_FIELDS
+RETRY_AFTER = 5  # seconds, in the Retry-After header of a 503
+
+
+@dataclass(frozen=True)
+class SheetRequest:
+    """What to render: a policy slug, the patient, and print options."""
+
+    slug: str
+    patient: Patient
+    options: Options
+
+    def filename(self) -> str:
+        """The download name: policy and date, never the patient's name."""
+        return f"{self.slug}-{self.patient.procedure_date.isoformat()}.pdf"
+
+
+class Unavailable(Exception):
+    """The sheet could not be made now; try again (HTTP 503)."""
+
+
+def parse_sheet_request(project, fields: Mapping) -> SheetRequest:
+    """Check every field and report every problem at once (AftercareError, by field)."""
+    problems: list[Problem] = [
+        Problem("unknown field; fields: " + ", ".join(sorted(FIELDS)), field=key)
+        for key in sorted(set(fields) - set(FIELDS))
+    ]
+    for key in TEXT_FIELDS:
+        if fields.get(key) is not None and not isinstance(fields[key], str):
+            problems.append(Problem("must be a string", field=key))
+    for key in FLAG_FIELDS:
+        if fields.get(key) is not None and not isinstance(fields[key], bool):
+            problems.append(Problem("must be true or false", field=key))
+    if problems:
+        raise AftercareError(*problems)
+    slug = fields.get("policy") or ""
+    if not slug:
+        problems.append(Problem("choose a procedure", field="policy"))
+    elif slug not in (slugs := project.policy_slugs()):
+        problems.append(Problem(f"must be one of: {', '.join(slugs)}", field="policy"))
+    patient = None
+    try:
+        patient = patient_module.make(
+            fields.get("name"), fields.get("date"), fields.get("provider")
+        )
+    except AftercareError as exc:
+        problems.extend(exc.problems)
+    paper = fields.get("paper")
+    if paper is not None and paper not in PAPERS:
+        problems.append(Problem(f"must be one of {', '.join(PAPERS)}", field="paper"))
+    if problems or patient is None:
+        raise AftercareError(*problems)
+    options = Options(paper, bool(fields.get("large_print")), bool(fields.get("pdf_a")))
+    return SheetRequest(slug, patient, options)
+
+
+def render(request: SheetRequest) -> Rendered:
+    """Render in the pool. Raises AftercareError (input or content), Unavailable or RenderFailed."""
+    try:
+        return state().pool.render(request.slug, request.patient, date.today(), request.options)
+    except Busy:
+        raise Unavailable("every renderer is busy") from None
+    except RenderTimeout:
+        raise Unavailable("the sheet took longer than the time limit") from None
+
+
+def problem_text(problem: Problem, labels: Mapping[str, str]) -> str:
+    """A problem as one sentence for the desk: "Patient name is required"."""
+    label = labels.get(problem.field or "")
+    return f"{label} {problem.message}" if label else str(problem)

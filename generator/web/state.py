@@ -1,0 +1,103 @@
+"""What the desk's views share: the project, the render pool, access rules and memory."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+MAX_BODY = 16 * 1024  # bytes; larger bodies are refused before they are read
+SESSION_HOURS = 12
+TOO_LARGE = "aftercare.body_too_large"  # set in the WSGI environ by the server
+
+
+class Throttle:
+    """At most `limit` wrong tokens per address within `window` seconds; then wait it out."""
+
+    def __init__(self, limit: int = 5, window: float = 15 * 60, max_addresses: int = 10_000):
+        self.limit, self.window, self.max_addresses = limit, window, max_addresses
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until `address` may try again; 0 when it may now."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._failures.get(address)
+            if not failures:
+                return 0
+            while failures and failures[0] <= now - self.window:
+                failures.popleft()
+            if len(failures) < self.limit:
+                return 0
+            return max(1, int(failures[-self.limit] + self.window - now + 0.999))
+
+    def failed(self, address: str) -> None:
+        """Count one wrong token from `address`."""
+        with self._lock:
+            self._failures.setdefault(address, deque()).append(time.monotonic())
+            self._failures.move_to_end(address)
+            while len(self._failures) > self.max_addresses:
+                self._failures.popitem(last=False)
+
+
+class SessionMemory:
+    """Small per-browser-session values (the provider's name) kept in server memory only.
+
+    The browser holds a random session id in its signed cookie, never the values. Entries
+    expire after `ttl` seconds unused, and the oldest go first past `max_sessions`.
+    """
+
+    def __init__(self, ttl: float = SESSION_HOURS * 3600, max_sessions: int = 5_000):
+        self.ttl, self.max_sessions = ttl, max_sessions
+        self._values: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sid: str | None, key: str, default=None):
+        """A value remembered for this session, or `default`."""
+        with self._lock:
+            entry = self._values.get(sid or "")
+            if entry is None or entry[0] < time.monotonic() - self.ttl:
+                return default
+            return entry[1].get(key, default)
+
+    def set(self, sid: str, key: str, value) -> None:
+        """Remember `value` for this session."""
+        with self._lock:
+            entry = self._values.pop(sid, None)
+            values = entry[1] if entry else {}
+            values[key] = value
+            self._values[sid] = (time.monotonic(), values)
+            while len(self._values) > self.max_sessions:
+                self._values.popitem(last=False)
+
+    def forget(self, sid: str | None) -> None:
+        """Drop everything remembered for this session."""
+        with self._lock:
+            self._values.pop(sid or "", None)
+
+
+@dataclass
+class DeskState:
+    """Everything the desk's views share, made once per app."""
+
+    project: object
+    pool: object
+    token: str | None
+    trusted_proxies: tuple[str, ...] = ()
+    throttle: Throttle = field(default_factory=Throttle)
+    memory: SessionMemory = field(default_factory=SessionMemory)
+
+    @staticmethod
+    def new_secret() -> bytes:
+        """A fresh key for signing session cookies."""
+        return secrets.token_bytes(32)
+
+
+def state() -> DeskState:
+    """The current app's DeskState."""
+    return current_app.extensions["aftercare"]

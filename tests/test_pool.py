@@ -1,0 +1,123 @@
+"""The render pool: the time limit covers the render only, waiting has its own limit, and a
+worker that dies or never starts is replaced without costing a request."""
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+
+from generator import patient as patient_module
+from generator.paths import CONTENT
+from generator.pool import Busy, RenderPool, _Worker
+from generator.sheet import Options
+from generator.web import create_app
+
+from .conftest import pdf_text
+from .test_web import post_sheet
+
+TODAY = date(2026, 11, 23)
+
+
+def render(pool, name="Jane Doe"):
+    patient = patient_module.make(name, "2026-11-23")
+    return pool.render("microneedling", patient, TODAY, Options())
+
+
+def wait_for(condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="module")
+def one_worker():
+    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=1, timeout=60, queue_timeout=60)
+    yield pool
+    pool.close()
+
+
+def test_waiting_for_a_worker_does_not_count_against_the_render_time_limit(one_worker):
+    started = time.monotonic()
+    render(one_worker)
+    one_render = time.monotonic() - started
+    one_worker.timeout = max(2.0, one_render * 3)  # each render fits; six in a queue do not
+    try:
+        with ThreadPoolExecutor(6) as executor:
+            results = list(executor.map(lambda i: render(one_worker, f"Patient {i}"), range(6)))
+    finally:
+        one_worker.timeout = 60
+    assert [r.pages for r in results] == [2] * 6
+    assert one_worker.replacements == 0
+
+
+def test_a_request_that_waits_past_the_queue_limit_is_busy(project, one_worker):
+    one_worker.queue_timeout = 0.01
+    try:
+        client = create_app(project, one_worker).test_client()
+        with ThreadPoolExecutor(1) as executor:
+            first = executor.submit(render, one_worker)
+            assert wait_for(lambda: one_worker._idle.qsize() == 0, 5)
+            with pytest.raises(Busy):
+                render(one_worker)
+            response = post_sheet(client, {"policy": "microneedling", "name": "Jane"})
+            assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+            assert response.json["error"] == "every renderer is busy; try again"
+            assert first.result().pages == 2
+    finally:
+        one_worker.queue_timeout = 60
+
+
+def test_a_worker_killed_while_idle_costs_no_request(one_worker):
+    [pid] = one_worker.pids
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: not _alive(pid), 5)
+    assert "Idle Kill" in pdf_text(render(one_worker, "Idle Kill").pdf)
+    assert one_worker.pids != [pid]
+
+
+def test_a_worker_killed_mid_render_is_replaced_and_the_render_retried():
+    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=2, timeout=60)
+    try:
+        with ThreadPoolExecutor(1) as executor:
+            future = executor.submit(render, pool, "Mid Render")
+            assert wait_for(lambda: pool._idle.qsize() == 1, 5)
+            [idle] = [w.process.pid for w in list(pool._idle.queue)]
+            [busy] = [pid for pid in pool.pids if pid != idle]
+            os.kill(busy, signal.SIGKILL)
+            assert "Mid Render" in pdf_text(future.result(timeout=60).pdf)
+        assert busy not in pool.pids and pool.replacements == 1
+        assert wait_for(lambda: pool.ready_count() == 2, 60)
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_never_becomes_ready_is_replaced(monkeypatch):
+    calls = []
+    real = _Worker.wait_ready
+
+    def first_never_ready(self, timeout):
+        calls.append(self.process.pid)
+        return False if len(calls) == 1 else real(self, timeout)
+
+    monkeypatch.setattr(_Worker, "wait_ready", first_never_ready)
+    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=1, timeout=60, start_timeout=60)
+    try:
+        assert len(calls) == 2 and pool.pids == [calls[1]] and pool.replacements == 1
+        assert not _alive(calls[0])
+        assert render(pool).pages == 2
+    finally:
+        pool.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
