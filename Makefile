@@ -8,7 +8,7 @@ DEBUG ?= 0
 DEBUGFLAG := $(if $(filter 1,$(DEBUG)),--debug,)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test system venv demo handouts site serve bench test lint format clean
+.PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ bench: setup-test ## measure render speed, batch throughput and memory (see benc
 test: setup setup-test ## set up, then run every test (browser tests included) and the linter
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+test-fast: setup ## every test but the browser and load tests (under a minute), and the linter
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m "not browser and not load"
 
 lint: venv ## ruff check
 	$(BIN)/ruff check .

@@ -74,7 +74,7 @@ def clean_text(value, field: str, required: bool) -> str | None:
     characters (bidirectional overrides, zero-width spaces) other than the two joiners, since
     those can make a printed name read differently from what was typed.
     """
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
+    if value is None:
         if required:
             raise AftercareError(Problem("is required", field=field))
         return None
@@ -101,9 +101,9 @@ def clean_text(value, field: str, required: bool) -> str | None:
                 )
             )
     text = unicodedata.normalize("NFC", " ".join(value.split()))
-    if not text:
+    if not text and required:
         raise AftercareError(Problem("must not be empty", field=field))
-    return text
+    return text or None
 
 
 def parse_date(value, today: date | None = None) -> date:

@@ -11,6 +11,8 @@ import pytest
 
 from generator.site import build_site
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",

@@ -11,6 +11,8 @@ from generator.web import create_app
 from .conftest import pdf_text
 from .test_browser import ARGS, CHROMIUM
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def desk(project, pool):

@@ -1,0 +1,47 @@
+"""The systemd unit in deploy/: hardened, token from a credential, and a command line that
+`aftercare serve` accepts as written."""
+
+import shlex
+from pathlib import Path
+
+from generator.cli import make_parser
+
+UNIT = Path(__file__).resolve().parent.parent / "deploy" / "aftercare-desk.service"
+
+
+def directives() -> dict[str, list[str]]:
+    """Every `Key=value` of the unit, continuation lines joined."""
+    text = UNIT.read_text().replace("\\\n", " ")
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.lstrip().startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_the_unit_is_hardened_and_runs_as_its_own_user():
+    unit = directives()
+    assert unit["User"] == ["aftercare"] and unit["Group"] == ["aftercare"]
+    for key, value in {
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "PrivateTmp": "yes",
+        "ProtectHome": "yes",
+        "CapabilityBoundingSet": "",
+        "UMask": "0077",
+        "StateDirectory": "aftercare",
+    }.items():
+        assert unit[key] == [value], key
+    assert "ReadWritePaths" not in unit  # nothing writable beyond its state and cache folders
+
+
+def test_the_token_comes_from_a_credential_and_the_command_line_parses():
+    unit = directives()
+    assert unit["LoadCredential"] == ["token:/etc/aftercare/token"]
+    [command] = unit["ExecStart"]
+    argv = shlex.split(command.replace("${CREDENTIALS_DIRECTORY}", "/run/credentials/x"))
+    assert argv[0].endswith("/.venv/bin/aftercare")
+    args = make_parser().parse_args(argv[1:])
+    assert args.command == "serve" and str(args.token_file) == "/run/credentials/x/token"
+    assert not any("AFTERCARE_TOKEN" in value for value in unit.get("Environment", []))
