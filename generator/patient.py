@@ -147,20 +147,43 @@ def refused_ranges() -> tuple[tuple[int, int], ...]:
 
 
 def _class_items(ranges) -> str:
+    """Ranges as the inside of a regex class: BMP as \\uXXXX, astral as literal characters
+    (the one spelling Python, Rust and JavaScript's Unicode mode all read the same)."""
+
     def one(code: int) -> str:
         return f"\\u{code:04X}" if code <= 0xFFFF else chr(code)
 
     return "".join(one(a) if a == b else f"{one(a)}-{one(b)}" for a, b in ranges)
 
 
+def _complement(ranges, within=(0, sys.maxunicode)) -> list[tuple[int, int]]:
+    out, start = [], within[0]
+    for low, high in ranges:
+        if low > start:
+            out.append((start, low - 1))
+        start = max(start, high + 1)
+    if start <= within[1]:
+        out.append((start, within[1]))
+    return out
+
+
 @cache
 def text_patterns() -> tuple[str, str]:
-    """(any allowed text, allowed text with at least one visible character) as regexes."""
+    """(any allowed text, allowed text with at least one visible character) as regexes.
+
+    Classes are written positively (the allowed ranges): generators such as Hypothesis walk a
+    negated class code point by code point, which is slow for a million of them.
+    """
     spaces = [
-        (code, code)
+        code
         for code in range(sys.maxunicode + 1)
         if chr(code).isspace() and unicodedata.category(chr(code)) not in REFUSED_CATEGORIES
     ]
-    allowed = f"[^{_class_items(refused_ranges())}]"
-    visible = f"[^{_class_items(refused_ranges())}{_class_items(spaces)}]"
-    return f"^{allowed}*$", f"^{allowed}*{visible}{allowed}*$"
+    allowed = _complement(refused_ranges())
+    space_ranges = [(code, code) for code in spaces]
+    visible = _complement(sorted(refused_ranges() + tuple(space_ranges)))
+    any_char = f"[{_class_items(allowed)}]"
+    return (
+        f"^{any_char}*$",
+        f"^[{_class_items(space_ranges)}]*[{_class_items(visible)}]{any_char}*$",
+    )

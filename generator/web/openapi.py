@@ -173,6 +173,7 @@ def spec(policy_slugs: list[str]) -> dict:
                             "type": "string",
                             "maxLength": MAX_LENGTH,
                             "pattern": visible_text,
+                            "examples": ["Jane Doe", "  Zoë  Lorem-Ipsum ", "李小龙", "سارة"],
                             "description": (
                                 f"patient's name: at most {MAX_LENGTH} characters as sent, at "
                                 "least one visible; no control, unassigned, private-use or "
@@ -183,6 +184,7 @@ def spec(policy_slugs: list[str]) -> dict:
                         "date": {
                             "type": ["string", "null"],
                             "pattern": f"^$|{DATE_PATTERN}",
+                            "examples": ["2026-11-23", "2024-02-29", "", None],
                             "description": (
                                 "procedure date, YYYY-MM-DD, a real date from 1900-01-01 to "
                                 "2199-12-31; null, empty or absent: today"
@@ -192,6 +194,7 @@ def spec(policy_slugs: list[str]) -> dict:
                             "type": ["string", "null"],
                             "maxLength": MAX_LENGTH,
                             "pattern": any_text,
+                            "examples": ["Dr. Rivera", "", "   ", None],
                             "description": (
                                 "provider's name, same rules as `name`; null, empty or only "
                                 "white space: none"

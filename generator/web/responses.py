@@ -81,7 +81,7 @@ def unexpected_error(exc: Exception):
 
 
 def _is_api() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.path == "/healthz"
 
 
 def _clinic():
