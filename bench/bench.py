@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from generator import patient as patient_module  # noqa: E402
 from generator.batch import run_batch  # noqa: E402
-from generator.build import Project  # noqa: E402
 from generator.paths import STYLES  # noqa: E402
+from generator.project import Project  # noqa: E402
 from generator.sheet import build as build_sheet  # noqa: E402
 from generator.workers import default_jobs  # noqa: E402
 

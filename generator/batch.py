@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from . import patient as patient_module
-from .build import sheet_filename
 from .errors import AftercareError, Problem, display_path
+from .project import sheet_filename
 from .sheet import DEFAULT_OPTIONS, Options
 from .workers import Task
 

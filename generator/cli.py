@@ -12,12 +12,14 @@ from pathlib import Path
 from . import __version__, tokens
 from . import patient as patient_module
 from .batch import run_batch
-from .build import HANDOUTS, SHEETS, Project, handouts, write_sheet
 from .clinic import PAPERS
 from .errors import AftercareError, Problem, display_path
+from .handouts import handouts
 from .net import valid_address
+from .paths import HANDOUTS, SHEETS, SITE
+from .project import Project, write_sheet
 from .sheet import Options
-from .site import SITE, build_site
+from .site import build_site
 
 
 def _global_options(parser: argparse.ArgumentParser, default) -> None:

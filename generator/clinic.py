@@ -20,6 +20,9 @@ TEXT_FIELDS = {  # key: required
     "website": False, "logo": True, "base_url": True, "paper": True, "locale": True,
 }  # fmt: skip
 COLOUR_FIELDS = ("primary", "accent")
+# WCAG 2.1 contrast against white paper: primary carries text (4.5:1, like body text); accent
+# marks highlights, focus rings and large text (3:1, like large text and UI components).
+MIN_CONTRAST = {"primary": 4.5, "accent": 3.0}
 KEYS = set(TEXT_FIELDS) | {"colors"}
 
 
@@ -124,7 +127,26 @@ def _colours(data, lines, problems) -> dict[str, str]:
                 lines.get(f"colors.{key}"),
                 f"colors.{key}",
             )
+        elif (ratio := contrast_with_white(value)) < MIN_CONTRAST[key]:
+            problems.add(
+                f"{value} has a contrast of {ratio:.2f}:1 against white; at least "
+                f"{MIN_CONTRAST[key]}:1 is needed to read it (WCAG 2.1): choose a darker colour",
+                lines.get(f"colors.{key}"),
+                f"colors.{key}",
+            )
     return {key: str(colors.get(key, "")).lower() for key in COLOUR_FIELDS}
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2.1 contrast ratio of "#rrggbb" against white, from 1 to 21."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    return 1.05 / (luminance + 0.05)
 
 
 def _logo(value, folder: Path, lines, problems) -> Path | None:

@@ -7,3 +7,7 @@ TEMPLATES = ROOT / "templates"
 STYLES = ROOT / "styles"
 CONTENT = ROOT / "content"
 OUTPUT = ROOT / "output"
+SHEETS = OUTPUT / "sheets"
+HANDOUTS = OUTPUT / "handouts"
+SITE = OUTPUT / "site"
+VAR = ROOT / "var"  # kept but never committed: the register and its key

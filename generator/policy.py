@@ -20,7 +20,7 @@ HEADING_RE = re.compile(r"^##(?!#)\s+(?P<title>.*?)(?:\s+\{#(?P<id>[^}\s]*)\})?\
 BREAK_RE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")
 FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
 
-KEYS = {"title", "version", "lang", "phases"}
+KEYS = {"title", "version", "lang", "phases", "draft"}
 MAX_PHASES = 6  # the calendar has six phase colours (styles/phases.css)
 PHASE_KEYS = {"label", "start", "end", "section"}
 
@@ -69,6 +69,7 @@ class Policy:
     phases: tuple[Phase, ...]
     blocks: tuple[Block, ...]
     content_hash: str
+    draft: bool = False  # `draft: true`: not offered to patients until the clinic takes it off
 
 
 def policy_paths(content_dir: Path) -> dict[str, Path]:
@@ -118,10 +119,11 @@ def load(path: Path) -> Policy:
         phases=phases,
         blocks=tuple(blocks),
         content_hash=hashlib.sha256(raw).hexdigest()[:8],
+        draft=meta["draft"],
     )
 
 
-def _check_meta(fm: FrontMatter, problems: Problems) -> dict[str, str]:
+def _check_meta(fm: FrontMatter, problems: Problems) -> dict:
     data = fm.data
     if not isinstance(data, dict):
         problems.add("front matter must be a mapping of keys (title, version, phases)", fm.line())
@@ -140,6 +142,10 @@ def _check_meta(fm: FrontMatter, problems: Problems) -> dict[str, str]:
             problems.add(f'write it in quotes, as version: "{value}"', fm.line(key), key)
         else:
             problems.add("must be non-empty text", fm.line(key), key)
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        problems.add("must be true or false", fm.line("draft"), "draft")
+    meta["draft"] = draft is True
     return meta
 
 

@@ -14,10 +14,12 @@ import multiprocessing
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AftercareError, Problem
+from .project import SheetMaker
 
 # Workers are started with "spawn": the server has threads, and forking a threaded process
 # can copy a lock in its locked state.
@@ -47,39 +49,58 @@ class Rendered:
 
     pdf: bytes
     pages: int
+    preview_png: bytes | None = None  # page 1, when asked for
 
 
-def _serve(conn, content_dir: str, clinic_file: str) -> None:
-    """Worker loop: one warm Project; render each task that arrives on the pipe."""
-    from .build import Project
+def _serve(conn, content_dir: str, warmup) -> None:
+    """Worker loop: a warm SheetMaker; render each task that arrives on the pipe.
 
-    project = Project(Path(content_dir), Path(clinic_file))
-    for slug in project.policy_slugs()[:1]:
-        # Warm up fonts, CSS, templates and a first layout; a broken policy must not stop
-        # the worker from starting (its requests get the error instead).
+    The worker reads no content: each task carries the clinic and policy to render, so it
+    always prints what the desk decided to serve, whatever happens to the files meanwhile.
+    """
+    maker = SheetMaker(Path(content_dir))
+    if warmup is not None:
+        # Warm up fonts, CSS, templates and a first layout.
         with contextlib.suppress(Exception):
-            project.render(slug, None)
+            maker.render(*warmup, None)
     conn.send(("ready", None))
     while True:
         try:
             task = conn.recv()
         except EOFError:
             return
-        slug, patient, today, options = task
+        *render_args, preview = task
         try:
-            result = project.render(slug, patient, today, options)
-            conn.send(("ok", (result.pdf, result.pages)))
+            result = maker.render(*render_args)
+            png = _first_page_png(result.pdf) if preview else None
+            conn.send(("ok", (result.pdf, result.pages, png)))
         except AftercareError as exc:
             conn.send(("error", exc.problems))
         except Exception as exc:  # report the kind of failure, never the data
             conn.send(("crash", type(exc).__name__))
 
 
+def _first_page_png(pdf: bytes) -> bytes:
+    """Page 1 as a PNG, to check name, date and procedure at a glance."""
+    import io
+
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=110 / 72).to_pil()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=False)
+    return buffer.getvalue()
+
+
 class _Worker:
-    def __init__(self, content_dir: Path, clinic_file: Path):
+    def __init__(self, content_dir: Path, warmup):
         self.conn, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(
-            target=_serve, args=(child, str(content_dir), str(clinic_file)), daemon=True
+            target=_serve, args=(child, str(content_dir), warmup), daemon=True
         )
         self.process.start()
         child.close()
@@ -116,13 +137,15 @@ class RenderPool:
     def __init__(
         self,
         content_dir: Path,
-        clinic_file: Path,
         size: int = 2,
         timeout: float = 20.0,
         queue_timeout: float = 30.0,
         start_timeout: float = 60.0,
+        warmup: Callable[[], tuple | None] | None = None,
     ):
-        self.content_dir, self.clinic_file = Path(content_dir), Path(clinic_file)
+        """`warmup` gives (clinic, policy) for a new worker's first, unused render."""
+        self.content_dir = Path(content_dir)
+        self.warmup = warmup or (lambda: None)
         self.size, self.timeout, self.queue_timeout = size, timeout, queue_timeout
         self.start_timeout = start_timeout
         self.replacements = 0  # workers replaced since start (crashed, stuck or never ready)
@@ -156,13 +179,13 @@ class RenderPool:
         with self._lock:
             return sum(1 for w in self._workers if w.alive())
 
-    def render(self, slug: str, patient, today, options) -> Rendered:
+    def render(self, clinic, policy, patient, today, options, preview=False) -> Rendered:
         """Render one sheet in a worker.
 
         Raises Busy (no worker free in time), RenderTimeout (the render itself took too long),
         RenderFailed (an internal error) or AftercareError (bad input).
         """
-        task = (slug, patient, today, options)
+        task = (clinic, policy, patient, today, options, preview)
         queue_deadline = time.monotonic() + self.queue_timeout
         for attempt in (1, 2):
             worker = self._take(queue_deadline)
@@ -197,7 +220,7 @@ class RenderPool:
 
     def _start_worker(self) -> None:
         """Start a worker; a thread waits for it to be ready, or replaces it."""
-        worker = _Worker(self.content_dir, self.clinic_file)
+        worker = _Worker(self.content_dir, self.warmup())
         with self._lock:
             self._workers.append(worker)
         threading.Thread(target=self._watch_start, args=(worker,), daemon=True).start()

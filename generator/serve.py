@@ -18,10 +18,10 @@ from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask, WSGITask
 from waitress.utilities import RequestEntityTooLarge
 
-from .build import Project
 from .errors import AftercareError, Problem
 from .net import is_loopback
 from .pool import RenderPool
+from .project import LiveContent, Project
 from .web import ACCESS_LOG, MAX_BODY, TOO_LARGE, create_app
 from .workers import default_jobs
 
@@ -76,15 +76,16 @@ def serve(
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
+        content = LiveContent(project.content_dir, project.clinic_file)
         pool = RenderPool(
             project.content_dir,
-            project.clinic.path,
             workers or default_jobs(),
             timeout,
             queue_timeout=queue_timeout,
+            warmup=lambda: _warmup(content),
         )
         try:
-            server = _server(create_app(project, pool, token, trusted_proxies), host, port)
+            server = _server(create_app(content, pool, token, trusted_proxies), host, port)
             shown = f"[{host}]" if ":" in host else host
             print(
                 f"Checkout desk on http://{shown}:{server.effective_port}/ "
@@ -100,6 +101,13 @@ def serve(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     print("Stopped: every request received was answered.", file=sys.stderr, flush=True)
+
+
+def _warmup(content: LiveContent):
+    """(clinic, policy) for a new worker's first render, or None without a policy."""
+    current = content.current()
+    offered = current.offered()
+    return (current.clinic, offered[0]) if offered else None
 
 
 def _server(app, host: str, port: int):

@@ -13,15 +13,16 @@ from .policy import Policy
 
 @dataclass(frozen=True)
 class Options:
-    """How a sheet is made: paper size (None: the clinic's), large print, PDF/A archive copy."""
+    """How a sheet is made: paper (None: the clinic's), large print, PDF/A copy, draft review."""
 
     paper: str | None = None
     large_print: bool = False
     archival: bool = False
+    draft: bool = False  # a draft policy, printed for review with DRAFT on every page
 
     def key(self) -> str:
         """These options as text, for build fingerprints."""
-        return f"{self.paper}|{self.large_print}|{self.archival}"
+        return f"{self.paper}|{self.large_print}|{self.archival}|{self.draft}"
 
 
 DEFAULT_OPTIONS = Options()  # frozen, so one shared instance is safe as a default
@@ -67,6 +68,7 @@ class Sheet:
     printed: str
     paper: str
     large_print: bool
+    draft: bool = False
 
 
 def build(
@@ -110,4 +112,5 @@ def build(
         printed=schedule.Dates(clinic.locale).medium(today),
         paper=options.paper or clinic.paper,
         large_print=options.large_print,
+        draft=policy.draft and options.draft,
     )

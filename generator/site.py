@@ -7,12 +7,12 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from .build import BuildReport, Manifest, Project
 from .files import write_atomic
-from .paths import OUTPUT, STYLES, TEMPLATES
+from .manifest import BuildReport, Manifest
+from .paths import SITE, STYLES, TEMPLATES
+from .project import Project
 from .sheet import build as build_sheet
 
-SITE = OUTPUT / "site"
 SCRIPT = TEMPLATES / "plan.js"
 
 

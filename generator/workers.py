@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import AftercareError
 from .files import write_atomic
+from .project import Project
 from .sheet import DEFAULT_OPTIONS, Options
 
 _project = None  # the worker's own Project, made once by _start
@@ -50,8 +51,6 @@ def default_jobs() -> int:
 
 def _start(content_dir: Path, clinic_file: Path, policies: dict) -> None:
     global _project
-    from .build import Project
-
     # SIGTERM ends a worker through SystemExit, so that a file being written is cleaned up.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl+C stops

@@ -14,8 +14,8 @@ import pytest
 import zxingcpp
 
 from generator import cli
-from generator.build import Project
 from generator.paths import CONTENT
+from generator.project import Project
 
 TODAY = date(2026, 11, 23)
 DATA = Path(__file__).parent / "data"
@@ -73,17 +73,25 @@ def pool():
     """One pool of warm render processes for every desk and API test."""
     from generator.pool import RenderPool
 
-    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=2, timeout=60)
+    pool = RenderPool(CONTENT, size=2, timeout=60)
     yield pool
     pool.close()
 
 
 @pytest.fixture
-def client(project, pool):
+def live_content():
+    """The shipped content as the desk serves it."""
+    from generator.project import LiveContent
+
+    return LiveContent(CONTENT)
+
+
+@pytest.fixture
+def client(live_content, pool):
     """The desk and API without an access token, through Flask's test client."""
     from generator.web import create_app
 
-    return create_app(project, pool).test_client()
+    return create_app(live_content, pool).test_client()
 
 
 @pytest.fixture

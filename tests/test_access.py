@@ -17,8 +17,8 @@ BODY = {"policy": "microneedling", "name": "Jane"}
 
 
 @pytest.fixture
-def app(project, pool):
-    return create_app(project, pool, token=TOKEN, trusted_proxies=("127.0.0.1",))
+def app(live_content, pool):
+    return create_app(live_content, pool, token=TOKEN, trusted_proxies=("127.0.0.1",))
 
 
 def signin_csrf(client) -> str:
@@ -84,7 +84,7 @@ def test_the_sign_in_form_counts_wrong_tokens_too(app):
     assert bearer(client, TOKEN).status_code == 429  # the same address, either door
 
 
-def test_behind_a_trusted_proxy_each_forwarded_address_is_counted(app, project, pool):
+def test_behind_a_trusted_proxy_each_forwarded_address_is_counted(app):
     client = app.test_client()
     for _ in range(5):
         bearer(client, "wrong-token-value-123", forwarded="198.51.100.7")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from generator import build
+from generator import project as project_module
 
 from .conftest import pdf_text
 
@@ -40,7 +40,7 @@ def test_sheet_writes_the_pdf_and_prints_its_path_last(run, tmp_path):
 def test_default_name_stays_in_the_sheets_folder_and_date_defaults_to_today(
     run, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(build, "SHEETS", tmp_path / "sheets")
+    monkeypatch.setattr(project_module, "SHEETS", tmp_path / "sheets")
     result = run("sheet", "microneedling", "--name", "../../etc/passwd \\ ..")
     assert result.code == 0, result.err
     written = list((tmp_path / "sheets").iterdir())

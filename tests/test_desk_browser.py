@@ -15,8 +15,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def desk(project, pool):
-    server = waitress.create_server(create_app(project, pool), host="127.0.0.1", port=0, threads=4)
+def desk(live_content, pool):
+    server = waitress.create_server(
+        create_app(live_content, pool), host="127.0.0.1", port=0, threads=4
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

@@ -12,7 +12,7 @@ import time
 import pypdfium2 as pdfium
 
 from generator import batch
-from generator.build import Project
+from generator.project import Project
 
 HEADER = "name,policy,date,provider\n"
 

@@ -6,8 +6,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
-from generator.build import Project
 from generator.paths import CONTENT
+from generator.project import LiveContent
 from generator.web import create_app
 
 pytestmark = pytest.mark.load
@@ -24,7 +24,7 @@ class _SessionPool:
         return getattr(type(self).target, name)
 
 
-APP = create_app(Project(CONTENT), _SessionPool(), token=TOKEN)
+APP = create_app(LiveContent(CONTENT), _SessionPool(), token=TOKEN)
 schema = schemathesis.openapi.from_wsgi(
     "/api/openapi.json", APP, headers={"Authorization": f"Bearer {TOKEN}"}
 )

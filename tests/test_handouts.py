@@ -6,7 +6,7 @@ import os
 
 import pypdfium2 as pdfium
 
-from generator.build import handouts
+from generator.handouts import handouts
 from generator.sheet import Options
 
 from .conftest import pdf_text, qr_codes
@@ -51,7 +51,7 @@ def test_unchanged_handouts_are_not_rendered_again(project, tmp_path, synthetic_
 
 
 def test_a_changed_policy_is_rebuilt_and_a_removed_one_is_cleaned_up(tmp_path, synthetic_content):
-    from generator.build import Project
+    from generator.project import Project
 
     out = tmp_path / "handouts"
     extra = synthetic_content / "lorem-care.md"

@@ -11,7 +11,7 @@ from generator.pool import RenderFailed
 from generator.web import create_app
 
 from .conftest import pdf_text
-from .test_web import csrf_of, post_sheet
+from .test_web import csrf_of, desk_sheet, post_sheet
 
 JANE = {"policy": "microneedling", "name": "Jane Doe", "date": "2026-11-23"}
 
@@ -38,7 +38,9 @@ def test_the_access_log_cannot_be_forged(client, caplog, path, logged):
     assert " 404 " in line
 
 
-def test_an_unexpected_error_is_a_clean_500_with_one_log_line(project, pool, caplog, monkeypatch):
+def test_an_unexpected_error_is_a_clean_500_with_one_log_line(
+    live_content, pool, caplog, monkeypatch
+):
     caplog.set_level(logging.INFO)
 
     def explode(*args):
@@ -46,7 +48,7 @@ def test_an_unexpected_error_is_a_clean_500_with_one_log_line(project, pool, cap
 
     monkeypatch.setattr("generator.web.desk.parse_sheet_request", explode)
     monkeypatch.setattr("generator.web.api.parse_sheet_request", explode)
-    client = create_app(project, pool).test_client()
+    client = create_app(live_content, pool).test_client()
     response = post_sheet(client, JANE)
     assert response.status_code == 500
     assert response.json == {
@@ -63,15 +65,15 @@ def test_an_unexpected_error_is_a_clean_500_with_one_log_line(project, pool, cap
     assert not any(r.exc_info for r in caplog.records)
 
 
-def test_a_render_that_fails_inside_the_worker_is_a_500(project, pool, monkeypatch):
+def test_a_render_that_fails_inside_the_worker_is_a_500(live_content, pool, monkeypatch):
     def fail(*args):
         raise RenderFailed("internal error while rendering (KeyError)")
 
     monkeypatch.setattr(pool, "render", fail)
-    client = create_app(project, pool).test_client()
+    client = create_app(live_content, pool).test_client()
     response = post_sheet(client, JANE)
     assert response.status_code == 500 and "KeyError" in response.json["error"]
-    page = client.post("/", data={"csrf": csrf_of(client), **JANE})
+    page = client.post("/", data={"csrf": csrf_of(client), "confirm_date": "on", **JANE})
     assert page.status_code == 500 and 'value="Jane Doe"' in page.get_data(as_text=True)
 
 
@@ -113,13 +115,10 @@ def test_405_on_the_api_names_the_allowed_methods(client):
     }
 
 
-def test_no_cookie_carries_the_providers_name(project, pool, client):
-    app = create_app(project, pool)
+def test_no_cookie_carries_the_providers_name(live_content, pool, client):
+    app = create_app(live_content, pool)
     client = app.test_client()
-    response = client.post(
-        "/", data={"csrf": csrf_of(client), **JANE, "provider": "Dr. Hidden Rivera"}
-    )
-    assert response.status_code == 200
+    desk_sheet(client, **JANE, provider="Dr. Hidden Rivera")
     cookie = client.get_cookie("aftercare_session")
     raw = cookie.value
     decoded = SecureCookieSessionInterface().get_signing_serializer(app).loads(raw)

@@ -11,6 +11,7 @@ from generator import patient as patient_module
 from generator.sheet import Options
 
 from .conftest import TODAY, normalise, pdf_pages, pdf_text
+from .test_web import desk_sheet
 
 
 def sizes_of(pdf: bytes, phrase: str) -> list[float]:
@@ -81,12 +82,6 @@ def test_large_print_from_the_api_and_the_desk(client):
         data=json.dumps({"policy": "microneedling", "name": "Lorem", "large_print": "yes"}),
     )
     assert bad.status_code == 422 and bad.json["field"] == "large_print"
-    page = client.get("/").get_data(as_text=True)
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    desk = client.post(
-        "/",
-        data={"csrf": csrf, "policy": "microneedling", "name": "Lorem Desk", "large_print": "on"},
-    )
-    assert desk.status_code == 200
-    assert min(sizes_of(desk.data, "No lotions,")) >= 16
-    assert "Lorem Desk" in normalise(pdf_text(desk.data))
+    _, pdf = desk_sheet(client, policy="microneedling", name="Lorem Desk", large_print="on")
+    assert min(sizes_of(pdf, "No lotions,")) >= 16
+    assert "Lorem Desk" in normalise(pdf_text(pdf))

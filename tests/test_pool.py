@@ -12,6 +12,7 @@ import pytest
 from generator import patient as patient_module
 from generator.paths import CONTENT
 from generator.pool import Busy, RenderPool, _Worker
+from generator.project import Project
 from generator.sheet import Options
 from generator.web import create_app
 
@@ -21,9 +22,13 @@ from .test_web import post_sheet
 TODAY = date(2026, 11, 23)
 
 
+SHIPPED = Project(CONTENT)
+
+
 def render(pool, name="Jane Doe"):
     patient = patient_module.make(name, "2026-11-23")
-    return pool.render("microneedling", patient, TODAY, Options())
+    policy = SHIPPED.policy("microneedling")
+    return pool.render(SHIPPED.clinic, policy, patient, TODAY, Options())
 
 
 def wait_for(condition, seconds=60.0):
@@ -37,7 +42,7 @@ def wait_for(condition, seconds=60.0):
 
 @pytest.fixture(scope="module")
 def one_worker():
-    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=1, timeout=60, queue_timeout=60)
+    pool = RenderPool(CONTENT, size=1, timeout=60, queue_timeout=60)
     yield pool
     pool.close()
 
@@ -56,10 +61,10 @@ def test_waiting_for_a_worker_does_not_count_against_the_render_time_limit(one_w
     assert one_worker.replacements == 0
 
 
-def test_a_request_that_waits_past_the_queue_limit_is_busy(project, one_worker):
+def test_a_request_that_waits_past_the_queue_limit_is_busy(live_content, one_worker):
     one_worker.queue_timeout = 0.01
     try:
-        client = create_app(project, one_worker).test_client()
+        client = create_app(live_content, one_worker).test_client()
         with ThreadPoolExecutor(1) as executor:
             first = executor.submit(render, one_worker)
             assert wait_for(lambda: one_worker._idle.qsize() == 0, 5)
@@ -82,7 +87,7 @@ def test_a_worker_killed_while_idle_costs_no_request(one_worker):
 
 
 def test_a_worker_killed_mid_render_is_replaced_and_the_render_retried():
-    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=2, timeout=60)
+    pool = RenderPool(CONTENT, size=2, timeout=60)
     try:
         with ThreadPoolExecutor(1) as executor:
             future = executor.submit(render, pool, "Mid Render")
@@ -106,7 +111,7 @@ def test_a_worker_that_never_becomes_ready_is_replaced(monkeypatch):
         return False if len(calls) == 1 else real(self, timeout)
 
     monkeypatch.setattr(_Worker, "wait_ready", first_never_ready)
-    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=1, timeout=60, start_timeout=60)
+    pool = RenderPool(CONTENT, size=1, timeout=60, start_timeout=60)
     try:
         assert len(calls) == 2 and pool.pids == [calls[1]] and pool.replacements == 1
         assert not _alive(calls[0])

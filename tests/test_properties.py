@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from generator import batch
 from generator import patient as patient_module
-from generator.build import sheet_filename, write_sheet
 from generator.errors import AftercareError
+from generator.project import sheet_filename, write_sheet
 
 any_text = st.text(st.characters(codec="utf-8"), max_size=240)
 names = st.one_of(

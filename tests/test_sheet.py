@@ -10,9 +10,9 @@ import pypdfium2 as pdfium
 import pytest
 
 from generator import patient as patient_module
-from generator.build import Project
 from generator.paths import CONTENT
 from generator.policy import load
+from generator.project import Project
 from generator.sheet import Options
 
 from .conftest import TODAY, normalise, pdf_metadata, pdf_pages, pdf_text, qr_codes

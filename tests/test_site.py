@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from generator.build import Project
+from generator.project import Project
 from generator.site import build_site, script_and_hash
 
 

@@ -16,8 +16,8 @@ TOKEN = "correct-horse-battery-staple"
 
 
 @pytest.fixture
-def token_client(project, pool):
-    return create_app(project, pool, token=TOKEN).test_client()
+def token_client(live_content, pool):
+    return create_app(live_content, pool, token=TOKEN).test_client()
 
 
 def post_sheet(client, body, **kwargs):
@@ -29,6 +29,19 @@ def post_sheet(client, body, **kwargs):
 def csrf_of(client) -> str:
     page = client.get("/").get_data(as_text=True)
     return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def desk_sheet(client, **fields) -> tuple[str, bytes]:
+    """Submit the desk form as staff would; (the result page, the PDF behind Print)."""
+    data = {"csrf": csrf_of(client), "when": "today", "confirm_date": "on", **fields}
+    response = client.post("/", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[-600:]
+    location = response.headers["Location"]
+    page = client.get(location)
+    assert page.status_code == 200
+    pdf = client.get(f"{location}/sheet.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    return page.get_data(as_text=True), pdf.data
 
 
 def test_api_answers_a_pdf_with_the_patients_name(client):
@@ -100,24 +113,18 @@ def test_policies_health_and_openapi(client):
 
 
 def test_desk_form_defaults_to_today_and_makes_a_pdf(client):
-    from datetime import date
-
     page = client.get("/").get_data(as_text=True)
-    assert f'value="{date.today().isoformat()}"' in page
+    assert 'id="when-today" name="when" type="radio" value="today" checked' in page
     assert "Micro-Needling Post Procedure" in page
-    response = client.post(
-        "/",
-        data={
-            "csrf": csrf_of(client),
-            "policy": "microneedling",
-            "name": "Zoë Lorem",
-            "date": "2026-11-23",
-            "provider": "Dr. Ipsum",
-            "paper": "a4",
-        },
+    _, pdf = desk_sheet(
+        client,
+        policy="microneedling",
+        name="Zoë Lorem",
+        date="2026-11-23",
+        provider="Dr. Ipsum",
+        paper="a4",
     )
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert "Zoë Lorem" in pdf_text(response.data)
+    assert "Zoë Lorem" in pdf_text(pdf)
     assert 'value="Dr. Ipsum"' in client.get("/").get_data(as_text=True)  # remembered
 
 
@@ -205,10 +212,10 @@ def test_concurrent_requests_never_mix_patients(client):
         assert not any(other in results[name] for other in others)
 
 
-def test_a_render_past_its_time_limit_is_a_503_and_serving_goes_on(project):
-    pool = RenderPool(CONTENT, CONTENT / "clinic.toml", size=1, timeout=60)
+def test_a_render_past_its_time_limit_is_a_503_and_serving_goes_on(live_content):
+    pool = RenderPool(CONTENT, size=1, timeout=60)
     try:
-        client = create_app(project, pool).test_client()
+        client = create_app(live_content, pool).test_client()
         before = pool.pids
         pool.timeout = 0.001
         response = post_sheet(client, {"policy": "microneedling", "name": "Slow Sheet"})

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from ..build import Project
 from ..paths import TEMPLATES
+from ..project import LiveContent
 from . import access, api, desk, responses
 from .logs import ACCESS_LOG
 from .state import MAX_BODY, SESSION_HOURS, TOO_LARGE, DeskState
@@ -21,7 +21,7 @@ __all__ = ["ACCESS_LOG", "MAX_BODY", "TOO_LARGE", "create_app"]
 
 
 def create_app(
-    project: Project, pool, token: str | None = None, trusted_proxies: tuple[str, ...] = ()
+    content: LiveContent, pool, token: str | None = None, trusted_proxies: tuple[str, ...] = ()
 ) -> Flask:
     """The desk and API. With a token, every request but health and assets must present it."""
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
@@ -36,7 +36,7 @@ def create_app(
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     app.jinja_env.autoescape = True
-    app.extensions["aftercare"] = DeskState(project, pool, token, trusted_proxies)
+    app.extensions["aftercare"] = DeskState(content, pool, token, trusted_proxies)
     app.register_blueprint(access.blueprint)
     app.register_blueprint(desk.blueprint)
     app.register_blueprint(api.blueprint)

@@ -24,7 +24,13 @@ from ..net import is_loopback, valid_address
 from .state import SESSION_HOURS, state
 
 blueprint = Blueprint("access", __name__)
-OPEN_ENDPOINTS = {"api.healthz", "access.signin", "desk.desk_css", "desk.logo"}
+OPEN_ENDPOINTS = {
+    "api.healthz",
+    "access.signin",
+    "desk.desk_css",
+    "desk.brand_css",
+    "desk.logo",
+}
 
 
 def same_secret(sent: str, expected: str) -> bool:
@@ -152,7 +158,7 @@ def signout():
 
 
 def _page() -> dict:
-    return {"clinic": state().project.clinic, "signed_in": False}
+    return {"clinic": state().content.current().clinic, "signed_in": False}
 
 
 def _as_response(value, status: int):

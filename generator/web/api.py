@@ -32,14 +32,20 @@ def api_error(message: str, field: str | None, status: int, problems=()) -> Resp
 
 @blueprint.get("/healthz")
 def healthz():
-    """Liveness: up, with the version and how many renderers are running."""
-    return jsonify(status="ok", version=__version__, renderers=state().pool.ready_count())
+    """Liveness: up, the version, renderers running, and content files with problems."""
+    problems = len(state().content.current().problems)
+    return jsonify(
+        status="ok",
+        version=__version__,
+        renderers=state().pool.ready_count(),
+        content_problems=problems,
+    )
 
 
 @blueprint.get("/api/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this server, with the current policies."""
-    return jsonify(spec(state().project.policy_slugs()))
+    return jsonify(spec([p.slug for p in state().content.current().offered()]))
 
 
 @blueprint.get("/api/policies")
@@ -48,7 +54,7 @@ def policies():
     return jsonify(
         [
             {"slug": p.slug, "title": p.title, "version": p.version}
-            for p in state().project.all_policies()
+            for p in state().content.current().offered()
         ]
     )
 
@@ -60,13 +66,14 @@ def sheets():
         body = read_json_object()
     except BadBody as exc:
         return api_error(str(exc), None, 400)
+    content = state().content.current()
     try:
-        sheet = parse_sheet_request(state().project, body)
+        sheet = parse_sheet_request(content, body)
     except AftercareError as exc:
         first = exc.problems[0]
         return api_error(first.message, first.field, 422, exc.problems)
     try:
-        rendered = render(sheet)
+        rendered = render(sheet, content.clinic)
     except Unavailable as exc:
         response = api_error(f"{exc}; try again", None, 503)
         response.headers["Retry-After"] = str(RETRY_AFTER)

@@ -1,20 +1,43 @@
-"""The checkout desk: one form, a PDF back; errors beside their fields, input kept."""
+"""The checkout desk: a form, then a result page to check page 1 and print.
+
+No slips: with several procedures none is chosen until staff choose one; a blank date is an
+error unless "Today" is chosen, and today means the moment of submitting; a date more than
+30 days away needs a tick; every problem is shown at once beside its field.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, make_response, render_template, request, session
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 
 from ..clinic import PAPERS
-from ..errors import AftercareError
+from ..errors import AftercareError, Problem
 from ..paths import STYLES
 from ..pool import RenderFailed
+from ..schedule import Dates
 from .access import csrf_ok, csrf_token, session_id
-from .sheets import RETRY_AFTER, TEXT_FIELDS, Unavailable, parse_sheet_request, problem_text, render
-from .state import MAX_BODY, state
+from .sheets import (
+    RETRY_AFTER,
+    TEXT_FIELDS,
+    Unavailable,
+    parse_sheet_request,
+    problem_text,
+    render,
+)
+from .state import MAX_BODY, Result, state
 
 blueprint = Blueprint("desk", __name__)
+FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
 FIELD_LABELS = {
     "policy": "Procedure:",
     "name": "Patient name",
@@ -24,34 +47,73 @@ FIELD_LABELS = {
 }
 
 
+@blueprint.app_context_processor
+def desk_context() -> dict:
+    """What every desk page shows: the clinic, and any content problems (the banner)."""
+    content = state().content.current()
+    return {"clinic": content.clinic, "content_problems": content.problems}
+
+
 @blueprint.get("/")
 def form():
-    """A fresh form: today's date, and the provider this browser used last."""
-    fields = {"date": date.today().isoformat(), "provider": _remembered_provider(), "paper": ""}
-    return desk_page(fields, {})
+    """A fresh form: the provider this browser used last, the date 'Today'."""
+    return desk_page({"when": "today", "provider": _remembered("provider")}, {})
+
+
+@blueprint.get("/next")
+def next_patient():
+    """A fresh form for the next patient: provider and procedure kept, focus on the name."""
+    fields = {
+        "when": "today",
+        "provider": _remembered("provider"),
+        "policy": _remembered("policy"),
+    }
+    return desk_page(fields, {}, focus="name")
 
 
 @blueprint.post("/")
 def submit():
-    """Check the form, then answer the PDF, or the form again with every problem shown."""
-    fields = {key: request.form.get(key, "") for key in TEXT_FIELDS}
+    """Check the form; then the result page (POST, redirect, GET), or the form with every
+    problem beside its field."""
+    fields = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
     fields["large_print"] = request.form.get("large_print") == "on"
+    fields["confirm_date"] = request.form.get("confirm_date") == "on"
     if not csrf_ok():
         message = "The form had expired. Check the details below and press Create PDF again."
         return desk_page(fields, {"form": message}), 400
-    request_fields = dict(
-        fields, paper=fields["paper"] or None, provider=fields["provider"] or None
-    )
+    content = state().content.current()
+    today = date.today()  # the moment of submitting, not of loading the page
+    problems: list[Problem] = []
+    typed_date = fields["date"].strip()
+    if not typed_date and fields["when"] != "today":
+        problems.append(Problem("is missing: enter the date, or choose Today", field="date"))
+    request_fields = {
+        "policy": fields["policy"],
+        "name": fields["name"],
+        "date": typed_date or today.isoformat(),
+        "provider": fields["provider"] or None,
+        "paper": fields["paper"] or None,
+        "large_print": fields["large_print"],
+    }
+    sheet = None
     try:
-        sheet = parse_sheet_request(state().project, request_fields)
+        sheet = parse_sheet_request(content, request_fields)
     except AftercareError as exc:
+        problems.extend(exc.problems)
+    if sheet is not None and not fields["confirm_date"]:
+        far = _far_date_problem(sheet.patient.procedure_date, today, content.clinic.locale)
+        if far:
+            problems.append(far)
+            fields["ask_confirm"] = True
+    if problems or sheet is None:
         errors: dict[str, str] = {}
-        for problem in exc.problems:
+        for problem in problems:
             errors.setdefault(problem.field or "form", problem_text(problem, FIELD_LABELS))
         return desk_page(fields, errors), 422
     state().memory.set(session_id(), "provider", sheet.patient.provider or "")
+    state().memory.set(session_id(), "policy", sheet.policy.slug)
     try:
-        rendered = render(sheet)
+        rendered = render(sheet, content.clinic, preview=True)
     except Unavailable as exc:
         response = make_response(desk_page(fields, {"form": f"{exc}. Try again."}), 503)
         response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -59,31 +121,109 @@ def submit():
     except (AftercareError, RenderFailed) as exc:
         message = f"The sheet could not be made: {exc}. Tell the clinic's IT person."
         return desk_page(fields, {"form": message}), 500
-    return Response(
-        rendered.pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{sheet.filename()}"'},
+    result = Result(
+        sid=session_id(),
+        pdf=rendered.pdf,
+        preview_png=rendered.preview_png or b"",
+        filename=sheet.filename(),
+        policy_title=sheet.policy.title,
+        date_words=Dates(content.clinic.locale).long(sheet.patient.procedure_date),
+        name=sheet.patient.name,
+    )
+    return redirect(f"/sheets/{state().results.add(result)}", 303)
+
+
+def _far_date_problem(day: date, today: date, locale: str) -> Problem | None:
+    distance = (day - today).days
+    if abs(distance) <= FAR_DAYS:
+        return None
+    side = "after" if distance > 0 else "before"
+    words = Dates(locale).long(day)
+    return Problem(
+        f"is {words}, {abs(distance)} days {side} today. If that is right, tick "
+        "“Yes, this date is right”",
+        field="date",
     )
 
 
-def desk_page(fields: dict, errors: dict) -> str:
-    """The desk form with these values and errors."""
-    desk = state()
+@blueprint.get("/sheets/<key>")
+def result(key: str):
+    """The result page: page 1 as a picture, Print, Download and Next patient."""
+    found = _result(key)
+    return render_template(
+        "result.html.j2", key=key, result=found, csrf=csrf_token(), signed_in=_signed()
+    )
+
+
+@blueprint.get("/sheets/<key>/sheet.pdf")
+def result_pdf(key: str):
+    """The PDF, shown in the browser to print."""
+    return _pdf(_result(key), "inline")
+
+
+@blueprint.get("/sheets/<key>/download")
+def result_download(key: str):
+    """The PDF as a download."""
+    return _pdf(_result(key), "attachment")
+
+
+@blueprint.get("/sheets/<key>/page-1.png")
+def result_preview(key: str):
+    """Page 1 as a picture."""
+    return Response(_result(key).preview_png, mimetype="image/png")
+
+
+def _result(key: str) -> Result:
+    found = state().results.get(key, session.get("sid"))
+    if found is None:
+        abort(
+            404,
+            "This sheet is no longer here: sheets are kept for 15 minutes, in the "
+            "browser that made them. Make it again from the form.",
+        )
+    return found
+
+
+def _pdf(found: Result, disposition: str) -> Response:
+    return Response(
+        found.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'{disposition}; filename="{found.filename}"'},
+    )
+
+
+def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
+    """The desk form with these values and errors; focus on the first field to fix."""
+    content = state().content.current()
+    policies = content.offered()
+    chosen = fields.get("policy") or (policies[0].slug if len(policies) == 1 else "")
+    fields = {**fields, "policy": chosen}
+    if focus is None:
+        order = ["policy", "name", "date", "provider", "paper"]
+        focus = next((f for f in order if f in errors), None)
+        focus = focus or ("policy" if not chosen else "name")
+    today = date.today()
     return render_template(
         "desk.html.j2",
         form=fields,
         errors=errors,
         papers=PAPERS,
-        policies=desk.project.all_policies(),
-        clinic=desk.project.clinic,
+        policies=policies,
         csrf=csrf_token(),
-        signed_in=desk.token is not None,
+        signed_in=_signed(),
         max_kib=MAX_BODY // 1024,
+        focus=focus,
+        today_words=Dates(content.clinic.locale).long(today),
+        today=today.isoformat(),
     )
 
 
-def _remembered_provider() -> str:
-    return state().memory.get(session.get("sid"), "provider", "")
+def _signed() -> bool:
+    return state().token is not None
+
+
+def _remembered(key: str) -> str:
+    return state().memory.get(session.get("sid"), key, "")
 
 
 @blueprint.get("/assets/desk.css")
@@ -92,9 +232,17 @@ def desk_css():
     return Response((STYLES / "desk.css").read_bytes(), mimetype="text/css")
 
 
+@blueprint.get("/assets/brand.css")
+def brand_css():
+    """The clinic's colours for the desk (checked for contrast when clinic.toml is read)."""
+    colors = state().content.current().clinic.colors
+    css = f":root {{ --primary: {colors['primary']}; --accent: {colors['accent']}; }}\n"
+    return Response(css, mimetype="text/css")
+
+
 @blueprint.get("/assets/logo")
 def logo():
     """The clinic's logo."""
-    path = state().project.clinic.logo
+    path = state().content.current().clinic.logo
     mimetype = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
     return Response(path.read_bytes(), mimetype=mimetype)

@@ -226,11 +226,16 @@ def spec(policy_slugs: list[str]) -> dict:
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "version", "renderers"],
+                    "required": ["status", "version", "renderers", "content_problems"],
                     "properties": {
                         "status": {"const": "ok"},
                         "version": {"type": "string"},
                         "renderers": {"type": "integer", "minimum": 0},
+                        "content_problems": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "problems in content files; the desk shows them",
+                        },
                     },
                 },
                 "Error": {

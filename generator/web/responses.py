@@ -86,7 +86,7 @@ def _is_api() -> bool:
 
 def _clinic():
     try:
-        return state().project.clinic
+        return state().content.current().clinic
     except Exception:
         return None
 

@@ -10,7 +10,9 @@ from .. import patient as patient_module
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
 from ..patient import Patient
+from ..policy import Policy
 from ..pool import Busy, Rendered, RenderTimeout
+from ..project import Content
 from ..sheet import Options
 from .state import state
 
@@ -22,22 +24,22 @@ RETRY_AFTER = 5  # seconds, in the Retry-After header of a 503
 
 @dataclass(frozen=True)
 class SheetRequest:
-    """What to render: a policy slug, the patient, and print options."""
+    """What to render: a policy (the version being served), the patient, and print options."""
 
-    slug: str
+    policy: Policy
     patient: Patient
     options: Options
 
     def filename(self) -> str:
         """The download name: policy and date, never the patient's name."""
-        return f"{self.slug}-{self.patient.procedure_date.isoformat()}.pdf"
+        return f"{self.policy.slug}-{self.patient.procedure_date.isoformat()}.pdf"
 
 
 class Unavailable(Exception):
     """The sheet could not be made now; try again (HTTP 503)."""
 
 
-def parse_sheet_request(project, fields: Mapping) -> SheetRequest:
+def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
     """Check every field and report every problem at once (AftercareError, by field)."""
     problems: list[Problem] = [
         Problem("unknown field; fields: " + ", ".join(sorted(FIELDS)), field=key)
@@ -52,10 +54,11 @@ def parse_sheet_request(project, fields: Mapping) -> SheetRequest:
     if problems:
         raise AftercareError(*problems)
     slug = fields.get("policy") or ""
+    offered = {policy.slug: policy for policy in content.offered()}
     if not slug:
         problems.append(Problem("choose a procedure", field="policy"))
-    elif slug not in (slugs := project.policy_slugs()):
-        problems.append(Problem(f"must be one of: {', '.join(slugs)}", field="policy"))
+    elif slug not in offered:
+        problems.append(Problem(f"must be one of: {', '.join(offered)}", field="policy"))
     patient = None
     try:
         patient = patient_module.make(
@@ -69,13 +72,15 @@ def parse_sheet_request(project, fields: Mapping) -> SheetRequest:
     if problems or patient is None:
         raise AftercareError(*problems)
     options = Options(paper, bool(fields.get("large_print")), bool(fields.get("pdf_a")))
-    return SheetRequest(slug, patient, options)
+    return SheetRequest(offered[slug], patient, options)
 
 
-def render(request: SheetRequest) -> Rendered:
+def render(request: SheetRequest, clinic, preview: bool = False) -> Rendered:
     """Render in the pool. Raises AftercareError (input or content), Unavailable or RenderFailed."""
     try:
-        return state().pool.render(request.slug, request.patient, date.today(), request.options)
+        return state().pool.render(
+            clinic, request.policy, request.patient, date.today(), request.options, preview
+        )
     except Busy:
         raise Unavailable("every renderer is busy") from None
     except RenderTimeout:

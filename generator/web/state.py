@@ -81,16 +81,60 @@ class SessionMemory:
             self._values.pop(sid or "", None)
 
 
+@dataclass(frozen=True)
+class Result:
+    """A sheet made at the desk, kept for its browser session to print, download or check."""
+
+    sid: str
+    pdf: bytes
+    preview_png: bytes
+    filename: str
+    policy_title: str
+    date_words: str
+    name: str
+
+
+class ResultStore:
+    """Finished sheets in memory for `ttl` seconds, each for the browser session that made it.
+
+    Keyed by a random id (the only thing in their URLs); at most `max_items`, oldest out.
+    """
+
+    def __init__(self, ttl: float = 15 * 60, max_items: int = 200):
+        self.ttl, self.max_items = ttl, max_items
+        self._items: OrderedDict[str, tuple[float, Result]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, result: Result) -> str:
+        """Keep `result`; its new id."""
+        key = secrets.token_urlsafe(18)
+        with self._lock:
+            self._items[key] = (time.monotonic(), result)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str, sid: str | None) -> Result | None:
+        """The result, if it exists, is fresh, and belongs to this session."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None or entry[0] < time.monotonic() - self.ttl:
+                self._items.pop(key, None)
+                return None
+            return entry[1] if sid and secrets.compare_digest(entry[1].sid, sid) else None
+
+
 @dataclass
 class DeskState:
     """Everything the desk's views share, made once per app."""
 
-    project: object
+    content: object  # project.LiveContent
     pool: object
     token: str | None
     trusted_proxies: tuple[str, ...] = ()
     throttle: Throttle = field(default_factory=Throttle)
     memory: SessionMemory = field(default_factory=SessionMemory)
+    results: ResultStore = field(default_factory=ResultStore)
 
     @staticmethod
     def new_secret() -> bytes:

@@ -1,0 +1,56 @@
+"""`aftercare handouts`: one blank handout per policy, only what changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from .errors import AftercareError
+from .manifest import BuildReport, Manifest
+from .paths import HANDOUTS
+from .project import Project
+from .sheet import DEFAULT_OPTIONS, Options
+from .workers import Task, run
+
+
+def handouts(
+    project: Project,
+    out: Path | None = None,
+    options: Options = DEFAULT_OPTIONS,
+    jobs: int | None = None,
+    progress=None,
+) -> BuildReport:
+    """One blank handout per policy, rendered again only when its inputs changed."""
+    folder = Path(out or HANDOUTS)
+    policies = project.all_policies()  # everything is read and validated before writing
+    manifest = Manifest(folder)
+    options = replace(options, paper=options.paper or project.clinic.paper)
+    todo, unchanged, fingerprints = [], [], {}
+    for policy in policies:
+        target = folder / f"{policy.slug}.pdf"
+        fingerprint = project.fingerprint([policy], "handout", options.key())
+        if manifest.is_current(target, fingerprint):
+            unchanged.append(target)
+        else:
+            fingerprints[target] = fingerprint
+            todo.append(
+                Task(
+                    policy.slug,
+                    policy.slug,
+                    None,
+                    target,
+                    date.today(),
+                    options,
+                    mode=0o644,
+                )
+            )
+    outcomes = list(run(project, todo, jobs, progress))
+    errors = [o.error for o in outcomes if o.error]
+    if errors:
+        raise AftercareError(*errors)
+    for target, fingerprint in fingerprints.items():
+        manifest.record(target, fingerprint)
+    removed = manifest.remove_stale()
+    manifest.save()
+    return BuildReport(sorted(o.path for o in outcomes), unchanged, removed)

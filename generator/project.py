@@ -1,0 +1,252 @@
+"""A clinic's content (policies and clinic profile), read and validated, and the sheets made
+from it: `Project` for commands that run once, `LiveContent` for the desk, which keeps
+serving the last good version of a file while its new version has problems."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import clinic as clinic_module
+from . import patient as patient_module
+from . import policy as policy_module
+from .errors import AftercareError, Problem
+from .files import write_atomic
+from .manifest import fingerprint
+from .paths import CONTENT, SHEETS
+from .render import Templates
+from .sheet import DEFAULT_OPTIONS, Options
+from .sheet import build as build_sheet
+
+if TYPE_CHECKING:
+    from .pdf import Renderer, Result
+
+
+class SheetMaker:
+    """Templates and a warm renderer: (clinic, policy, patient) in, PDF out.
+
+    It reads no content itself, so a desk worker can render whatever version of the content
+    the desk decided to serve.
+    """
+
+    def __init__(self, content_dir: Path):
+        self.content_dir = Path(content_dir)
+        self.templates = Templates()
+        self._renderer: Renderer | None = None
+
+    @property
+    def renderer(self) -> Renderer:
+        """The renderer, made on first use: WeasyPrint, fonts and CSS load once per process."""
+        if self._renderer is None:
+            from .pdf import Renderer  # imported late: commands that render nothing start fast
+
+            self._renderer = Renderer(self.content_dir)
+        return self._renderer
+
+    def render(
+        self,
+        clinic: clinic_module.Clinic,
+        policy: policy_module.Policy,
+        patient: patient_module.Patient | None,
+        today: date | None = None,
+        options: Options = DEFAULT_OPTIONS,
+    ) -> Result:
+        """One sheet (a blank handout when `patient` is None); drafts only with options.draft."""
+        if policy.draft and not options.draft:
+            raise AftercareError(
+                Problem(
+                    "is a draft (draft: true), not for patients; print it with --draft to "
+                    "review it (every page then says DRAFT)",
+                    policy.path,
+                )
+            )
+        sheet = build_sheet(clinic, policy, patient, today or date.today(), options)
+        return self.renderer.render(self.templates.sheet_html(sheet), options.archival)
+
+
+class Project:
+    """A content folder and clinic profile, read and validated, with a warm renderer on demand.
+
+    Strict: for commands that run once and must report every problem before writing.
+    """
+
+    def __init__(self, content_dir: Path | None = None, clinic_file: Path | None = None):
+        self.content_dir = Path(content_dir or CONTENT)
+        if not self.content_dir.is_dir():
+            raise AftercareError(Problem("content folder not found", self.content_dir))
+        self.clinic_file = Path(clinic_file or self.content_dir / "clinic.toml")
+        self.clinic = clinic_module.load(self.clinic_file)
+        self.maker = SheetMaker(self.content_dir)
+        self.templates = self.maker.templates
+        self._policies: dict[str, policy_module.Policy] = {}
+
+    @property
+    def renderer(self) -> Renderer:
+        """The warm renderer of this process."""
+        return self.maker.renderer
+
+    def policy_slugs(self) -> list[str]:
+        """Slugs of every policy file in the content folder."""
+        return list(policy_module.policy_paths(self.content_dir))
+
+    def policy(self, slug: str) -> policy_module.Policy:
+        """One policy, read and validated once."""
+        if slug not in self._policies:
+            self._policies[slug] = policy_module.load(policy_module.find(self.content_dir, slug))
+        return self._policies[slug]
+
+    def loaded_policies(self) -> dict[str, policy_module.Policy]:
+        """The policies read so far, by slug (for worker processes)."""
+        return dict(self._policies)
+
+    def preload(self, policies: dict[str, policy_module.Policy]) -> None:
+        """Use policies already read and validated elsewhere."""
+        self._policies.update(policies)
+
+    def all_policies(self) -> list[policy_module.Policy]:
+        """Every policy, drafts included, with the problems of all files reported together."""
+        loaded, problems = [], []
+        for slug in self.policy_slugs():
+            try:
+                loaded.append(self.policy(slug))
+            except AftercareError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise AftercareError(*problems)
+        return loaded
+
+    def issuable_policies(self) -> list[policy_module.Policy]:
+        """Every policy but drafts (strict: any broken file is an error)."""
+        return [policy for policy in self.all_policies() if not policy.draft]
+
+    def render(
+        self,
+        slug: str,
+        patient: patient_module.Patient | None,
+        today: date | None = None,
+        options: Options = DEFAULT_OPTIONS,
+    ) -> Result:
+        """Render one sheet (a blank handout when `patient` is None)."""
+        return self.maker.render(self.clinic, self.policy(slug), patient, today, options)
+
+    def fingerprint(self, policies: list[policy_module.Policy], *extra: str) -> str:
+        """A digest of everything a handout or page is made from: rebuild when it changes."""
+        paths = (self.clinic.path, self.clinic.logo, *(p.path for p in policies))
+        return fingerprint(paths, *extra)
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    """A content file with problems, and what the desk serves meanwhile."""
+
+    problem: Problem
+    serving: str  # "still printing version 1.0", "not offered until it is fixed"
+
+
+@dataclass(frozen=True)
+class Content:
+    """One consistent version of the content: the clinic, the last good policies, problems."""
+
+    clinic: clinic_module.Clinic
+    policies: dict[str, policy_module.Policy]  # by slug, drafts included
+    problems: tuple[ContentProblem, ...] = ()
+
+    def offered(self) -> list[policy_module.Policy]:
+        """The policies staff may issue: every last good one that is not a draft."""
+        return [p for p in self.policies.values() if not p.draft]
+
+
+class LiveContent:
+    """The content a long-running desk serves, reloaded when a file changes.
+
+    A file that validates replaces its old version; one that does not leaves the last good
+    version in service and is reported as a problem. Checks cost a few `stat` calls and
+    happen at most once per `interval` seconds, when the content is asked for.
+    """
+
+    def __init__(self, content_dir: Path, clinic_file: Path | None = None, interval=1.0):
+        self.content_dir = Path(content_dir)
+        self.clinic_file = Path(clinic_file or self.content_dir / "clinic.toml")
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._signature: tuple = ()
+        self._content: Content | None = None
+        self.current()  # the first load must have a clinic profile that validates
+
+    def current(self) -> Content:
+        """The content to serve now, reloaded first if a file changed."""
+        with self._lock:
+            now = time.monotonic()
+            if self._content is None or now - self._checked >= self.interval:
+                self._checked = now
+                signature = self._files_signature()
+                if self._content is None or signature != self._signature:
+                    self._content = self._reload(self._content)
+                    self._signature = signature
+            return self._content
+
+    def _files_signature(self) -> tuple:
+        paths = [self.clinic_file, *policy_module.policy_paths(self.content_dir).values()]
+        if self._content is not None:
+            paths.append(self._content.clinic.logo)
+        signature = []
+        for path in paths:
+            try:
+                stat = path.stat()
+                signature.append((str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+            except OSError:
+                signature.append((str(path), None))
+        return tuple(signature)
+
+    def _reload(self, previous: Content | None) -> Content:
+        problems: list[ContentProblem] = []
+        try:
+            clinic = clinic_module.load(self.clinic_file)
+        except AftercareError as exc:
+            if previous is None:
+                raise
+            clinic = previous.clinic
+            serving = "still using the last good clinic profile"
+            problems += [ContentProblem(p, serving) for p in exc.problems]
+        policies = {}
+        for slug, path in policy_module.policy_paths(self.content_dir).items():
+            try:
+                policies[slug] = policy_module.load(path)
+            except AftercareError as exc:
+                old = previous.policies.get(slug) if previous else None
+                if old is not None:
+                    policies[slug] = old
+                    serving = f"still printing version {old.version}"
+                else:
+                    serving = "not offered until it is fixed"
+                problems += [ContentProblem(p, serving) for p in exc.problems]
+        return Content(clinic, policies, tuple(problems))
+
+
+def sheet_filename(slug: str, patient: patient_module.Patient) -> str:
+    """`<date>-<policy>-<name-slug>.pdf`: letters, digits and '-' only, so it stays put."""
+    return f"{patient.procedure_date.isoformat()}-{slug}-{patient_module.slug(patient.name)}.pdf"
+
+
+def write_sheet(
+    project: Project,
+    slug: str,
+    patient: patient_module.Patient,
+    out: Path | None = None,
+    today: date | None = None,
+    options: Options = DEFAULT_OPTIONS,
+) -> tuple[Path, Result]:
+    """Render a personalised sheet and write it atomically; returns the path and the result."""
+    if out is None:
+        target = SHEETS / sheet_filename(slug, patient)
+    elif Path(out).is_dir() or str(out).endswith(("/", "\\")):
+        target = Path(out) / sheet_filename(slug, patient)
+    else:
+        target = Path(out)
+    result = project.render(slug, patient, today, options)
+    return write_atomic(target, result.pdf, mode=0o600), result
