@@ -60,6 +60,11 @@ def make_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--name", required=True, help="patient's name")
     sheet.add_argument("--date", help="procedure date, YYYY-MM-DD (default: today)")
     sheet.add_argument("--provider", help="provider's name (optional)")
+    sheet.add_argument(
+        "--draft",
+        action="store_true",
+        help="print a draft policy for review, with DRAFT on every page",
+    )
     _print_options(sheet)
     sheet.add_argument(
         "--out",
@@ -146,7 +151,12 @@ def _print_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args) -> Options:
-    return Options(paper=args.paper, large_print=args.large_print, archival=args.pdf_a)
+    return Options(
+        paper=args.paper,
+        large_print=args.large_print,
+        archival=args.pdf_a,
+        draft=getattr(args, "draft", False),
+    )
 
 
 def _jobs_option(parser: argparse.ArgumentParser) -> None:
@@ -166,7 +176,8 @@ def cmd_policies(project: Project, args) -> None:
     policies = project.all_policies()
     width = max((len(p.slug) for p in policies), default=0)
     for policy in policies:
-        print(f"{policy.slug:<{width}}  v{policy.version:<6} {policy.title}")
+        state = "  (draft: not offered to patients)" if policy.draft else ""
+        print(f"{policy.slug:<{width}}  v{policy.version:<6} {policy.title}{state}")
 
 
 def cmd_sheet(project: Project, args) -> None:

@@ -23,7 +23,8 @@ def handouts(
 ) -> BuildReport:
     """One blank handout per policy, rendered again only when its inputs changed."""
     folder = Path(out or HANDOUTS)
-    policies = project.all_policies()  # everything is read and validated before writing
+    # Everything is read and validated before writing; drafts are not for patients.
+    policies = project.issuable_policies()
     manifest = Manifest(folder)
     options = replace(options, paper=options.paper or project.clinic.paper)
     todo, unchanged, fingerprints = [], [], {}

@@ -26,7 +26,8 @@ def script_and_hash() -> tuple[str, str]:
 def build_site(project: Project, out: Path | None = None) -> BuildReport:
     """Write the index and one page per policy; unchanged files are left as they are."""
     folder = Path(out or SITE)
-    policies = project.all_policies()  # everything is read and validated before writing
+    # Everything is read and validated before writing; drafts are not for patients.
+    policies = project.issuable_policies()
     clinic, env = project.clinic, project.templates.env
     logo = f"assets/logo{clinic.logo.suffix.lower()}"
     script, script_hash = script_and_hash()

@@ -78,7 +78,7 @@ def pool():
     pool.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def live_content():
     """The shipped content as the desk serves it."""
     from generator.project import LiveContent

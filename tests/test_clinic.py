@@ -58,3 +58,32 @@ def test_logo_outside_the_content_folder_is_refused(synthetic_content):
     path.write_text(path.read_text().replace('"harbor-logo.svg"', '"../../etc/hostname.svg"'))
     with pytest.raises(AftercareError, match="logo: must be a file inside the content folder"):
         clinic.load(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "colour", "message"),
+    [
+        ("primary", "#fafafa", "#fafafa has a contrast of 1.04:1 against white; at least 4.5:1"),
+        ("primary", "#777777", "#777777 has a contrast of 4.48:1 against white; at least 4.5:1"),
+        ("accent", "#f5c400", "#f5c400 has a contrast of 1.64:1 against white; at least 3.0:1"),
+    ],
+)
+def test_colours_must_be_readable_on_white(synthetic_content, key, colour, message):
+    path = synthetic_content / "clinic.toml"
+    text = path.read_text()
+    old = 'primary = "#1f5f5b"' if key == "primary" else 'accent = "#b5562f"'
+    path.write_text(text.replace(old, f'{key} = "{colour}"'))
+    with pytest.raises(AftercareError) as info:
+        clinic.load(path)
+    [problem] = info.value.problems
+    line = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if colour in row)
+    assert str(problem).endswith(
+        f"clinic.toml:{line}: colors.{key}: {message}"
+        " is needed to read it (WCAG 2.1): choose a darker colour"
+    )
+
+
+def test_the_demo_colours_pass_with_room_to_spare():
+    colors = clinic.load(CONTENT / "clinic.toml").colors
+    assert clinic.contrast_with_white(colors["primary"]) >= 7
+    assert clinic.contrast_with_white(colors["accent"]) >= 4.5

@@ -1,7 +1,7 @@
 """The desk in headless Chromium, served by waitress as in production."""
 
 import threading
-from datetime import date
+from urllib.parse import urljoin
 
 import pytest
 import waitress
@@ -36,21 +36,11 @@ def page(desk):
         browser.close()
 
 
-def test_keyboard_only_fill_submit_and_get_the_pdf(page):
-    captured = {}
-
-    def keep_post_response(route):
-        if route.request.method != "POST":
-            return route.continue_()
-        response = route.fetch()
-        captured["response"], captured["body"] = response, response.body()
-        return route.fulfill(response=response)
-
-    page.route("**/*", keep_post_response)
+def test_keyboard_only_fill_submit_check_page_1_and_get_the_pdf(page):
     assert page.evaluate("document.activeElement.id") == "name"  # the name field has focus
     page.keyboard.type("Nguyễn Thị Lorem")
-    assert page.input_value("#date") == date.today().isoformat()
-    for _ in range(6):  # through the date's month, day and year parts to the provider
+    assert page.is_checked("#when-today") and page.input_value("#date") == ""
+    for _ in range(8):  # past the date choice and the date's parts to the provider
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "provider":
             break
@@ -58,16 +48,25 @@ def test_keyboard_only_fill_submit_and_get_the_pdf(page):
     page.keyboard.type("Dr. Ipsum")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    response = captured["response"]  # what the server sent; Chromium shows it in its viewer
-    assert response.status == 200
+    assert "/sheets/" in page.url  # POST, redirect, GET: reloading never posts again
+    assert page.inner_text("h1") == "Sheet ready: check it, then print"
+    assert "Nguyễn Thị Lorem" in page.inner_text(".summary")
+    assert page.evaluate("document.querySelector('.preview img').naturalWidth") >= 800
+    href = page.get_attribute("a:text-is('Print')", "href")
+    response = page.request.get(urljoin(page.url, href))
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"].startswith("inline;")
-    assert "Nguyễn Thị Lorem" in pdf_text(captured["body"])
+    assert "Nguyễn Thị Lorem" in pdf_text(response.body())
+    with page.expect_navigation():
+        page.click("text=Next patient")
+    assert page.evaluate("document.activeElement.id") == "name"
+    assert page.input_value("#name") == "" and page.input_value("#provider") == "Dr. Ipsum"
 
 
 def test_an_invalid_date_shows_its_error_beside_the_field(page):
     page.fill("#name", "Jane Doe")
     page.evaluate("document.getElementById('date').type = 'text'")  # type what a date box can't
+    page.check("#when-other")
     page.fill("#date", "2026-13-40")
     page.click("text=Create PDF")
     error = page.locator("#date-error")

@@ -248,3 +248,40 @@ def test_sigterm_mid_load_answers_every_request_sent_before_it():
     assert len(before) >= 16 and set(before) == {200}, before
     assert code == 0, "".join(server.lines[-5:])
     assert wait_for(lambda: "Stopped: every request received was answered.\n" in server.lines, 5)
+
+
+def test_a_running_desk_follows_content_edits_within_2_seconds(tmp_path):
+    from .test_live import EXAMPLE, LOREM, make_content
+
+    folder = make_content(tmp_path / "content")
+    server = Desk("--content", str(folder), "--workers", "1")
+    try:
+
+        def get(path):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                return response.read().decode()
+            finally:
+                connection.close()
+
+        def versions():
+            return {p["slug"]: p["version"] for p in json.loads(get("/api/policies"))}
+
+        assert versions() == {"example-procedure": "0.9", "lorem-care": "0.9"}
+        (folder / "lorem-care.md").write_text(LOREM.replace("phases:", "phases: [oops"))
+        assert wait_for(lambda: "still printing version 0.9" in get("/"), 2.5)
+        assert json.loads(get("/healthz"))["content_problems"] == 1
+        (folder / "example-procedure.md").write_text(EXAMPLE.replace('"0.9"', '"1.0"'))
+        assert wait_for(lambda: versions()["example-procedure"] == "1.0", 2.5)
+        (folder / "draft-care.md").write_text(EXAMPLE.replace("version:", "draft: true\nversion:"))
+        (folder / "zzz-new.md").write_text("---\ntitle: [\n---\n")
+        assert wait_for(lambda: "not offered until it is fixed" in get("/"), 2.5)
+        assert versions() == {"example-procedure": "1.0", "lorem-care": "0.9"}
+        status, _, body = server.post({"policy": "lorem-care", "name": "Ann Lorem"})
+        assert status == 200 and body.startswith(b"%PDF-")
+        status, _, body = server.post({"policy": "draft-care", "name": "Ann Lorem"})
+        assert status == 422 and json.loads(body)["field"] == "policy"
+    finally:
+        assert server.stop() == 0
