@@ -100,6 +100,14 @@ def test_a_date_far_from_today_needs_a_tick(client, days):
     assert f"<dd>{words(day)}</dd>" in result
 
 
+def test_a_far_date_is_questioned_alongside_other_problems(client):
+    day = date.today() + timedelta(days=95)
+    page = submit(client, name="Ann", when="other", date=str(day)).get_data(as_text=True)
+    assert "Please fix 2 things below." in page
+    assert error_of(page, "policy") == "Procedure: choose a procedure"
+    assert error_of(page, "date").startswith(f"Procedure date is {words(day)}, 95 days after")
+
+
 def test_within_30_days_no_tick_is_asked(client):
     day = date.today() - timedelta(days=30)
     response = submit(client, policy="lorem-care", name="Ann", when="other", date=str(day))

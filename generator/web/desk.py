@@ -7,6 +7,7 @@ error unless "Today" is chosen, and today means the moment of submitting; a date
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 from flask import (
@@ -23,6 +24,7 @@ from flask import (
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
 from ..paths import STYLES
+from ..patient import parse_date
 from ..pool import RenderFailed
 from ..schedule import Dates
 from .access import csrf_ok, csrf_token, session_id
@@ -100,11 +102,14 @@ def submit():
         sheet = parse_sheet_request(content, request_fields)
     except AftercareError as exc:
         problems.extend(exc.problems)
-    if sheet is not None and not fields["confirm_date"]:
-        far = _far_date_problem(sheet.patient.procedure_date, today, content.clinic.locale)
-        if far:
-            problems.append(far)
-            fields["ask_confirm"] = True
+    if not fields["confirm_date"] and not any(p.field == "date" for p in problems):
+        with contextlib.suppress(AftercareError):  # a bad date was reported above
+            far = _far_date_problem(
+                parse_date(request_fields["date"]), today, content.clinic.locale
+            )
+            if far:
+                problems.append(far)
+                fields["ask_confirm"] = True
     if problems or sheet is None:
         errors: dict[str, str] = {}
         for problem in problems:
