@@ -6,6 +6,7 @@ import io
 import logging
 import re
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -66,6 +67,16 @@ def pdf_metadata(pdf: bytes) -> dict:
         return document.get_metadata_dict()
     finally:
         document.close()
+
+
+def wait_for(condition, seconds: float = 60.0) -> bool:
+    """Whether `condition()` became true within `seconds` (polled every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture(scope="session")

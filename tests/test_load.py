@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import wait_for
+
 pytestmark = pytest.mark.load
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,15 +103,6 @@ def desk():
 
 def sheet(i: int) -> dict:
     return {"policy": "microneedling", "name": f"Load Patient {i}", "date": "2026-11-23"}
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_300_requests_at_concurrency_8_with_workers_killed_cost_nothing(desk):

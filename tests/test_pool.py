@@ -16,7 +16,7 @@ from generator.project import Project
 from generator.sheet import Options
 from generator.web import create_app
 
-from .conftest import pdf_text
+from .conftest import pdf_text, wait_for
 from .test_web import post_sheet
 
 TODAY = date(2026, 11, 23)
@@ -29,15 +29,6 @@ def render(pool, name="Jane Doe"):
     patient = patient_module.make(name, "2026-11-23")
     policy = SHIPPED.policy("microneedling")
     return pool.render(SHIPPED.clinic, policy, patient, TODAY, Options())
-
-
-def wait_for(condition, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture(scope="module")
