@@ -33,3 +33,19 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
             raise AftercareError(Problem(f"cannot write: {exc.strerror}", path)) from None
         raise
     return path
+
+
+def secret_key(path: Path, size: int = 32) -> bytes:
+    """A random key kept in `path` (mode 600), made on first use."""
+    path = Path(path)
+    try:
+        key = path.read_bytes()
+        if len(key) == size:
+            return key
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read key: {exc.strerror}", path)) from None
+    key = os.urandom(size)
+    write_atomic(path, key, mode=0o600)
+    return key

@@ -1,5 +1,6 @@
 """Where the project's own folders are."""
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -10,4 +11,6 @@ OUTPUT = ROOT / "output"
 SHEETS = OUTPUT / "sheets"
 HANDOUTS = OUTPUT / "handouts"
 SITE = OUTPUT / "site"
-VAR = ROOT / "var"  # kept but never committed: the register and its key
+# Kept but never committed: the desk's session key (and later the register and its key).
+# AFTERCARE_STATE_DIR moves it, e.g. to /var/lib/aftercare under systemd.
+VAR = Path(os.environ.get("AFTERCARE_STATE_DIR") or ROOT / "var")

@@ -19,7 +19,9 @@ from waitress.task import ErrorTask, WSGITask
 from waitress.utilities import RequestEntityTooLarge
 
 from .errors import AftercareError, Problem
+from .files import secret_key
 from .net import is_loopback
+from .paths import VAR
 from .pool import RenderPool
 from .project import LiveContent, Project
 from .web import ACCESS_LOG, MAX_BODY, TOO_LARGE, create_app
@@ -85,7 +87,8 @@ def serve(
             warmup=lambda: _warmup(content),
         )
         try:
-            server = _server(create_app(content, pool, token, trusted_proxies), host, port)
+            app = create_app(content, pool, token, trusted_proxies, _session_key())
+            server = _server(app, host, port)
             shown = f"[{host}]" if ":" in host else host
             print(
                 f"Checkout desk on http://{shown}:{server.effective_port}/ "
@@ -101,6 +104,18 @@ def serve(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     print("Stopped: every request received was answered.", file=sys.stderr, flush=True)
+
+
+def _session_key() -> bytes | None:
+    """The kept session key, so that a restart signs no one out; None if it cannot be kept."""
+    try:
+        return secret_key(VAR / "desk-session.key")
+    except AftercareError as exc:
+        print(
+            f"aftercare: warning: {exc}; sessions end when the desk restarts",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _warmup(content: LiveContent):

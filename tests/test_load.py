@@ -9,6 +9,7 @@ request bytes that cannot forge the access log.
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import json
 import os
 import re
@@ -18,6 +19,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,8 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 class Desk:
     """A running `aftercare serve` subprocess and its stderr."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, state: Path, token: str | None = None):
         env = {k: v for k, v in os.environ.items() if k != "AFTERCARE_TOKEN"}
+        env["AFTERCARE_STATE_DIR"] = str(state)  # the session key goes here, not into var/
+        if token:
+            env["AFTERCARE_TOKEN"] = token
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--port", "0", *args],
             cwd=ROOT,
@@ -95,8 +101,8 @@ class Desk:
 
 
 @pytest.fixture(scope="module")
-def desk():
-    server = Desk("--workers", "2", "--timeout", "2")
+def desk(tmp_path_factory):
+    server = Desk("--workers", "2", "--timeout", "2", state=tmp_path_factory.mktemp("state"))
     yield server
     server.stop()
 
@@ -196,8 +202,8 @@ def test_raw_request_bytes_cannot_forge_the_access_log(desk):
     assert "\x1b" not in "".join(desk.lines)
 
 
-def test_sigterm_mid_load_answers_every_request_sent_before_it():
-    server = Desk("--workers", "2", "--timeout", "2")
+def test_sigterm_mid_load_answers_every_request_sent_before_it(tmp_path):
+    server = Desk("--workers", "2", "--timeout", "2", state=tmp_path)
     outcomes = []  # (sent_at, status or error)
     signalled = threading.Event()
     lock = threading.Lock()
@@ -247,7 +253,7 @@ def test_a_running_desk_follows_content_edits_within_2_seconds(tmp_path):
     from .test_live import EXAMPLE, LOREM, make_content
 
     folder = make_content(tmp_path / "content")
-    server = Desk("--content", str(folder), "--workers", "1")
+    server = Desk("--content", str(folder), "--workers", "1", state=tmp_path / "state")
     try:
 
         def get(path):
@@ -276,5 +282,37 @@ def test_a_running_desk_follows_content_edits_within_2_seconds(tmp_path):
         assert status == 200 and body.startswith(b"%PDF-")
         status, _, body = server.post({"policy": "draft-care", "name": "Ann Lorem"})
         assert status == 422 and json.loads(body)["field"] == "policy"
+    finally:
+        assert server.stop() == 0
+
+
+def test_an_open_form_and_a_sign_in_survive_a_restart(tmp_path):
+    """The session key is kept in the state folder (mode 600), so a restart signs no one out
+    and a form opened before it still sends."""
+    token = "restart-token-0123456789-abcdef"
+    server = Desk("--workers", "1", state=tmp_path, token=token)
+    cookies = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+    base = f"http://127.0.0.1:{server.port}"
+    signin = browser.open(f"{base}/signin").read().decode()
+    csrf = signin.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    data = urllib.parse.urlencode({"csrf": csrf, "token": token}).encode()
+    form = browser.open(f"{base}/signin", data).read().decode()  # signed in, on the form
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert server.stop() == 0
+    assert (tmp_path / "desk-session.key").stat().st_mode & 0o777 == 0o600
+
+    server = Desk("--workers", "1", state=tmp_path, token=token)
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        fields = {
+            "csrf": csrf,
+            "policy": "microneedling",
+            "name": "Ann Restart",
+            "when": "today",
+        }
+        page = browser.open(f"{base}/", urllib.parse.urlencode(fields).encode())
+        assert "/sheets/" in page.url  # the form typed before the restart went through
+        assert "<dd>Ann Restart</dd>" in page.read().decode()
     finally:
         assert server.stop() == 0

@@ -21,12 +21,20 @@ __all__ = ["ACCESS_LOG", "MAX_BODY", "TOO_LARGE", "create_app"]
 
 
 def create_app(
-    content: LiveContent, pool, token: str | None = None, trusted_proxies: tuple[str, ...] = ()
+    content: LiveContent,
+    pool,
+    token: str | None = None,
+    trusted_proxies: tuple[str, ...] = (),
+    secret_key: bytes | None = None,
 ) -> Flask:
-    """The desk and API. With a token, every request but health and assets must present it."""
+    """The desk and API. With a token, every request but health and assets must present it.
+
+    `secret_key` signs session cookies; keep it across restarts (serve does) so that open
+    forms and sign-ins survive one. Without it, a random key is made.
+    """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     app.config.update(
-        SECRET_KEY=DeskState.new_secret(),
+        SECRET_KEY=secret_key or DeskState.new_secret(),
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
