@@ -39,6 +39,7 @@ class RestrictedFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file",), allow_redirects=False, **kwargs)
         self.roots = tuple(Path(root).resolve() for root in roots)
         self.refused: list[str] = []
+        self.fetched: list[Path] = []  # what was served, for tests and audits
 
     def fetch(self, url, headers=None):
         """Return the file behind a `file:` URL inside the roots, or raise RefusedFetch."""
@@ -46,6 +47,7 @@ class RestrictedFetcher(URLFetcher):
         if path is None:
             self.refused.append(url)
             raise RefusedFetch(f"refused to fetch {url[:200]!r}: not in the asset folders")
+        self.fetched.append(path)
         mime, _ = mimetypes.guess_type(path.name)
         return URLFetcherResponse(
             url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pypdfium2 as pdfium
+import pytest
 
 from generator import batch
 from generator.project import Project
@@ -66,6 +67,7 @@ def test_a_policy_removed_during_a_batch_does_not_fail_its_rows(
     assert len(complete_pdfs(tmp_path / "out")) == 4
 
 
+@pytest.mark.load  # a real batch process, signalled mid-run
 def test_sigterm_mid_batch_leaves_only_whole_files_and_a_rerun_finishes(tmp_path):
     path = tmp_path / "patients.csv"
     path.write_text(rows(40))

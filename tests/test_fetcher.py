@@ -8,8 +8,6 @@ import pytest
 from generator.paths import CONTENT, STYLES
 from generator.pdf import Renderer
 
-from .conftest import DATA
-
 
 @pytest.fixture
 def loopback_server():
@@ -74,17 +72,20 @@ def test_file_outside_the_project_is_refused(renderer, tmp_path):
     assert len(renderer.fetcher.refused) == 4
 
 
-def test_symlink_out_of_an_asset_folder_is_refused(renderer, tmp_path):
-    link = DATA / "link-out.svg"
+def test_symlink_out_of_an_asset_folder_is_refused(tmp_path):
+    assets = tmp_path / "assets"  # an asset folder of the test's own, never tests/data
+    assets.mkdir()
+    inside = assets / "inside.svg"
+    inside.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>')
     target = tmp_path / "outside.svg"
-    target.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>')
-    fetcher = Renderer(DATA).fetcher
+    target.write_text(inside.read_text())
+    link = assets / "link-out.svg"
     link.symlink_to(target)
-    try:
-        with pytest.raises(ValueError, match="refused"):
-            fetcher.fetch(link.as_uri())
-    finally:
-        link.unlink()
+    fetcher = Renderer(assets).fetcher
+    assert fetcher.fetch(inside.as_uri()).content_type == "image/svg+xml"  # the folder serves
+    with pytest.raises(ValueError, match="refused"):
+        fetcher.fetch(link.as_uri())
+    assert fetcher.refused == [link.as_uri()]
 
 
 def test_asset_folders_are_served(renderer):
@@ -97,7 +98,10 @@ def test_asset_folders_are_served(renderer):
 def test_the_demo_sheet_fetches_only_its_logo(project):
     from .test_sheet import jane
 
-    project.renderer.fetcher.refused.clear()
+    fetcher = project.renderer.fetcher
+    fetcher.refused.clear()
+    fetcher.fetched.clear()
     result = project.render("microneedling", jane())
-    assert project.renderer.fetcher.refused == []
+    assert fetcher.refused == []
+    assert fetcher.fetched == [project.clinic.logo.resolve()]  # the logo, and nothing else
     assert result.warnings == []

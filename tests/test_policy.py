@@ -1,5 +1,6 @@
 """The policy loader: the shipped policy, the clinic's wording, and every error with its line."""
 
+import os
 import re
 from pathlib import Path
 
@@ -44,10 +45,12 @@ def test_microneedling_policy_has_the_four_phases_of_the_clinic_sheet():
     assert re.fullmatch(r"[0-9a-f]{8}", loaded.content_hash)
 
 
-@pytest.mark.skipif(
-    not SEED.exists(), reason="the clinic's seed document is not beside the checkout"
-)
 def test_markdown_keeps_every_sentence_of_the_clinic_document():
+    if not SEED.exists():
+        message = f"the clinic's seed document is not beside the checkout ({SEED})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: CI must check the clinic's wording")
+        pytest.skip(message)
     seed = re.sub(r"\s+", " ", SEED.read_text(encoding="utf-8"))
     for typo, fix in TYPO_FIXES.items():
         seed = seed.replace(typo, fix)
@@ -85,10 +88,7 @@ Lorem ipsum.
     assert any(
         re.search(r"lorem\.md:3: versoin: unknown key; did you mean 'version'", p) for p in problems
     )
-    assert any(
-        re.search(r"lorem\.md:1?: version: is required", p) or "version: is required" in p
-        for p in problems
-    )
+    assert any(re.search(r"lorem\.md:2: version: is required$", p) for p in problems), problems
     assert any(
         re.search(r"lorem\.md:6: phases\[1\]\.start: must be a whole number", p) for p in problems
     )

@@ -19,6 +19,7 @@ from generator.web import create_app
 from .conftest import pdf_text, wait_for
 from .test_web import post_sheet
 
+pytestmark = pytest.mark.load  # starts, kills and replaces real worker processes
 TODAY = date(2026, 11, 23)
 
 

@@ -153,7 +153,7 @@ def test_a_very_long_name_wraps_and_stays_on_the_first_page(project):
     name = " ".join(["Maximiliana-Alexandrina"] * 8)[:200]
     result = project.render("microneedling", jane(name=name), TODAY)
     first_page = pdf_pages(result.pdf)[0]
-    assert name.replace("-", "") in first_page.replace("-", "").replace(" ", " ")
+    assert name.replace("-", "") in first_page.replace("-", "")
     assert result.pages == 2
 
 
