@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -58,6 +59,10 @@ def _serve(conn, content_dir: str, warmup) -> None:
     The worker reads no content: each task carries the clinic and policy to render, so it
     always prints what the desk decided to serve, whatever happens to the files meanwhile.
     """
+    # The desk decides when workers stop (it kills them after draining): a SIGTERM to the
+    # whole process group (systemd, Ctrl+C) must not end renders in flight.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     maker = SheetMaker(Path(content_dir))
     if warmup is not None:
         # Warm up fonts, CSS, templates and a first layout.
@@ -104,6 +109,7 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.ready = False
 
     def wait_ready(self, timeout: float) -> bool:
         """Whether the worker said it is ready within `timeout` seconds."""
@@ -175,9 +181,9 @@ class RenderPool:
             return [w.process.pid for w in self._workers]
 
     def ready_count(self) -> int:
-        """Workers started and alive."""
+        """Workers that said they are ready and are alive."""
         with self._lock:
-            return sum(1 for w in self._workers if w.alive())
+            return sum(1 for w in self._workers if w.ready and w.alive())
 
     def render(self, clinic, policy, patient, today, options, preview=False) -> Rendered:
         """Render one sheet in a worker.
@@ -198,7 +204,11 @@ class RenderPool:
                 self._retire(worker)
                 if attempt == 2:
                     raise RenderFailed("the renderer stopped twice on this sheet") from None
+                queue_deadline = time.monotonic() + self.queue_timeout  # a fair second wait
                 continue
+            except BaseException:  # anything else: this worker's state is unknown
+                self._retire(worker)
+                raise
             self._idle.put(worker)
             if status == "ok":
                 return Rendered(*payload)
@@ -227,6 +237,7 @@ class RenderPool:
 
     def _watch_start(self, worker: _Worker) -> None:
         if worker.wait_ready(self.start_timeout):
+            worker.ready = True
             self._failed_starts = 0
             self._idle.put(worker)
             return

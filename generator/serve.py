@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
 import threading
 import time
@@ -97,13 +98,17 @@ def serve(
                 file=sys.stderr,
                 flush=True,
             )
-            _run_until_stopped(server, stop, drain_seconds=timeout + 5)
+            # A request received just before the stop may still wait for a worker, then render.
+            answered = _run_until_stopped(server, stop, queue_timeout + timeout + 5)
         finally:
             pool.close()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    print("Stopped: every request received was answered.", file=sys.stderr, flush=True)
+    if answered:
+        print("Stopped: every request received was answered.", file=sys.stderr, flush=True)
+    else:
+        print("Stopped at the time limit: some requests were not answered.", file=sys.stderr)
 
 
 def _session_key() -> bytes | None:
@@ -129,6 +134,8 @@ def _server(app, host: str, port: int):
     """A waitress server that refuses large bodies unread and lets the app answer them."""
     import waitress
 
+    if host == "localhost":  # often both 127.0.0.1 and ::1; one listening socket is enough
+        host = "127.0.0.1"
     server = waitress.create_server(
         app,
         host=host,
@@ -142,8 +149,11 @@ def _server(app, host: str, port: int):
     return server
 
 
-def _run_until_stopped(server, stop: threading.Event, drain_seconds: float) -> None:
-    """Serve until `stop` is set; then stop listening and answer what was received."""
+def _run_until_stopped(server, stop: threading.Event, drain_seconds: float) -> bool:
+    """Serve until `stop` is set; then stop listening and answer what was received.
+
+    Whether every request received was answered within `drain_seconds`.
+    """
     from waitress import wasyncore
 
     try:
@@ -152,8 +162,11 @@ def _run_until_stopped(server, stop: threading.Event, drain_seconds: float) -> N
         print("Stopping: finishing the requests in flight...", file=sys.stderr, flush=True)
         _stop_listening(server)
         deadline = time.monotonic() + drain_seconds
-        while time.monotonic() < deadline and not _all_answered(server):
+        while time.monotonic() < deadline:
             wasyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+            if _all_answered(server):
+                return True
+        return False
     finally:
         for channel in list(server.active_channels.values()):
             channel.close()
@@ -173,8 +186,22 @@ def _stop_listening(server) -> None:
 
 
 def _all_answered(server) -> bool:
-    """No connection has a request being received, waiting, running or being sent."""
+    """No connection has bytes not yet read, or a request being received, waiting, running
+    or being sent."""
     return all(
-        not channel.requests and channel.request is None and not channel.total_outbufs_len
+        not channel.requests
+        and channel.request is None
+        and not channel.total_outbufs_len
+        and not _unread(channel)
         for channel in list(server.active_channels.values())
     )
+
+
+def _unread(channel) -> bool:
+    """Whether the client has sent bytes that the server has not read yet."""
+    try:
+        return bool(channel.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return False

@@ -4,6 +4,7 @@ throttled per address (behind a trusted proxy, per forwarded address), sessions 
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -106,6 +107,61 @@ def test_sign_out_ends_the_session(app):
     out = client.post("/signout", data={"csrf": csrf})
     assert out.status_code == 302 and out.headers["Location"] == "/signin"
     assert client.get("/").headers["Location"] == "/signin"
+
+
+def test_a_copied_cookie_does_not_outlive_sign_out(app):
+    client = app.test_client()
+    sign_in(client)
+    copied = client.get_cookie("aftercare_session").value
+    page = client.get("/").get_data(as_text=True)
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    client.post("/signout", data={"csrf": csrf})
+    thief = app.test_client()
+    thief.set_cookie("aftercare_session", copied)
+    assert thief.get("/").headers["Location"] == "/signin"
+
+
+def test_a_new_token_ends_every_session(live_content, pool):
+    key = b"k" * 32
+    before = create_app(live_content, pool, token=TOKEN, secret_key=key)
+    client = before.test_client()
+    sign_in(client)
+    cookie = client.get_cookie("aftercare_session").value
+    after = create_app(live_content, pool, token="another-token-0123456789", secret_key=key)
+    same_token = create_app(live_content, pool, token=TOKEN, secret_key=key)
+    for app, status in ((after, 302), (same_token, 200)):  # a restart keeps sessions
+        restarted = app.test_client()
+        restarted.set_cookie("aftercare_session", cookie)
+        assert restarted.get("/").status_code == status
+
+
+def test_parallel_guesses_are_counted_before_any_slips_through(app):
+    def guess(i):
+        return bearer(app.test_client(), f"wrong-token-value-{i:04d}").status_code
+
+    with ThreadPoolExecutor(16) as executor:
+        statuses = list(executor.map(guess, range(32)))
+    assert statuses.count(401) == 5 and statuses.count(429) == 27
+
+
+def test_content_problems_are_not_shown_to_anyone_not_signed_in(app, live_content, tmp_path):
+    from generator.errors import Problem
+    from generator.project import ContentProblem
+
+    content = app.extensions["aftercare"].content
+    current = content.current()
+    broken = ContentProblem(Problem("secret detail", tmp_path / "x.md", 3), "not offered")
+    content._content = type(current)(current.clinic, current.policies, (broken,))
+    content.interval = 10**9  # keep the fake problem for this test
+    try:
+        client = app.test_client()
+        assert "secret detail" not in client.get("/signin").get_data(as_text=True)
+        assert "secret detail" not in client.get("/nowhere").get_data(as_text=True)
+        sign_in(client)
+        assert "secret detail" in client.get("/").get_data(as_text=True)
+    finally:
+        content.interval = 1.0
+        content._content = current
 
 
 def test_a_session_lasts_12_hours(app, monkeypatch):

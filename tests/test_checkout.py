@@ -108,6 +108,16 @@ def test_a_far_date_is_questioned_alongside_other_problems(client):
     assert error_of(page, "date").startswith(f"Procedure date is {words(day)}, 95 days after")
 
 
+def test_a_typed_date_with_today_chosen_is_questioned_not_guessed(client):
+    day = date.today() + timedelta(days=10)
+    response = submit(client, policy="lorem-care", name="Ann", when="today", date=str(day))
+    assert response.status_code == 422
+    assert error_of(response.get_data(as_text=True), "date") == (
+        "Procedure date was typed, but Today is chosen: choose Another day to use the typed "
+        "date, or clear it"
+    )
+
+
 def test_within_30_days_no_tick_is_asked(client):
     day = date.today() - timedelta(days=30)
     response = submit(client, policy="lorem-care", name="Ann", when="other", date=str(day))
@@ -161,6 +171,26 @@ def test_an_expired_form_comes_back_with_what_was_typed(client):
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "The form had expired" in page
     assert 'value="Ann Typed"' in page and '<option value="lorem-care" selected>' in page
+
+
+def test_results_expire_from_memory_even_if_never_asked_for_again(app, client, monkeypatch):
+    submit(client, policy="lorem-care", name="Ann", when="today")
+    results = app.extensions["aftercare"].results
+    assert len(results._items) >= 1
+    later = time.monotonic() + 15 * 60 + 1
+    monkeypatch.setattr("generator.web.state.time.monotonic", lambda: later)
+    submit(client, policy="lorem-care", name="Bea", when="today")
+    assert [r.name for _, r in results._items.values()] == ["Bea"]  # Ann's sheet is gone
+
+
+def test_a_missing_logo_is_a_404_not_a_500(app, client):
+    logo = app.extensions["aftercare"].content.current().clinic.logo
+    saved = logo.read_bytes()
+    logo.unlink()
+    try:
+        assert client.get("/assets/logo").status_code == 404
+    finally:
+        logo.write_bytes(saved)
 
 
 def test_the_desk_wears_the_clinics_colours(client):

@@ -51,7 +51,10 @@ def test_the_description_lists_the_policies_and_every_field(client):
     assert request["properties"]["policy"]["enum"] == ["microneedling"]
     assert request["additionalProperties"] is False and request["required"] == ["policy", "name"]
     responses = served["paths"]["/api/sheets"]["post"]["responses"]
-    assert sorted(responses) == ["200", "400", "401", "413", "422", "429", "500", "503"]
+    assert sorted(responses) == ["200", "400", "401", "403", "413", "422", "429", "500", "503"]
+    for path in served["paths"].values():  # every operation states the limits it enforces
+        for operation in path.values():
+            assert {"403", "413", "500"} <= set(operation["responses"])
     for status, response in responses.items():
         if status != "200":
             schema = response["content"]["application/json"]["schema"]

@@ -33,7 +33,8 @@ def csrf_of(client) -> str:
 
 def desk_sheet(client, **fields) -> tuple[str, bytes]:
     """Submit the desk form as staff would; (the result page, the PDF behind Print)."""
-    data = {"csrf": csrf_of(client), "when": "today", "confirm_date": "on", **fields}
+    when = "other" if fields.get("date") else "today"
+    data = {"csrf": csrf_of(client), "when": when, "confirm_date": "on", **fields}
     response = client.post("/", data=data)
     assert response.status_code == 303, response.get_data(as_text=True)[-600:]
     location = response.headers["Location"]

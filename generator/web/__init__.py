@@ -7,6 +7,8 @@ Patient data never reaches a URL, a log line or a cookie.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 from flask import Flask
@@ -34,7 +36,7 @@ def create_app(
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     app.config.update(
-        SECRET_KEY=secret_key or DeskState.new_secret(),
+        SECRET_KEY=_signing_key(secret_key or DeskState.new_secret(), token),
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
@@ -50,3 +52,8 @@ def create_app(
     app.register_blueprint(api.blueprint)
     responses.register(app)
     return app
+
+
+def _signing_key(kept: bytes, token: str | None) -> bytes:
+    """The cookie-signing key: bound to the token, so a new token ends every session."""
+    return hmac.new(kept, (token or "").encode(), hashlib.sha256).digest()

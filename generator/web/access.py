@@ -70,16 +70,21 @@ def session_id() -> str:
 
 
 def signed_in() -> bool:
-    """Whether this browser signed in within the last SESSION_HOURS hours."""
+    """Whether this browser signed in within the last SESSION_HOURS hours, and has not
+    signed out since."""
     since = session.get("since")
-    return isinstance(since, (int, float)) and 0 <= time.time() - since < SESSION_HOURS * 3600
+    if not isinstance(since, (int, float)) or not 0 <= time.time() - since < SESSION_HOURS * 3600:
+        return False
+    return not state().signed_out.get(session.get("sid"), "signed_out", False)
 
 
-def throttled_response(api: bool):
-    """A 429 answer while this address has used up its wrong tries, else None."""
-    wait = state().throttle.retry_after(client_address())
-    if not wait:
-        return None
+def may_see_desk() -> bool:
+    """Whether this request may see desk pages' details (no token, or signed in)."""
+    return state().token is None or signed_in()
+
+
+def throttled_response(api: bool, wait: int):
+    """The 429 answer while this address has used up its wrong tries."""
     message = f"too many wrong access tokens from this address; try again in {wait} s"
     if api:
         response = jsonify(error=message, field=None)
@@ -109,14 +114,18 @@ def guard():
 
 
 def _check_bearer(token: str):
-    blocked = throttled_response(api=True)
-    if blocked is not None:
-        return blocked
     sent = request.headers.get("Authorization", "")
-    if sent.startswith("Bearer ") and same_secret(sent[7:], token):
+    if not sent:  # no token offered: nothing to count, but a throttled address still waits
+        wait = state().throttle.retry_after(client_address())
+        ok = False
+    else:
+        ok, wait = state().throttle.attempt(
+            client_address(), lambda: sent.startswith("Bearer ") and same_secret(sent[7:], token)
+        )
+    if wait:
+        return throttled_response(api=True, wait=wait)
+    if ok:
         return None
-    if sent:
-        state().throttle.failed(client_address())
     response = jsonify(
         error="a valid 'Authorization: Bearer <token>' header is required", field=None
     )
@@ -130,18 +139,21 @@ def signin():
     """The sign-in form; a right token starts a 12-hour session."""
     error = None
     if request.method == "POST":
-        blocked = throttled_response(api=False)
-        if blocked is not None:
-            return blocked
+        sent = request.form.get("token", "")
+        ok, wait = state().throttle.attempt(
+            client_address(), lambda: same_secret(sent, state().token or "")
+        )
+        if wait:
+            return throttled_response(api=False, wait=wait)
         if not csrf_ok():
             error = "The form had expired. Enter the access token again."
-        elif same_secret(request.form.get("token", ""), state().token or ""):
+        elif ok:
             session.clear()
             session.permanent = True
             session["since"] = time.time()
+            session["sid"] = secrets.token_urlsafe(16)  # a new id for the new session
             return redirect("/")
         else:
-            state().throttle.failed(client_address())
             error = "That access token is not right."
     page = render_template("signin.html.j2", error=error, csrf=csrf_token(), **_page())
     return page, 401 if error else 200
@@ -152,7 +164,11 @@ def signout():
     """End this browser's session (POST with the CSRF token)."""
     if not csrf_ok():
         abort(400, "The form had expired; reload the page and try again.")
-    state().memory.forget(session.get("sid"))
+    sid = session.get("sid")
+    state().memory.forget(sid)
+    state().results.forget(sid)
+    if sid:  # a copy of this cookie must not sign anyone in again
+        state().signed_out.set(sid, "signed_out", True)
     session.clear()
     return redirect("/signin" if state().token else "/")
 

@@ -27,7 +27,7 @@ from ..paths import STYLES
 from ..patient import parse_date
 from ..pool import RenderFailed
 from ..schedule import Dates
-from .access import csrf_ok, csrf_token, session_id
+from .access import csrf_ok, csrf_token, may_see_desk, session_id
 from .sheets import (
     RETRY_AFTER,
     TEXT_FIELDS,
@@ -53,7 +53,8 @@ FIELD_LABELS = {
 def desk_context() -> dict:
     """What every desk page shows: the clinic, and any content problems (the banner)."""
     content = state().content.current()
-    return {"clinic": content.clinic, "content_problems": content.problems}
+    problems = content.problems if may_see_desk() else ()  # not on the sign-in page
+    return {"clinic": content.clinic, "content_problems": problems}
 
 
 @blueprint.get("/")
@@ -89,6 +90,14 @@ def submit():
     typed_date = fields["date"].strip()
     if not typed_date and fields["when"] != "today":
         problems.append(Problem("is missing: enter the date, or choose Today", field="date"))
+    if typed_date and fields["when"] == "today" and typed_date != today.isoformat():
+        problems.append(
+            Problem(
+                "was typed, but Today is chosen: choose Another day to use the typed date, "
+                "or clear it",
+                field="date",
+            )
+        )
     request_fields = {
         "policy": fields["policy"],
         "name": fields["name"],
@@ -250,4 +259,7 @@ def logo():
     """The clinic's logo."""
     path = state().content.current().clinic.logo
     mimetype = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
-    return Response(path.read_bytes(), mimetype=mimetype)
+    try:
+        return Response(path.read_bytes(), mimetype=mimetype)
+    except OSError:  # removed since clinic.toml was read; the banner will say so
+        abort(404)

@@ -33,6 +33,10 @@ _RETRY_AFTER = {
 }
 _COMMON = {
     "401": _error("No valid 'Authorization: Bearer <token>' header (only when a token is set)"),
+    "403": _error(
+        "Without a token the server answers only requests addressed to a loopback host name"
+    ),
+    "413": _error(f"The body is larger than {MAX_BODY} bytes (refused before it is read)"),
     "429": _error(
         "Too many wrong tokens from this address; wait `Retry-After` seconds", _RETRY_AFTER
     ),
@@ -90,7 +94,6 @@ def spec(policy_slugs: list[str]) -> dict:
                             "The body is not a JSON object (malformed, wrong Content-Type, "
                             f"or nested deeper than {MAX_DEPTH} levels)"
                         ),
-                        "413": _error(f"The body is larger than {MAX_BODY} bytes"),
                         "422": _error(
                             "A field breaks its rule; `field` names it and `problems` lists "
                             "every one when there are several"
@@ -151,6 +154,8 @@ def spec(policy_slugs: list[str]) -> dict:
                                 }
                             },
                         },
+                        "403": _COMMON["403"],
+                        "413": _COMMON["413"],
                         "500": _COMMON["500"],
                     },
                 }

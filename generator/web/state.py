@@ -25,24 +25,42 @@ class Throttle:
 
     def retry_after(self, address: str) -> int:
         """Seconds until `address` may try again; 0 when it may now."""
-        now = time.monotonic()
         with self._lock:
-            failures = self._failures.get(address)
-            if not failures:
-                return 0
-            while failures and failures[0] <= now - self.window:
-                failures.popleft()
-            if len(failures) < self.limit:
-                return 0
-            return max(1, int(failures[-self.limit] + self.window - now + 0.999))
+            return self._retry_after(address)
+
+    def _retry_after(self, address: str) -> int:
+        now = time.monotonic()
+        failures = self._failures.get(address)
+        if not failures:
+            return 0
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        if len(failures) < self.limit:
+            return 0
+        return max(1, int(failures[-self.limit] + self.window - now + 0.999))
 
     def failed(self, address: str) -> None:
         """Count one wrong token from `address`."""
         with self._lock:
-            self._failures.setdefault(address, deque()).append(time.monotonic())
-            self._failures.move_to_end(address)
-            while len(self._failures) > self.max_addresses:
-                self._failures.popitem(last=False)
+            self._count(address)
+
+    def _count(self, address: str) -> None:
+        self._failures.setdefault(address, deque()).append(time.monotonic())
+        self._failures.move_to_end(address)
+        while len(self._failures) > self.max_addresses:
+            self._failures.popitem(last=False)
+
+    def attempt(self, address: str, check) -> tuple[bool, int]:
+        """(whether `check()` passed, seconds to wait when throttled), counted atomically:
+        parallel guesses cannot all slip in before the first failure is counted."""
+        with self._lock:
+            wait = self._retry_after(address)
+            if wait:
+                return False, wait
+            ok = bool(check())
+            if not ok:
+                self._count(address)
+            return ok, 0
 
 
 class SessionMemory:
@@ -57,9 +75,16 @@ class SessionMemory:
         self._values: OrderedDict[str, tuple[float, dict]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _sweep(self) -> None:
+        """Drop expired entries (the oldest are first); call with the lock held."""
+        cutoff = time.monotonic() - self.ttl
+        while self._values and next(iter(self._values.values()))[0] < cutoff:
+            self._values.popitem(last=False)
+
     def get(self, sid: str | None, key: str, default=None):
         """A value remembered for this session, or `default`."""
         with self._lock:
+            self._sweep()
             entry = self._values.get(sid or "")
             if entry is None or entry[0] < time.monotonic() - self.ttl:
                 return default
@@ -68,6 +93,7 @@ class SessionMemory:
     def set(self, sid: str, key: str, value) -> None:
         """Remember `value` for this session."""
         with self._lock:
+            self._sweep()
             entry = self._values.pop(sid, None)
             values = entry[1] if entry else {}
             values[key] = value
@@ -105,10 +131,17 @@ class ResultStore:
         self._items: OrderedDict[str, tuple[float, Result]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _sweep(self) -> None:
+        """Drop expired results (the oldest are first); call with the lock held."""
+        cutoff = time.monotonic() - self.ttl
+        while self._items and next(iter(self._items.values()))[0] < cutoff:
+            self._items.popitem(last=False)
+
     def add(self, result: Result) -> str:
         """Keep `result`; its new id."""
         key = secrets.token_urlsafe(18)
         with self._lock:
+            self._sweep()
             self._items[key] = (time.monotonic(), result)
             while len(self._items) > self.max_items:
                 self._items.popitem(last=False)
@@ -117,11 +150,17 @@ class ResultStore:
     def get(self, key: str, sid: str | None) -> Result | None:
         """The result, if it exists, is fresh, and belongs to this session."""
         with self._lock:
+            self._sweep()
             entry = self._items.get(key)
-            if entry is None or entry[0] < time.monotonic() - self.ttl:
-                self._items.pop(key, None)
+            if entry is None:
                 return None
             return entry[1] if sid and secrets.compare_digest(entry[1].sid, sid) else None
+
+    def forget(self, sid: str | None) -> None:
+        """Drop every result of this session (sign-out)."""
+        with self._lock:
+            for key in [k for k, (_, r) in self._items.items() if r.sid == sid]:
+                del self._items[key]
 
 
 @dataclass
@@ -135,6 +174,7 @@ class DeskState:
     throttle: Throttle = field(default_factory=Throttle)
     memory: SessionMemory = field(default_factory=SessionMemory)
     results: ResultStore = field(default_factory=ResultStore)
+    signed_out: SessionMemory = field(default_factory=SessionMemory)  # ids ended by sign-out
 
     @staticmethod
     def new_secret() -> bytes:
