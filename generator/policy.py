@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+import babel
 import markdown
 import nh3
 
@@ -73,8 +74,16 @@ class Policy:
 
 
 def policy_paths(content_dir: Path) -> dict[str, Path]:
-    """Every policy file in the content folder, by slug."""
-    return {path.stem: path for path in sorted(Path(content_dir).glob("*.md"))}
+    """Every policy file in the content folder, by slug.
+
+    README.md (notes for the people who edit the folder) and files whose names start with
+    '_' or '.' (drafts in progress, editor backups) are not policies.
+    """
+    return {
+        path.stem: path
+        for path in sorted(Path(content_dir).glob("*.md"))
+        if path.name.lower() != "readme.md" and not path.name.startswith(("_", "."))
+    }
 
 
 def find(content_dir: Path, slug: str) -> Path:
@@ -107,7 +116,7 @@ def load(path: Path) -> Policy:
         problems.add(str(exc), exc.line)
         problems.raise_if_any()
     blocks = _split_body(fm, problems)
-    meta = _check_meta(fm, problems)
+    meta = _check_meta(fm, problems, text.splitlines())
     phases = _check_phases(fm, {b.id: b for b in blocks if b.id}, problems)
     problems.raise_if_any()
     return Policy(
@@ -123,7 +132,7 @@ def load(path: Path) -> Policy:
     )
 
 
-def _check_meta(fm: FrontMatter, problems: Problems) -> dict:
+def _check_meta(fm: FrontMatter, problems: Problems, lines: list[str]) -> dict:
     data = fm.data
     if not isinstance(data, dict):
         problems.add("front matter must be a mapping of keys (title, version, phases)", fm.line())
@@ -139,9 +148,20 @@ def _check_meta(fm: FrontMatter, problems: Problems) -> dict:
         elif isinstance(value, str) and value.strip():
             meta[key] = value.strip()
         elif key == "version" and isinstance(value, int | float) and not isinstance(value, bool):
-            problems.add(f'write it in quotes, as version: "{value}"', fm.line(key), key)
+            typed = _typed_value(lines, fm.line(key), key) or str(value)
+            problems.add(f'write it in quotes, as version: "{typed}"', fm.line(key), key)
         else:
             problems.add("must be non-empty text", fm.line(key), key)
+    if isinstance(data.get("lang"), str) and data["lang"].strip():
+        code = data["lang"].strip()
+        try:
+            babel.Locale.parse(code.replace("-", "_"))
+        except (ValueError, babel.UnknownLocaleError):
+            problems.add(
+                f"unknown language code {code!r}; use a code like en, es, fr or zh-Hans",
+                fm.line("lang"),
+                "lang",
+            )
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
         problems.add("must be true or false", fm.line("draft"), "draft")
@@ -226,7 +246,14 @@ def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
         )
         ok = False
     section = item.get("section")
-    if not isinstance(section, str) or section not in sections:
+    if section is None:
+        problems.add(
+            "is required: the id of its '## Heading {#id}' section in the body",
+            fm.line(*path),
+            f"{where}.section",
+        )
+        ok = False
+    elif not isinstance(section, str) or section not in sections:
         known = ", ".join(sections) or "none: add '## Heading' lines to the body"
         problems.add(
             f"no section {section!r} in the body; sections: {known}",
@@ -235,6 +262,14 @@ def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
         )
         ok = False
     return Phase(label.strip(), start, end, section) if ok else None
+
+
+def _typed_value(lines: list[str], line: int | None, key: str) -> str | None:
+    """The value of `key:` as typed on file line `line` (YAML reads 1.10 as 1.1)."""
+    if line is None or not 0 < line <= len(lines):
+        return None
+    match = re.match(rf"\s*{re.escape(key)}\s*:\s*([^\s#]+)", lines[line - 1])
+    return match[1] if match else None
 
 
 def _is_day(value) -> bool:

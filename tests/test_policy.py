@@ -10,6 +10,9 @@ from generator import policy
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 
+from .conftest import DATA
+
+EXAMPLE = (DATA / "example-procedure.md").read_text()
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "micro-needling-post-procedure.txt"
 TYPO_FIXES = {"present is cleaners": "present in cleaners"}
 
@@ -187,3 +190,50 @@ def test_more_phases_than_calendar_colours_is_refused(tmp_path):
     path = write(tmp_path, f'---\ntitle: Lorem\nversion: "1"\nphases:\n{phases}---\n\n## A\n\nx\n')
     (problem,) = problems_of(path)
     assert "lorem.md:4: phases: has 7 phases; at most 6" in problem
+
+
+def test_readme_and_underscore_or_dot_files_are_not_policies(synthetic_content):
+    (synthetic_content / "README.md").write_text("# Notes for editors\n\nNot a policy.\n")
+    (synthetic_content / "_unfinished.md").write_text("notes")
+    (synthetic_content / ".backup.md").write_text("notes")
+    assert list(policy.policy_paths(synthetic_content)) == ["example-procedure"]
+
+
+def test_version_hint_keeps_what_was_typed(tmp_path):
+    text = (DATA / "example-procedure.md").read_text().replace('version: "0.9"', "version: 1.10")
+    problems = problems_of(write(tmp_path, text))
+    assert problems == [
+        f'{tmp_path / "lorem.md"}:3: version: write it in quotes, as version: "1.10"'
+    ]
+
+
+def test_a_typo_in_section_says_what_is_missing_not_none(tmp_path):
+    text = (DATA / "example-procedure.md").read_text()
+    text = text.replace("    section: lorem-start", "    sectoin: lorem-start")
+    problems = problems_of(write(tmp_path, text))
+    assert any("phases[1].sectoin: unknown key; did you mean 'section'?" in p for p in problems)
+    assert any(
+        "phases[1].section: is required: the id of its '## Heading {#id}' section" in p
+        for p in problems
+    )
+    assert not any("None" in p for p in problems)
+
+
+@pytest.mark.parametrize("code", ["english", "xx-YY-ZZ", "e n"])
+def test_lang_must_be_a_language_code(tmp_path, code):
+    text = (
+        (DATA / "example-procedure.md").read_text().replace("version:", f"lang: {code}\nversion:")
+    )
+    problems = problems_of(write(tmp_path, text))
+    assert problems == [
+        f"{tmp_path / 'lorem.md'}:3: lang: unknown language code {code!r}; use a code like en, "
+        "es, fr or zh-Hans"
+    ]
+
+
+@pytest.mark.parametrize("code", ["en", "es", "zh-Hans", "pt_BR", "ar"])
+def test_real_language_codes_are_accepted(tmp_path, code):
+    text = (
+        (DATA / "example-procedure.md").read_text().replace("version:", f"lang: {code}\nversion:")
+    )
+    assert policy.load(write(tmp_path, text)).lang == code
