@@ -12,11 +12,12 @@ from pathlib import Path
 from . import __version__, tokens
 from . import patient as patient_module
 from .batch import run_batch
+from .check import check as run_check
 from .clinic import PAPERS
 from .errors import AftercareError, Problem, display_path
 from .handouts import handouts
 from .net import valid_address
-from .paths import HANDOUTS, SHEETS, SITE
+from .paths import CONTENT, HANDOUTS, SHEETS, SITE
 from .project import Project, write_sheet
 from .sheet import Options
 from .site import build_site
@@ -54,6 +55,13 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     commands.add_parser("policies", parents=[common], help="list policy slugs, titles and versions")
+
+    check = commands.add_parser(
+        "check", parents=[common], help="check every content file: problems and warnings"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="fail on warnings too (for a clinic's own CI)"
+    )
 
     sheet = commands.add_parser("sheet", parents=[common], help="write one personalised PDF")
     sheet.add_argument("policy", metavar="POLICY", help="policy slug, e.g. microneedling")
@@ -178,6 +186,24 @@ def cmd_policies(project: Project, args) -> None:
     for policy in policies:
         state = "  (draft: not offered to patients)" if policy.draft else ""
         print(f"{policy.slug:<{width}}  v{policy.version:<6} {policy.title}{state}")
+    _print_warnings(policies)
+
+
+def _print_warnings(policies) -> None:
+    for policy in policies:
+        for warning in policy.warnings:
+            print(f"aftercare: warning: {warning}", file=sys.stderr)
+
+
+def cmd_check(args) -> int:
+    """Check all content; exit 1 on problems (and on warnings with --strict)."""
+    report = run_check(args.content or CONTENT, args.clinic)
+    for problem in report.problems:
+        print(f"aftercare: error: {problem}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"aftercare: warning: {warning}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.problems or (args.strict and report.warnings) else 0
 
 
 def cmd_sheet(project: Project, args) -> None:
@@ -200,6 +226,7 @@ def _warn_missing_glyphs(count: int) -> None:
 
 def cmd_handouts(project: Project, args) -> None:
     """Write the blank handouts; unchanged ones are left as they are."""
+    _print_warnings(project.issuable_policies())
     report = handouts(
         project, args.out, _options(args), args.jobs, Progress.for_terminal("handouts")
     )
@@ -209,6 +236,7 @@ def cmd_handouts(project: Project, args) -> None:
 
 def cmd_site(project: Project, args) -> None:
     """Write the online version."""
+    _print_warnings(project.issuable_policies())
     report = build_site(project, args.out)
     print(report.summary("Site files"), file=sys.stderr)
     print(display_path(args.out or SITE))
@@ -324,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     try:
+        if args.command == "check":  # reads everything itself, even a broken clinic profile
+            return cmd_check(args)
         project = Project(args.content, args.clinic)
         return COMMANDS[args.command](project, args) or 0
     except AftercareError as exc:

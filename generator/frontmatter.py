@@ -58,13 +58,47 @@ def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int]]
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else first_line
         problem = getattr(exc, "problem", None) or str(exc)
-        raise FrontMatterError(f"front matter is not valid YAML: {problem}", line) from None
+        raise FrontMatterError(plain_yaml_message(problem, line), line) from None
     finally:
         loader.dispose()
     key_lines: dict[tuple, int] = {}
     if node is not None:
         _record_lines(node, (), key_lines, first_line)
     return data, key_lines
+
+
+# What PyYAML says, and what an author can do about it.
+_YAML_ADVICE = (
+    ("mapping values are not allowed", "put text containing ':' in quotes"),
+    (
+        "expected <block end>",
+        "check the indentation on line {line}: items of one list or "
+        "keys of one mapping must start in the same column",
+    ),
+    ("expected <block mapping start>", "check the indentation on line {line}"),
+    (
+        "could not find expected ':'",
+        "line {line} needs 'key: value'; or put text containing ':' or '#' in quotes",
+    ),
+    ("found character '\\t'", "indent with spaces, not tabs"),
+    (
+        "found character that cannot start any token",
+        "put text that starts with '@', '`', '%' or '|' in quotes",
+    ),
+    ("found undefined alias", "put text that starts with '*' or '&' in quotes"),
+    ("expected ',' or ']'", "a list in [brackets] is not closed, or its text needs quotes"),
+    ("expected ',' or '}'", "a mapping in {braces} is not closed, or its text needs quotes"),
+    ("found unexpected end of stream", "a quote is not closed"),
+    ("while scanning a quoted scalar", "a quote is not closed"),
+)
+
+
+def plain_yaml_message(problem: str, line: int) -> str:
+    """The front matter's YAML error in plain words, with what to do."""
+    for marker, advice in _YAML_ADVICE:
+        if marker in problem:
+            return f"the front matter cannot be read: {advice.format(line=line)}"
+    return f"the front matter cannot be read (YAML: {problem}); check line {line}"
 
 
 def _record_lines(node: yaml.Node, path: tuple, out: dict[tuple, int], first_line: int) -> None:

@@ -71,6 +71,7 @@ class Policy:
     blocks: tuple[Block, ...]
     content_hash: str
     draft: bool = False  # `draft: true`: not offered to patients until the clinic takes it off
+    warnings: tuple[Problem, ...] = ()  # fine to print, but probably not what the author meant
 
 
 def policy_paths(content_dir: Path) -> dict[str, Path]:
@@ -119,6 +120,9 @@ def load(path: Path) -> Policy:
     meta = _check_meta(fm, problems, text.splitlines())
     phases = _check_phases(fm, {b.id: b for b in blocks if b.id}, problems)
     problems.raise_if_any()
+    warnings = Problems(path)
+    _markup_warnings(fm, warnings)
+    _phase_warnings(phases, fm, warnings)
     return Policy(
         slug=path.stem,
         path=path,
@@ -129,6 +133,7 @@ def load(path: Path) -> Policy:
         blocks=tuple(blocks),
         content_hash=hashlib.sha256(raw).hexdigest()[:8],
         draft=meta["draft"],
+        warnings=tuple(warnings.items),
     )
 
 
@@ -262,6 +267,66 @@ def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
         )
         ok = False
     return Phase(label.strip(), start, end, section) if ok else None
+
+
+RAW_HTML_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>|<!--")
+IMAGE_RE = re.compile(r"!\[[^\]]*\]\(")
+LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)")
+
+
+def _markup_warnings(fm: FrontMatter, warnings: Problems) -> None:
+    """Markup the sheet will not carry: raw HTML, images, links to files or pages on disk."""
+    in_fence = False
+    for number, line in enumerate(fm.body.splitlines(), start=fm.body_line):
+        if FENCE_RE.match(line):
+            in_fence = not in_fence
+        if in_fence:
+            continue
+        for match in RAW_HTML_RE.finditer(line):
+            tag = (match[1] or "").lower()
+            if tag not in ALLOWED_TAGS or match[2]:  # a tag, or attributes, nh3 will drop
+                warnings.add(
+                    f"raw HTML ({match[0][:40]}) will be removed; write it in markdown", number
+                )
+                break
+        if IMAGE_RE.search(line):
+            warnings.add("an image will be removed: sheets carry text only", number)
+        for target in LINK_RE.findall(line):
+            if not target.lower().startswith(LINK_SCHEMES):
+                warnings.add(
+                    f"the link to {target[:60]!r} will be removed: only https, http, mailto "
+                    "and tel links are kept",
+                    number,
+                )
+
+
+def _phase_warnings(phases: tuple[Phase, ...], fm: FrontMatter, warnings: Problems) -> None:
+    """Phases that overlap by more than a shared boundary day, leave gaps, or start late."""
+    if phases and phases[0].start != 0:
+        warnings.add(
+            f"the first phase starts on day {phases[0].start}: the procedure day (day 0) is "
+            "in no phase",
+            fm.line("phases", 0, "start"),
+            "phases[1].start",
+        )
+    for index, (before, after) in enumerate(pairwise(phases), start=2):
+        if before.end is None:
+            continue
+        where = f"phases[{index}].start"
+        line = fm.line("phases", index - 1, "start")
+        if after.start < before.end:
+            warnings.add(
+                f"overlaps the phase before by {before.end - after.start + 1} days (days "
+                f"{after.start}-{before.end}); phases may share only their boundary day",
+                line,
+                where,
+            )
+        elif after.start > before.end + 1:
+            if after.start == before.end + 2:
+                gap = f"day {before.end + 1} falls"
+            else:
+                gap = f"days {before.end + 1}-{after.start - 1} fall"
+            warnings.add(f"{gap} in no phase", line, where)
 
 
 def _typed_value(lines: list[str], line: int | None, key: str) -> str | None:

@@ -105,7 +105,7 @@ Lorem ipsum.
 def test_broken_yaml_names_its_line(tmp_path):
     path = write(tmp_path, "---\ntitle: Lorem\nphases: [\n  - oops: : :\n---\n\nText.\n")
     (problem,) = problems_of(path)
-    assert re.search(r"lorem\.md:\d+: front matter is not valid YAML", problem)
+    assert re.search(r"lorem\.md:4: the front matter cannot be read .*check line 4$", problem)
 
 
 def test_missing_front_matter_and_bad_end(tmp_path):
