@@ -117,7 +117,8 @@ def test_the_desk_and_api_follow_edits_without_a_restart(desk):
     # 1. Break one policy: it keeps printing its last good version, and the desk says so.
     touch_later(folder / "lorem-care.md", LOREM.replace("phases:", "phases: [oops"))
     page = client.get("/").get_data(as_text=True)
-    assert "Content needs attention" in page and "lorem-care.md:5: the front matter cannot be read" in page
+    assert "Content needs attention" in page
+    assert "lorem-care.md:5: the front matter cannot be read" in page
     assert "still printing version 0.9" in page
     assert client.get("/healthz").json["content_problems"] == 1
     sheet = post_sheet(client, {"policy": "lorem-care", "name": "Ann Lorem"})
