@@ -155,6 +155,11 @@ class Content:
     policies: dict[str, policy_module.Policy]  # by slug, drafts included
     problems: tuple[ContentProblem, ...] = ()
 
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What `aftercare check` would warn about in the policies being served."""
+        return tuple(w for policy in self.policies.values() for w in policy.warnings)
+
     def offered(self) -> list[policy_module.Policy]:
         """The policies staff may issue: every last good one that is not a draft."""
         return [p for p in self.policies.values() if not p.draft]

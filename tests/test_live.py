@@ -180,3 +180,15 @@ def test_a_draft_is_refused_by_sheet_unless_drafted_and_left_out_of_handouts_and
     assert run("--content", folder, "site", "--out", tmp_path / "site").code == 0
     assert not (tmp_path / "site" / "draft-care").exists()
     assert (tmp_path / "site" / "lorem-care" / "index.html").exists()
+
+
+def test_the_desk_shows_the_same_warnings_as_check(desk):
+    folder, client = desk
+    text = LOREM.replace("Lorem care, second synthetic policy.", "Lorem ![x](x.png) care.")
+    touch_later(folder / "lorem-care.md", text)
+    page = client.get("/").get_data(as_text=True)
+    assert "lorem-care.md:18: an image will be removed: sheets carry text only" in page
+    assert "(warning: printed as it is)" in page
+    assert client.get("/healthz").json["content_problems"] == 0  # a warning is not a problem
+    touch_later(folder / "lorem-care.md", LOREM)
+    assert "an image will be removed" not in client.get("/").get_data(as_text=True)

@@ -53,8 +53,12 @@ FIELD_LABELS = {
 def desk_context() -> dict:
     """What every desk page shows: the clinic, and any content problems (the banner)."""
     content = state().content.current()
-    problems = content.problems if may_see_desk() else ()  # not on the sign-in page
-    return {"clinic": content.clinic, "content_problems": problems}
+    allowed = may_see_desk()  # not on the sign-in page
+    return {
+        "clinic": content.clinic,
+        "content_problems": content.problems if allowed else (),
+        "content_warnings": content.warnings if allowed else (),
+    }
 
 
 @blueprint.get("/")
