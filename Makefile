@@ -52,16 +52,15 @@ serve: setup ## run the checkout desk on http://127.0.0.1:8000/
 bench: setup-test ## measure render speed, batch throughput and memory (see bench/README)
 	$(BIN)/python bench/bench.py
 
-test: setup setup-test ## set up, then run every test (browser tests included) and the linter
-	$(BIN)/ruff check .
+test: setup setup-test lint ## set up, then run the linters and every test (browser tests included)
 	$(BIN)/pytest -q
 
-test-fast: setup ## every test but the browser and load tests (under a minute), and the linter
-	$(BIN)/ruff check .
+test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute)
 	$(BIN)/pytest -q -m "not browser and not load"
 
-lint: venv ## ruff check
+lint: venv ## ruff check and mypy
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 format: venv ## ruff format and fix imports
 	$(BIN)/ruff check --fix --select I .

@@ -51,7 +51,9 @@ def read_rows(
         ) from None
     except csv.Error as exc:
         raise AftercareError(Problem(f"not readable as CSV: {exc}", csv_path)) from None
-    tasks, errors, used = [], [], {}
+    tasks: list[Task] = []
+    errors: list[tuple[int, str]] = []
+    used: dict[str, int] = {}
     for line, record in records:
         if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
             continue  # blank line
@@ -119,7 +121,7 @@ def run_batch(
         report.peak_rss_mib = max(report.peak_rss_mib, outcome.peak_rss_mib)
         if outcome.error:
             report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
-        else:
+        elif outcome.path is not None:
             report.written.append(outcome.path)
             report.missing_glyphs += outcome.missing_glyphs
     report.written.sort()

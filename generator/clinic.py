@@ -7,6 +7,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import babel
@@ -82,17 +83,16 @@ def load(path: Path) -> Clinic:
         )
     locale = _locale(values["locale"], lines, problems)
     problems.raise_if_any()
-    return Clinic(
-        **{
-            **values,
-            "paper": values["paper"].lower(),
-            "logo": logo,
-            "base_url": base_url,
-            "locale": locale,
-            "colors": colors,
-            "path": path,
-        }
-    )
+    checked: dict[str, Any] = {  # every value was checked above
+        **values,
+        "paper": (values["paper"] or "").lower(),
+        "logo": logo,
+        "base_url": base_url,
+        "locale": locale,
+        "colors": colors,
+        "path": path,
+    }
+    return Clinic(**checked)
 
 
 def _text(data, key, required, lines, problems) -> str | None:

@@ -54,4 +54,4 @@ def handouts(
         manifest.record(target, fingerprint)
     removed = manifest.remove_stale()
     manifest.save()
-    return BuildReport(sorted(o.path for o in outcomes), unchanged, removed)
+    return BuildReport(sorted(o.path for o in outcomes if o.path), unchanged, removed)

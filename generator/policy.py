@@ -143,7 +143,7 @@ def _check_meta(fm: FrontMatter, problems: Problems, lines: list[str]) -> dict:
         problems.add("front matter must be a mapping of keys (title, version, phases)", fm.line())
         problems.raise_if_any()
     _unknown_keys(data, KEYS, (), fm, problems)
-    meta = {}
+    meta: dict = {}
     for key, required in (("title", True), ("version", True), ("lang", False)):
         value = data.get(key)
         if value is None:

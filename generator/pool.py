@@ -67,7 +67,7 @@ def _serve(conn, content_dir: str, warmup) -> None:
     if warmup is not None:
         # Warm up fonts, CSS, templates and a first layout.
         with contextlib.suppress(Exception):
-            maker.render(*warmup, None)
+            maker.render(warmup[0], warmup[1], None)
     conn.send(("ready", None))
     while True:
         try:
@@ -178,7 +178,7 @@ class RenderPool:
     def pids(self) -> list[int]:
         """Process ids of the current workers."""
         with self._lock:
-            return [w.process.pid for w in self._workers]
+            return [w.process.pid for w in self._workers if w.process.pid is not None]
 
     def ready_count(self) -> int:
         """Workers that said they are ready and are alive."""
@@ -211,9 +211,9 @@ class RenderPool:
                 raise
             self._idle.put(worker)
             if status == "ok":
-                return Rendered(*payload)
+                return Rendered(*payload)  # type: ignore[misc]
             if status == "error":
-                raise AftercareError(*payload)
+                raise AftercareError(*payload)  # type: ignore[misc]
             raise RenderFailed(f"internal error while rendering ({payload})")
         raise AssertionError("unreachable")
 

@@ -199,7 +199,7 @@ class LiveContent:
         paths = [self.clinic_file, *policy_module.policy_paths(self.content_dir).values()]
         if self._content is not None:
             paths.append(self._content.clinic.logo)
-        signature = []
+        signature: list[tuple] = []
         for path in paths:
             try:
                 stat = path.stat()

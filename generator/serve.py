@@ -67,10 +67,10 @@ def serve(
                 "--host 127.0.0.1"
             )
         )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     for logger in (ACCESS_LOG, logging.getLogger("aftercare.errors")):
-        logger.addHandler(handler)
+        logger.addHandler(log_handler)
         logger.setLevel(logging.INFO)
     print("Starting renderers...", file=sys.stderr, flush=True)
     stop = threading.Event()  # SIGTERM or Ctrl+C, even while the renderers start

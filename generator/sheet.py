@@ -79,6 +79,7 @@ def build(
     options: Options = DEFAULT_OPTIONS,
 ) -> Sheet:
     """Assemble the view model of one sheet; blank when `patient` is None."""
+    whens: list[str | None]
     if patient is not None:
         dates = schedule.Dates(clinic.locale, patient.procedure_date.year)
         dated = schedule.dated_phases(policy.phases, patient.procedure_date, dates)
@@ -93,7 +94,10 @@ def build(
         for n, (p, when) in enumerate(zip(policy.phases, whens, strict=True), start=1)
     )
     by_section = {phase.section: item for phase, item in zip(policy.phases, plan, strict=True)}
-    sections = tuple(Section(b.html, b.id, b.title, by_section.get(b.id)) for b in policy.blocks)
+    sections = tuple(
+        Section(b.html, b.id, b.title, by_section.get(b.id) if b.id else None)
+        for b in policy.blocks
+    )
     url = clinic.page_url(policy.slug)
     # A URL fragment never reaches a server: the online page reads the date in the browser.
     qr_url = f"{url}#d={patient.procedure_date.isoformat()}" if patient else url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from datetime import date
 from pathlib import Path
@@ -55,7 +56,7 @@ def build_site(project: Project, out: Path | None = None) -> BuildReport:
             (
                 folder / policy.slug / "index.html",
                 project.fingerprint([policy], "page"),
-                lambda p=policy: page(p).encode(),
+                functools.partial(lambda p: page(p).encode(), policy),
             )
         )
     manifest = Manifest(folder)

@@ -11,20 +11,22 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .errors import AftercareError
 from .files import write_atomic
+from .patient import Patient
 from .project import Project
 from .sheet import DEFAULT_OPTIONS, Options
 
-_project = None  # the worker's own Project, made once by _start
+_project: Project | None = None  # the worker's own Project, made once by _start
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What one task did: the file written, or a one-line error; and the worker's peak RSS."""
 
-    key: object
+    key: Any
     path: Path | None
     error: str | None
     missing_glyphs: int
@@ -35,9 +37,9 @@ class Outcome:
 class Task:
     """One sheet (or blank handout, when `patient` is None) to render and write."""
 
-    key: object  # what the caller knows it by: a CSV line, a policy slug
+    key: Any  # what the caller knows it by: a CSV line, a policy slug
     slug: str
-    patient: object
+    patient: Patient | None
     target: Path
     today: date
     options: Options = DEFAULT_OPTIONS
@@ -65,6 +67,7 @@ def _peak_rss_mib() -> float:
 
 def _render_task(task: Task) -> Outcome:
     """Render one sheet or handout in this process and write it atomically."""
+    assert _project is not None, "run() or _start() sets the project first"
     try:
         result = _project.render(task.slug, task.patient, task.today, task.options)
         write_atomic(task.target, result.pdf, mode=task.mode)

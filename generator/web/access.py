@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     g,
     jsonify,
@@ -86,11 +87,12 @@ def may_see_desk() -> bool:
 def throttled_response(api: bool, wait: int):
     """The 429 answer while this address has used up its wrong tries."""
     message = f"too many wrong access tokens from this address; try again in {wait} s"
+    body: Response | str
     if api:
-        response = jsonify(error=message, field=None)
+        body = jsonify(error=message, field=None)
     else:
-        response = render_template("signin.html.j2", error=message, csrf=csrf_token(), **_page())
-    response = _as_response(response, 429)
+        body = render_template("signin.html.j2", error=message, csrf=csrf_token(), **_page())
+    response = _as_response(body, 429)
     response.headers["Retry-After"] = str(wait)
     return response
 

@@ -7,8 +7,13 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import current_app
+
+if TYPE_CHECKING:
+    from ..pool import RenderPool
+    from ..project import LiveContent
 
 MAX_BODY = 16 * 1024  # bytes; larger bodies are refused before they are read
 SESSION_HOURS = 12
@@ -167,8 +172,8 @@ class ResultStore:
 class DeskState:
     """Everything the desk's views share, made once per app."""
 
-    content: object  # project.LiveContent
-    pool: object
+    content: LiveContent
+    pool: RenderPool
     token: str | None
     trusted_proxies: tuple[str, ...] = ()
     throttle: Throttle = field(default_factory=Throttle)
