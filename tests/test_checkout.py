@@ -176,11 +176,11 @@ def test_an_expired_form_comes_back_with_what_was_typed(client):
 def test_results_expire_from_memory_even_if_never_asked_for_again(app, client, monkeypatch):
     submit(client, policy="lorem-care", name="Ann", when="today")
     results = app.extensions["aftercare"].results
-    assert len(results._items) >= 1
+    assert len(results._store._items) >= 1
     later = time.monotonic() + 15 * 60 + 1
     monkeypatch.setattr("generator.web.state.time.monotonic", lambda: later)
     submit(client, policy="lorem-care", name="Bea", when="today")
-    assert [r.name for _, r in results._items.values()] == ["Bea"]  # Ann's sheet is gone
+    assert [r.name for _, r in results._store._items.values()] == ["Bea"]  # Ann's is gone
 
 
 def test_a_missing_logo_is_a_404_not_a_500(app, client):

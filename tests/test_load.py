@@ -342,3 +342,20 @@ def test_a_request_sent_just_before_the_stop_is_answered_not_reset():
         runner.join(10)
         assert reply.startswith(b"HTTP/1.1 200 ") and reply.endswith(b"answered"), reply
         assert result["ok"] is True
+
+
+def test_a_broken_policy_that_sorts_first_does_not_stop_the_desk_starting(tmp_path):
+    from .test_live import make_content
+
+    folder = make_content(tmp_path / "content")
+    (folder / "aaa-broken.md").write_text("---\ntitle: [\n---\n")
+    server = Desk("--content", str(folder), "--workers", "1", state=tmp_path / "state")
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.request("GET", "/healthz")
+        assert json.loads(connection.getresponse().read())["content_problems"] == 1
+        connection.close()
+        status, _, body = server.post({"policy": "lorem-care", "name": "Ann Lorem"})
+        assert status == 200 and body.startswith(b"%PDF-")
+    finally:
+        assert server.stop() == 0

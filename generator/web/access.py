@@ -92,7 +92,7 @@ def throttled_response(api: bool, wait: int):
         body = jsonify(error=message, field=None)
     else:
         body = render_template("signin.html.j2", error=message, csrf=csrf_token(), **_page())
-    response = _as_response(body, 429)
+    response = make_response(body, 429)
     response.headers["Retry-After"] = str(wait)
     return response
 
@@ -177,9 +177,3 @@ def signout():
 
 def _page() -> dict:
     return {"clinic": state().content.current().clinic, "signed_in": False}
-
-
-def _as_response(value, status: int):
-    response = make_response(value)
-    response.status_code = status
-    return response

@@ -33,7 +33,6 @@ from .sheets import (
     TEXT_FIELDS,
     Unavailable,
     parse_sheet_request,
-    problem_text,
     render,
 )
 from .state import MAX_BODY, Result, state
@@ -149,6 +148,12 @@ def submit():
         name=sheet.patient.name,
     )
     return redirect(f"/sheets/{state().results.add(result)}", 303)
+
+
+def problem_text(problem: Problem, labels: dict[str, str]) -> str:
+    """A problem as one sentence for the desk: "Patient name is required"."""
+    label = labels.get(problem.field or "")
+    return f"{label} {problem.message}" if label else str(problem)
 
 
 def _far_date_problem(day: date, today: date, locale: str) -> Problem | None:

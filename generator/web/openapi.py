@@ -6,6 +6,8 @@ checks, so a client (or a fuzzer) that follows this description is never surpris
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import __version__
 from ..clinic import PAPERS
 from ..patient import DATE_PATTERN, MAX_LENGTH, text_patterns
@@ -24,6 +26,11 @@ def _error(description: str, headers: dict | None = None) -> dict:
     return response
 
 
+_PROBLEM: dict[str, Any] = {  # one problem: what is wrong, and the field it is in (null when none)
+    "type": "object",
+    "required": ["error", "field"],
+    "properties": {"error": {"type": "string"}, "field": {"type": ["string", "null"]}},
+}
 _RETRY_AFTER = {
     "Retry-After": {
         "description": "seconds to wait",
@@ -243,22 +250,14 @@ def spec(policy_slugs: list[str]) -> dict:
                         },
                     },
                 },
+                "Problem": _PROBLEM,
                 "Error": {
-                    "type": "object",
-                    "required": ["error", "field"],
+                    **_PROBLEM,
                     "properties": {
-                        "error": {"type": "string"},
-                        "field": {"type": ["string", "null"]},
+                        **_PROBLEM["properties"],
                         "problems": {
                             "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["error", "field"],
-                                "properties": {
-                                    "error": {"type": "string"},
-                                    "field": {"type": ["string", "null"]},
-                                },
-                            },
+                            "items": {"$ref": "#/components/schemas/Problem"},
                         },
                     },
                 },

@@ -85,9 +85,3 @@ def render(request: SheetRequest, clinic, preview: bool = False) -> Rendered:
         raise Unavailable("every renderer is busy") from None
     except RenderTimeout:
         raise Unavailable("the sheet took longer than the time limit") from None
-
-
-def problem_text(problem: Problem, labels: Mapping[str, str]) -> str:
-    """A problem as one sentence for the desk: "Patient name is required"."""
-    label = labels.get(problem.field or "")
-    return f"{label} {problem.message}" if label else str(problem)

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
@@ -44,11 +44,6 @@ class Throttle:
             return 0
         return max(1, int(failures[-self.limit] + self.window - now + 0.999))
 
-    def failed(self, address: str) -> None:
-        """Count one wrong token from `address`."""
-        with self._lock:
-            self._count(address)
-
     def _count(self, address: str) -> None:
         self._failures.setdefault(address, deque()).append(time.monotonic())
         self._failures.move_to_end(address)
@@ -68,6 +63,49 @@ class Throttle:
             return ok, 0
 
 
+class ExpiringStore:
+    """Values in memory for `ttl` seconds after they were last stored, at most `max_items`
+    (the oldest go first). Expired values are swept on every use, so nothing outlives its
+    time just because no one asked for it again."""
+
+    def __init__(self, ttl: float, max_items: int):
+        self.ttl, self.max_items = ttl, max_items
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _sweep(self) -> None:
+        cutoff = time.monotonic() - self.ttl
+        while self._items and next(iter(self._items.values()))[0] < cutoff:
+            self._items.popitem(last=False)
+
+    def get(self, key: str | None, default=None):
+        """The value stored under `key`, or `default`."""
+        with self._lock:
+            self._sweep()
+            entry = self._items.get(key or "")
+            return default if entry is None else entry[1]
+
+    def put(self, key: str, value) -> None:
+        """Store `value` under `key`, newest last."""
+        with self._lock:
+            self._sweep()
+            self._items.pop(key, None)
+            self._items[key] = (time.monotonic(), value)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+    def drop(self, key: str | None) -> None:
+        """Forget `key`."""
+        with self._lock:
+            self._items.pop(key or "", None)
+
+    def drop_if(self, condition) -> None:
+        """Forget every value for which `condition(value)` is true."""
+        with self._lock:
+            for key in [k for k, (_, value) in self._items.items() if condition(value)]:
+                del self._items[key]
+
+
 class SessionMemory:
     """Small per-browser-session values (the provider's name) kept in server memory only.
 
@@ -76,40 +114,19 @@ class SessionMemory:
     """
 
     def __init__(self, ttl: float = SESSION_HOURS * 3600, max_sessions: int = 5_000):
-        self.ttl, self.max_sessions = ttl, max_sessions
-        self._values: OrderedDict[str, tuple[float, dict]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _sweep(self) -> None:
-        """Drop expired entries (the oldest are first); call with the lock held."""
-        cutoff = time.monotonic() - self.ttl
-        while self._values and next(iter(self._values.values()))[0] < cutoff:
-            self._values.popitem(last=False)
+        self._store = ExpiringStore(ttl, max_sessions)
 
     def get(self, sid: str | None, key: str, default=None):
         """A value remembered for this session, or `default`."""
-        with self._lock:
-            self._sweep()
-            entry = self._values.get(sid or "")
-            if entry is None or entry[0] < time.monotonic() - self.ttl:
-                return default
-            return entry[1].get(key, default)
+        return self._store.get(sid, {}).get(key, default)
 
     def set(self, sid: str, key: str, value) -> None:
         """Remember `value` for this session."""
-        with self._lock:
-            self._sweep()
-            entry = self._values.pop(sid, None)
-            values = entry[1] if entry else {}
-            values[key] = value
-            self._values[sid] = (time.monotonic(), values)
-            while len(self._values) > self.max_sessions:
-                self._values.popitem(last=False)
+        self._store.put(sid, {**self._store.get(sid, {}), key: value})
 
     def forget(self, sid: str | None) -> None:
         """Drop everything remembered for this session."""
-        with self._lock:
-            self._values.pop(sid or "", None)
+        self._store.drop(sid)
 
 
 @dataclass(frozen=True)
@@ -132,40 +149,22 @@ class ResultStore:
     """
 
     def __init__(self, ttl: float = 15 * 60, max_items: int = 200):
-        self.ttl, self.max_items = ttl, max_items
-        self._items: OrderedDict[str, tuple[float, Result]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _sweep(self) -> None:
-        """Drop expired results (the oldest are first); call with the lock held."""
-        cutoff = time.monotonic() - self.ttl
-        while self._items and next(iter(self._items.values()))[0] < cutoff:
-            self._items.popitem(last=False)
+        self._store = ExpiringStore(ttl, max_items)
 
     def add(self, result: Result) -> str:
         """Keep `result`; its new id."""
         key = secrets.token_urlsafe(18)
-        with self._lock:
-            self._sweep()
-            self._items[key] = (time.monotonic(), result)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
+        self._store.put(key, result)
         return key
 
     def get(self, key: str, sid: str | None) -> Result | None:
         """The result, if it exists, is fresh, and belongs to this session."""
-        with self._lock:
-            self._sweep()
-            entry = self._items.get(key)
-            if entry is None:
-                return None
-            return entry[1] if sid and secrets.compare_digest(entry[1].sid, sid) else None
+        found = self._store.get(key)
+        return found if found and sid and secrets.compare_digest(found.sid, sid) else None
 
     def forget(self, sid: str | None) -> None:
         """Drop every result of this session (sign-out)."""
-        with self._lock:
-            for key in [k for k, (_, r) in self._items.items() if r.sid == sid]:
-                del self._items[key]
+        self._store.drop_if(lambda result: result.sid == sid)
 
 
 @dataclass
