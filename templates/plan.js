@@ -82,27 +82,51 @@
     return m ? parse(m[1]) : null;
   }
 
+  // The plan as an iCalendar file (RFC 5545): one all-day event per phase. An open-ended
+  // phase is one event on its first day that says it goes on.
   function ics(procedure) {
     var stamp = new Date().toISOString().replace(/[-:]/g, "").slice(0, 15) + "Z";
+    var page = data.url + "#d=" + iso(procedure);
     var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//aftercare//plan//EN", "CALSCALE:GREGORIAN"];
     items.forEach(function (item, index) {
       var r = range(item.querySelector("[data-start]"));
-      var last = r.end === null ? r.start : r.end;
+      var open = r.end === null;
+      var summary = data.labels[index] + (open ? " (from this day on): " : ": ") + data.title;
+      var description = (open ? ["From this day on, with no end date."] : []).concat(
+        data.labels[index] + ": " + data.title, "Instructions: " + page, "Questions: call " + data.phone);
       lines.push("BEGIN:VEVENT",
         "UID:" + data.slug + "-" + (index + 1) + "-" + iso(procedure) + "@aftercare",
         "DTSTAMP:" + stamp,
         "DTSTART;VALUE=DATE:" + iso(procedure + r.start * DAY).replace(/-/g, ""),
-        "DTEND;VALUE=DATE:" + iso(procedure + (last + 1) * DAY).replace(/-/g, ""),
-        "SUMMARY:" + escape(data.labels[index] + ": " + data.title),
-        "URL:" + data.url,
+        "DTEND;VALUE=DATE:" + iso(procedure + ((open ? r.start : r.end) + 1) * DAY).replace(/-/g, ""),
+        "SUMMARY:" + escape(summary),
+        "DESCRIPTION:" + escape(description.join("\n")),
+        "URL:" + page,
         "END:VEVENT");
     });
     lines.push("END:VCALENDAR");
-    return lines.join("\r\n") + "\r\n";
+    return lines.map(fold).join("\r\n") + "\r\n";
   }
 
+  // TEXT values: backslash, semicolon and comma escaped; line breaks as \n.
   function escape(text) {
-    return text.replace(/[\\;,]/g, function (c) { return "\\" + c; });
+    return text.replace(/[\\;,]/g, "\\$&").replace(/\r\n|\r|\n/g, "\\n");
+  }
+
+  // Lines of at most 75 octets of UTF-8, continued after CRLF and a space; whole characters.
+  function fold(line) {
+    var out = "", size = 0;
+    Array.from(line).forEach(function (ch) {
+      var code = ch.codePointAt(0);
+      var bytes = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+      if (size + bytes > 75) {
+        out += "\r\n ";
+        size = 1;
+      }
+      out += ch;
+      size += bytes;
+    });
+    return out;
   }
 
   button.addEventListener("click", function () {
@@ -120,6 +144,25 @@
     event.preventDefault();
     var procedure = parse(input.value);
     if (procedure !== null) window.location.hash = "d=" + iso(procedure);
+  });
+
+  // With a date in the fragment, in-page links (phase links, the skip link) scroll and move
+  // the focus without replacing the fragment, so the dates stay, also after a reload.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest('a[href^="#"]');
+    if (!link || fromFragment() === null || event.button !== 0 || event.ctrlKey || event.metaKey ||
+        event.shiftKey || event.altKey) return;
+    var target;
+    try {
+      target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    } catch (error) {
+      return; // a malformed fragment: leave it to the browser
+    }
+    if (!target) return;
+    event.preventDefault();
+    target.scrollIntoView();
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
   });
 
   window.addEventListener("hashchange", function () { show(fromFragment()); });

@@ -1,7 +1,9 @@
 """The online page in headless Chromium: dated view from the fragment, no-JS view, phone width,
 calendar file, and an axe-core accessibility check."""
 
+import contextlib
 import functools
+import re
 import shutil
 import threading
 from datetime import date, timedelta
@@ -9,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from generator.project import Project
 from generator.site import build_site
 
 pytestmark = pytest.mark.browser
@@ -24,11 +27,9 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(project, tmp_path_factory):
-    """The built site served on loopback; requests are recorded."""
-    folder = tmp_path_factory.mktemp("site")
-    build_site(project, folder)
+@contextlib.contextmanager
+def serve(folder):
+    """`folder` served on loopback: yields the base URL and the list of requests made."""
     requests = []
 
     class Handler(SimpleHTTPRequestHandler):
@@ -38,9 +39,20 @@ def server(project, tmp_path_factory):
     handler = functools.partial(Handler, directory=str(folder))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}", requests
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", requests
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(project, tmp_path_factory):
+    """The built site served on loopback; requests are recorded."""
+    folder = tmp_path_factory.mktemp("site")
+    build_site(project, folder)
+    with serve(folder) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +152,7 @@ def test_add_to_calendar_downloads_an_ics_built_in_the_browser(browser, server):
     assert info.value.suggested_filename == "microneedling-plan.ics"
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.count("BEGIN:VEVENT") == 4
     assert "DTSTART;VALUE=DATE:20261230\r\nDTEND;VALUE=DATE:20270105" in text
-    assert "SUMMARY:Days 7+: Micro-Needling Post Procedure" in text
+    assert "SUMMARY:Days 2-7: Micro-Needling Post Procedure" in text
     assert not any(".ics" in line or "2026" in line for line in requests)  # built in the browser
     assert errors == []
 
@@ -155,3 +167,145 @@ def test_no_serious_or_critical_accessibility_violations(browser, server):
         assert results.response["passes"], "axe ran no checks"
         bad = [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")]
         assert bad == [], path
+
+
+def test_a_phase_link_keeps_the_date_in_the_address(browser, server):
+    base, _ = server
+    page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-11-23")
+    dated = phase_texts(page)
+    assert dated[0] == "Mon, Nov 23"
+    link = page.locator("a.phase-label").nth(2)
+    section = link.get_attribute("href").removeprefix("#")
+    link.click()
+    assert page.url.endswith("#d=2026-11-23")
+    assert phase_texts(page) == dated
+    top = page.evaluate(f"document.getElementById('{section}').getBoundingClientRect().top")
+    assert 0 <= top <= 100  # the section is at the top of the screen
+    assert page.evaluate("document.activeElement.id") == section  # and has the focus
+    page.reload()
+    assert page.url.endswith("#d=2026-11-23")
+    assert phase_texts(page) == dated
+    assert errors == []
+
+
+def test_the_skip_link_keeps_the_date_and_moves_the_focus(browser, server):
+    base, _ = server
+    page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-11-23")
+    page.keyboard.press("Tab")
+    assert page.locator("a.skip").evaluate("link => link === document.activeElement")
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#d=2026-11-23")
+    assert page.evaluate("document.activeElement.id") == "main"
+    assert phase_texts(page)[0] == "Mon, Nov 23"
+    assert errors == []
+
+
+def test_without_javascript_the_date_form_and_calendar_button_are_hidden(browser, server):
+    base, _ = server
+    page, _ = open_page(browser, f"{base}/microneedling/index.html", javascript=False)
+    assert page.locator("#date-form").is_hidden()
+    assert page.get_by_text("Show my dates").is_hidden()
+    assert page.get_by_text("Your procedure date").is_hidden()
+    assert page.locator("#add-to-calendar").is_hidden()
+    assert "Day 0 is the day of your procedure" in page.inner_text(".plan")  # the <noscript> note
+
+
+def download_calendar(page) -> bytes:
+    with page.expect_download() as info:
+        page.click("#add-to-calendar")
+    return info.value.path().read_bytes()
+
+
+def calendar_events(text: str) -> list[dict[str, str]]:
+    """Each VEVENT as {property name: raw value}, after unfolding the lines."""
+    events, event = [], None
+    for line in text.replace("\r\n ", "").split("\r\n"):
+        if line == "BEGIN:VEVENT":
+            event = {}
+        elif line == "END:VEVENT":
+            events.append(event)
+            event = None
+        elif event is not None:
+            name, _, value = line.partition(":")
+            event[name.split(";")[0]] = value
+    return events
+
+
+def unescape(value: str) -> str:
+    """An RFC 5545 TEXT value as a calendar app shows it."""
+    return re.sub(r"\\(.)", lambda m: "\n" if m[1] in "nN" else m[1], value)
+
+
+def ics_escape(text: str) -> str:
+    return re.sub(r"[\\;,]", lambda m: "\\" + m[0], text).replace("\n", "\\n")
+
+
+def assert_folded(raw: bytes):
+    """Lines of at most 75 octets, none cut inside a UTF-8 character."""
+    assert raw.endswith(b"\r\n")
+    for line in raw.split(b"\r\n"):
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # strict: a cut character would not decode
+    assert "\ufffd" not in raw.decode("utf-8")
+
+
+def test_calendar_events_carry_their_phase_the_clinic_phone_and_the_dated_page(browser, server):
+    base, _ = server
+    page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-12-28")
+    raw = download_calendar(page)
+    events = calendar_events(raw.decode("utf-8"))
+    url = "https://harborskin.example/aftercare/microneedling/#d=2026-12-28"
+    labels = ["Day of procedure", "Day 1", "Days 2-7", "Days 7+"]
+    assert len(events) == len(labels)
+    for label, event in zip(labels, events, strict=True):
+        description = unescape(event["DESCRIPTION"])
+        assert unescape(event["SUMMARY"]).startswith(label)
+        assert label in description
+        assert "Questions: call (555) 010-4400" in description
+        assert url in description
+        assert event["URL"] == url
+    assert_folded(raw)
+    assert errors == []
+
+
+def test_calendar_text_is_escaped_and_long_lines_are_folded(browser, synthetic_content, tmp_path):
+    procedure = synthetic_content / "example-procedure.md"
+    title = r"Peel, laser; mask \ Café crème après-soin — a long title that must be folded 🌿"
+    text = procedure.read_text()
+    text = text.replace("title: Example Procedure", f"title: '{title}'")
+    text = text.replace("- label: Days 1-3", "- label: 'Days 1-3, gently; früh'")
+    procedure.write_text(text)
+    clinic = synthetic_content / "clinic.toml"
+    phone = "(555) 010-4400; ext. 7, ask for Zoë"
+    clinic.write_text(clinic.read_text().replace('phone = "(555) 010-4400"', f'phone = "{phone}"'))
+    build_site(Project(synthetic_content), tmp_path / "site")
+    with serve(tmp_path / "site") as (base, _):
+        page, errors = open_page(browser, f"{base}/example-procedure/index.html#d=2026-12-28")
+        raw = download_calendar(page)
+    assert_folded(raw)
+    events = calendar_events(raw.decode("utf-8"))
+    summary = f"Days 1-3, gently; früh: {title}"
+    assert events[1]["SUMMARY"] == ics_escape(summary)
+    description = events[1]["DESCRIPTION"]
+    assert "\\n" in description and "\n" not in description
+    assert unescape(description).splitlines()[0] == summary
+    assert f"Questions: call {phone}" in unescape(description)
+    assert ics_escape(phone) in description
+    url = "https://harborskin.example/aftercare/example-procedure/#d=2026-12-28"
+    assert [e["URL"] for e in events] == [url] * 3  # a URI, not escaped
+    assert errors == []
+
+
+def test_the_open_ended_phase_is_one_all_day_event_that_says_it_goes_on(browser, server):
+    base, _ = server
+    page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-12-28")
+    raw = download_calendar(page)
+    text = raw.decode("utf-8").replace("\r\n ", "")
+    events = calendar_events(text)
+    last = events[-1]
+    assert "DTSTART;VALUE=DATE:20270104\r\nDTEND;VALUE=DATE:20270105" in text  # one day: Jan 4
+    assert unescape(last["SUMMARY"]) == "Days 7+ (from this day on): Micro-Needling Post Procedure"
+    assert unescape(last["DESCRIPTION"]).startswith("From this day on, with no end date.")
+    assert [("from this day on" in unescape(e["SUMMARY"])) for e in events] == [0, 0, 0, 1]
+    assert not any("no end date" in unescape(e["DESCRIPTION"]) for e in events[:-1])
+    assert errors == []
