@@ -56,7 +56,7 @@ test: setup setup-test lint ## set up, then run the linters and every test (brow
 	$(BIN)/pytest -q
 
 test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute)
-	$(BIN)/pytest -q -m "not browser and not load"
+	$(BIN)/pytest -q -n auto -m "not browser and not load"
 
 lint: venv ## ruff check and mypy
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +77,9 @@ class Result:
 
     @property
     def missing_glyphs(self) -> int:
-        """How many characters were drawn as empty boxes for want of a font."""
-        return sum(MISSING_GLYPH in w for w in self.warnings)
+        """How many different characters were drawn as empty boxes for want of a font (a
+        name appears on several pages: each character counts once)."""
+        return len({w for w in self.warnings if MISSING_GLYPH in w})
 
 
 class Renderer:
@@ -95,11 +97,25 @@ class Renderer:
 
     def render(self, html: str, archival: bool = False) -> Result:
         """Lay out and write one tagged PDF in memory; PDF/A-3a when `archival`."""
+        return self.render_first_fitting(iter([html]), lambda document: True, archival)
+
+    def render_first_fitting(
+        self,
+        variants: Iterator[str],
+        fits: Callable[[weasyprint.Document], bool],
+        archival: bool = False,
+    ) -> Result:
+        """Lay out each HTML variant in turn and write the first whose layout `fits` (or the
+        last one): for what only the layout can tell, such as a calendar filling page 1."""
         variant = ARCHIVAL if archival else ACCESSIBLE
         with _captured_warnings() as warnings:
-            document = weasyprint.HTML(
-                string=html, base_url=self.base_url, url_fetcher=self.fetcher
-            ).render(font_config=self.font_config, stylesheets=[self.css], pdf_variant=variant)
+            for html in variants:
+                del warnings[:]  # only the written layout's warnings count
+                document = weasyprint.HTML(
+                    string=html, base_url=self.base_url, url_fetcher=self.fetcher
+                ).render(font_config=self.font_config, stylesheets=[self.css], pdf_variant=variant)
+                if fits(document):
+                    break
             pdf = document.write_pdf(pdf_identifier=True, pdf_variant=variant)
         return Result(pdf, len(document.pages), warnings)
 

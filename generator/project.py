@@ -4,8 +4,10 @@ serving the last good version of a file while its new version has problems."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +21,7 @@ from .files import write_atomic
 from .manifest import fingerprint
 from .paths import CONTENT, SHEETS
 from .render import Templates
-from .sheet import DEFAULT_OPTIONS, Options
+from .sheet import DEFAULT_OPTIONS, Options, Sheet
 from .sheet import build as build_sheet
 
 if TYPE_CHECKING:
@@ -65,7 +67,25 @@ class SheetMaker:
                 )
             )
         sheet = build_sheet(clinic, policy, patient, today or date.today(), options)
-        return self.renderer.render(self.templates.sheet_html(sheet), options.archival)
+        return self.renderer.render_first_fitting(
+            self._calendar_variants(sheet), _calendar_on_page_one, options.archival
+        )
+
+    def _calendar_variants(self, sheet: Sheet) -> Iterator[str]:
+        """The sheet's HTML with the first guess at the calendar's rows, then shorter rows
+        until the calendar fits page 1 or is allowed to break (see sheet.fit_calendar)."""
+        yield self.templates.sheet_html(sheet)
+        fit = sheet.calendar_fit
+        while fit is not None and not fit.breaks and not sheet.large_print:
+            fit = fit.smaller()
+            yield self.templates.sheet_html(dataclasses.replace(sheet, calendar_fit=fit))
+
+
+def _calendar_on_page_one(document) -> bool:
+    """Whether the calendar's end (its legend) is laid out on page 1, or it may break."""
+    return "calendar-legend" in document.pages[0].anchors or not any(
+        "calendar-legend" in page.anchors for page in document.pages
+    )
 
 
 class Project:

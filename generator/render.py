@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import jinja2
+import markupsafe
 
 from . import scripts
 from .paths import TEMPLATES
@@ -21,6 +22,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tel"] = tel_uri
+    env.filters["print_links"] = print_links
     env.globals["hint"] = scripts.hint
     return env
 
@@ -28,6 +30,24 @@ def environment() -> jinja2.Environment:
 def tel_uri(phone: str) -> str:
     """A phone number as a tel: URI path: digits and a leading '+' only."""
     return ("+" if phone.strip().startswith("+") else "") + re.sub(r"\D", "", phone)
+
+
+LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+SCHEME = re.compile(r"^(?:https?://|mailto:|tel:)", re.IGNORECASE)
+
+
+def print_links(html: str) -> markupsafe.Markup:
+    """Policy HTML for paper: each link's address printed after its text, unless the text
+    already is the address. `html` is the policy's sanitised HTML (see policy.to_safe_html)."""
+
+    def add_address(match: re.Match) -> str:
+        address = SCHEME.sub("", match[1]).rstrip("/")
+        text = re.sub(r"<[^>]+>", "", match[2]).strip()
+        if SCHEME.sub("", text).rstrip("/") == address:
+            return match[0]
+        return f'{match[0]} <span class="link-address">({address})</span>'
+
+    return markupsafe.Markup(LINK.sub(add_address, html))
 
 
 class Templates:

@@ -51,6 +51,51 @@ class Section:
 
 
 @dataclass(frozen=True)
+class CalendarFit:
+    """How the calendar's rows fit page 1: their height, and whether it may break."""
+
+    row_mm: float  # from one row's top rule to the next
+    compact: bool  # date and phase marks on one line
+    breaks: bool  # too many weeks for page 1: rows continue on the next page
+
+    @property
+    def cell_mm(self) -> float:
+        """The cells' CSS height: the row less its padding and rule (see print.css)."""
+        return round(self.row_mm - (1.2 if self.compact else 2.4) - 0.3, 1)
+
+    @staticmethod
+    def of_height(row_mm: float) -> CalendarFit:
+        """Rows of this height (at most 19.7 mm): compact under 13 mm; under 6.2 mm the rows
+        would be unreadable, so the calendar keeps 10 mm rows and breaks across pages."""
+        row = min(ROW_MM, row_mm)
+        if row < MIN_ROW:
+            return CalendarFit(BROKEN_ROW, True, True)
+        return CalendarFit(round(row, 1), row < COMPACT_BELOW, False)
+
+    def smaller(self) -> CalendarFit:
+        """The next try when the calendar did not fit on page 1."""
+        return CalendarFit.of_height(self.row_mm - ROW_STEP)
+
+
+# Page 1 of a standard sheet, in millimetres, measured on rendered sheets: where the plan's
+# first row starts, each plan row, the QR code block, and what the calendar needs besides its
+# rows. The first guess errs on the tall side; the renderer checks it (SheetMaker.render).
+PAGE_BOTTOM = {"letter": 279.4 - 18, "a4": 297 - 18}
+PLAN_TOP, PLAN_ROW, QR_BOTTOM, CALENDAR_FRAME = 112.0, 10.1, 157.0, 32.0
+ROW_MM, COMPACT_BELOW, MIN_ROW, ROW_STEP, BROKEN_ROW = 19.7, 13.0, 6.2, 1.0, 10.0
+
+
+def fit_calendar(weeks: int, phases: int, name: str, paper: str, large_print: bool) -> CalendarFit:
+    """A first guess at the tallest calendar rows that keep the whole calendar on page 1."""
+    if large_print:  # large print flows over pages anyway: big rows, compact past five weeks
+        return CalendarFit(26.7 if weeks <= 5 else 15.5, weeks > 5, weeks > 8)
+    name_extra = 0.0 if len(name) <= 40 else 8.0 if len(name) <= 120 else 14.0
+    overview_bottom = max(PLAN_TOP + PLAN_ROW * phases, QR_BOTTOM) + name_extra
+    room = PAGE_BOTTOM[paper] - overview_bottom - CALENDAR_FRAME
+    return CalendarFit.of_height(room / weeks)
+
+
+@dataclass(frozen=True)
 class Sheet:
     """Everything one printed sheet shows. `patient` is None for a blank handout."""
 
@@ -69,6 +114,7 @@ class Sheet:
     paper: str
     large_print: bool
     draft: bool = False
+    calendar_fit: CalendarFit | None = None
 
 
 def build(
@@ -98,6 +144,10 @@ def build(
         Section(b.html, b.id, b.title, by_section.get(b.id) if b.id else None)
         for b in policy.blocks
     )
+    paper = options.paper or clinic.paper
+    fit = None
+    if calendar is not None and patient is not None:
+        fit = fit_calendar(len(calendar.weeks), len(plan), patient.name, paper, options.large_print)
     url = clinic.page_url(policy.slug)
     # A URL fragment never reaches a server: the online page reads the date in the browser.
     qr_url = f"{url}#d={patient.procedure_date.isoformat()}" if patient else url
@@ -114,7 +164,8 @@ def build(
         short_url=url.split("://", 1)[-1],
         qr_svg=qr.svg(qr_url, label=f"QR code: {url}"),
         printed=schedule.Dates(clinic.locale).medium(today),
-        paper=options.paper or clinic.paper,
+        paper=paper,
         large_print=options.large_print,
         draft=policy.draft and options.draft,
+        calendar_fit=fit,
     )
