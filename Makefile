@@ -15,7 +15,7 @@ help: ## list the targets
 
 setup: system venv ## install system libraries and fonts (when missing) and the .venv
 
-setup-test: venv ## setup, plus Chromium for the browser tests
+setup-test: venv ## setup, plus Chromium and PostgreSQL for the browser and register tests
 	@scripts/setup-system --browser
 
 system:

@@ -276,11 +276,69 @@ def load_run(plan: dict[int, int], memory_requests: int) -> dict:
     }
 
 
+def register_cost(project: Project, url: str, runs: int) -> tuple[float, float]:
+    """Median wall and CPU ms to take a sheet ID and record one entry (archive included)."""
+    from dataclasses import replace
+
+    from generator import issuing
+    from generator.register import Register
+    from generator.sheet import Options
+
+    register = Register(url, b"bench-key-" * 4)
+    patient = patient_module.make("Jane Doe", "2026-11-23", "Dr. Rivera")
+    policy = project.policy("microneedling")
+
+    def one() -> None:
+        options = replace(Options(), sheet_id=register.unused_id())
+        issuing.record(
+            register,
+            clinic=project.clinic,
+            policies=[policy],
+            patient=patient,
+            printed_on=TODAY,
+            options=options,
+            channel="batch",
+        )
+
+    one()  # tables made, files archived
+    wall = median_ms(timed(one, runs))
+    cpu = median_ms(timed(one, runs, time.process_time))
+    register.dispose()
+    return wall, cpu
+
+
+def register_rows(project: Project, tmp: Path, runs: int) -> list[tuple[str, str, str]]:
+    """The register's cost per sheet on SQLite and, when installed, on PostgreSQL."""
+    from tests import pg
+
+    rows_out = []
+    wall, cpu = register_cost(project, f"sqlite:///{tmp / 'register.sqlite3'}", runs)
+    rows_out.append(
+        (f"register, SQLite: ID + entry (median of {runs})", f"{wall:.1f} ms", f"{cpu:.1f} ms CPU")
+    )
+    if pg.binaries() is not None:
+        with pg.temporary_server() as url:
+            wall, cpu = register_cost(project, url, runs)
+        rows_out.append(
+            (
+                f"register, PostgreSQL: ID + entry (median of {runs})",
+                f"{wall:.1f} ms",
+                f"{cpu:.1f} ms CPU (loopback, fsync off)",
+            )
+        )
+    return rows_out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 1,000-row batch")
     parser.add_argument("--desk", action="store_true", help="only the desk's load figures")
+    parser.add_argument("--register", action="store_true", help="only the register's cost")
     args = parser.parse_args()
+    if args.register:
+        with tempfile.TemporaryDirectory() as folder:
+            print_rows(register_rows(Project(), Path(folder), 50 if args.quick else 200))
+        return
     if args.desk:
         plan = {1: 20, 8: 100} if args.quick else {1: 100, 8: 500}
         print_rows(desk_rows(load_run(plan, 200 if args.quick else 1000)))
@@ -304,6 +362,7 @@ def main() -> None:
         memory = None if args.quick else memory_run(project, tmp, 1000, jobs)
         plan = {1: 20, 8: 100} if args.quick else {1: 100, 8: 500}
         load = load_run(plan, 200 if args.quick else 1000)
+        register = register_rows(project, tmp, 50 if args.quick else 200)
 
     rows_out = [
         (f"cold CLI, one sheet (median of {runs_cold})", f"{cold:.0f} ms", "target <= 1200 ms"),
@@ -349,6 +408,7 @@ def main() -> None:
             )
         )
     rows_out += desk_rows(load)
+    rows_out += register
     print_rows(rows_out)
 
 

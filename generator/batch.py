@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+import io
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from . import patient as patient_module
 from .errors import AftercareError, Problem, display_path
+from .files import write_atomic
 from .project import sheet_filename
+from .register import open_register
 from .sheet import DEFAULT_OPTIONS, Options
 from .workers import Task
 
@@ -24,6 +27,7 @@ class BatchReport:
     written: list[Path] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row line, message)
     missing_glyphs: int = 0  # characters printed as empty boxes, over all sheets
+    ids: list[tuple[int, Path, str]] = field(default_factory=list)  # (row, file, sheet ID)
     peak_rss_mib: float = 0.0
 
     def messages(self) -> list[str]:
@@ -110,19 +114,53 @@ def run_batch(
     jobs: int | None = None,
     progress=None,
     options: Options = DEFAULT_OPTIONS,
+    database: str | None = None,
 ) -> BatchReport:
-    """Write one sheet per good row; report every bad row."""
+    """Write one sheet per good row and record it; report every bad row. With a register,
+    `sheet-ids.csv` beside the sheets lists each row's file and sheet ID."""
     from .workers import run
 
     tasks, errors = read_rows(project, Path(csv_path), Path(out_dir), options)
+    register = open_register(project.clinic, database)
+    if register is not None:  # the workers record each sheet they write, there
+        tasks = [
+            replace(
+                task,
+                options=replace(task.options, sheet_id=register.unused_id()),
+                register_url=register.url,
+            )
+            for task in tasks
+        ]
+    by_key = {task.key: task for task in tasks}
     report = BatchReport(failed=errors)
     where = display_path(csv_path)
-    for outcome in run(project, tasks, jobs, progress):
-        report.peak_rss_mib = max(report.peak_rss_mib, outcome.peak_rss_mib)
-        if outcome.error:
-            report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
-        elif outcome.path is not None:
-            report.written.append(outcome.path)
-            report.missing_glyphs += outcome.missing_glyphs
+    try:
+        for outcome in run(project, tasks, jobs, progress):
+            report.peak_rss_mib = max(report.peak_rss_mib, outcome.peak_rss_mib)
+            if outcome.error:
+                report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
+            elif outcome.path is not None:
+                report.written.append(outcome.path)
+                report.missing_glyphs += outcome.missing_glyphs
+                sheet_id = by_key[outcome.key].options.sheet_id
+                if sheet_id:
+                    report.ids.append((outcome.key, outcome.path, sheet_id))
+    finally:  # also when interrupted: the list names every sheet reported written
+        if report.ids:
+            report.ids.sort()
+            write_atomic(Path(out_dir) / IDS_FILE, _ids_csv(report.ids), mode=0o600)
     report.written.sort()
     return report
+
+
+IDS_FILE = "sheet-ids.csv"
+
+
+def _ids_csv(ids: list[tuple[int, Path, str]]) -> bytes:
+    """row,file,id: the CSV line each sheet came from, its file name and its sheet ID."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("row", "file", "id"))
+    for line, path, sheet_id in ids:
+        writer.writerow((line, path.name, sheet_id))
+    return out.getvalue().encode()

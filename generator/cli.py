@@ -7,18 +7,22 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
-from . import __version__, tokens
+from . import __version__, issuing, tokens
 from . import patient as patient_module
 from .batch import run_batch
 from .check import check as run_check
 from .clinic import PAPERS
 from .errors import AftercareError, Problem, display_path
+from .files import write_atomic
 from .handouts import handouts
 from .net import valid_address
 from .paths import CONTENT, HANDOUTS, SHEETS, SITE
 from .project import Project, write_sheet
+from .register import Register, export_csv, open_register
 from .sheet import Options
 from .site import build_site
 
@@ -80,6 +84,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="PDF to write (default: output/sheets/<date>-<policy>-<name>.pdf)",
     )
+    _database_option(sheet)
     handouts = commands.add_parser(
         "handouts", parents=[common], help="write one blank handout per policy"
     )
@@ -100,6 +105,7 @@ def make_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
     _print_options(batch)
+    _database_option(batch)
 
     serve = commands.add_parser("serve", parents=[common], help="run the checkout desk and API")
     serve.add_argument(
@@ -138,10 +144,57 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="ADDR",
         help="address of a reverse proxy whose X-Forwarded-For is believed (repeatable)",
     )
+    _database_option(serve)
     commands.add_parser(
         "token", parents=[common], help="print a fresh random access token for the desk"
     )
+
+    register = commands.add_parser(
+        "register", parents=[common], help="what was given to whom: look up, export, prune"
+    )
+    actions = register.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = actions.add_parser("show", parents=[common], help="one sheet's entry (never a name)")
+    show.add_argument("id", metavar="ID", help="the sheet ID printed in the footer, XXXX-XXXX")
+    find = actions.add_parser("find", parents=[common], help="the IDs of a patient's sheets")
+    find.add_argument("--name", required=True, help="patient's name, as on the sheet")
+    find.add_argument("--date", type=_date, help="procedure date, YYYY-MM-DD")
+    export = actions.add_parser("export", parents=[common], help="entries as CSV, for audits")
+    export.add_argument("--from", dest="first", type=_date, required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="last", type=_date, required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
+    prune = actions.add_parser(
+        "prune", parents=[common], help="delete entries printed before a date (retention)"
+    )
+    prune.add_argument("--before", type=_date, required=True, metavar="YYYY-MM-DD")
+    for action in (show, find, export, prune):
+        _database_option(action)
+
+    reprint = commands.add_parser(
+        "reprint", parents=[common], help="make a sheet again from the register, byte for byte"
+    )
+    reprint.add_argument("id", metavar="ID", help="the sheet ID printed in the footer, XXXX-XXXX")
+    reprint.add_argument("--name", required=True, help="patient's name, as on the sheet")
+    reprint.add_argument("--provider", help="provider's name, if the sheet had one")
+    reprint.add_argument(
+        "--out", type=Path, metavar="FILE", help="default: output/sheets/reprint-<ID>.pdf"
+    )
+    _database_option(reprint)
     return parser
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="the register's database (default: AFTERCARE_DATABASE_URL, else var/register.sqlite3)",
+    )
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def _print_options(parser: argparse.ArgumentParser) -> None:
@@ -190,8 +243,9 @@ def cmd_policies(project: Project, args) -> None:
 
 
 def _print_warnings(policies) -> None:
+    today = date.today()
     for policy in policies:
-        for warning in policy.warnings:
+        for warning in (*policy.warnings, *policy.review_warnings(today)):
             print(f"aftercare: warning: {warning}", file=sys.stderr)
 
 
@@ -207,11 +261,32 @@ def cmd_check(args) -> int:
 
 
 def cmd_sheet(project: Project, args) -> None:
-    """Write one personalised sheet; the last line printed is its path."""
+    """Write one personalised sheet and record it; the last line printed is its path."""
     patient = patient_module.make(args.name, args.date, args.provider)
-    path, result = write_sheet(project, args.policy, patient, args.out, options=_options(args))
+    options = _options(args)
+    register = None if options.draft else open_register(project.clinic, args.database)
+    if register is not None:
+        options = replace(options, sheet_id=register.unused_id())
+    today = date.today()
+    path, result = write_sheet(project, args.policy, patient, args.out, today, options)
+    if register is not None:
+        try:  # a sheet is issued only once it is in the register
+            issuing.record(
+                register,
+                clinic=project.clinic,
+                policies=[project.policy(args.policy)],
+                patient=patient,
+                printed_on=today,
+                options=options,
+                channel="cli",
+            )
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
     _warn_missing_glyphs(result.missing_glyphs)
     print(f"{result.pages} pages, {len(result.pdf) / 1024:.0f} KiB", file=sys.stderr)
+    if options.sheet_id:
+        print(f"Sheet {options.sheet_id}", file=sys.stderr)
     print(display_path(path))
 
 
@@ -251,6 +326,7 @@ def cmd_batch(project: Project, args) -> int:
         args.jobs,
         Progress.for_terminal("sheets"),
         _options(args),
+        args.database,
     )
     for message in report.messages():
         print(f"aftercare: error: {message}", file=sys.stderr)
@@ -298,7 +374,52 @@ def cmd_serve(project: Project, args) -> None:
         args.timeout,
         queue_timeout=args.queue_timeout,
         trusted_proxies=tuple(proxies),
+        database=args.database,
     )
+
+
+def cmd_register(project: Project | None, args) -> int:
+    """Look up, export or prune the register; never prints a name."""
+    register = Register(args.database)
+    if args.action == "show":
+        entry = register.get(args.id)
+        for key, value in entry.public().items():
+            if key == "policies":
+                value = ", ".join(f"{p['slug']} {p['version']} ({p['hash']})" for p in value)
+            print(f"{key:<18} {value}")
+        return 0
+    if args.action == "find":
+        entries = register.find(args.name, args.date)
+        for entry in entries:
+            slugs = "+".join(p.slug for p in entry.policies)
+            print(f"{entry.id}  {entry.procedure_date}  {slugs}  printed {entry.printed_on}")
+        if not entries:
+            print("aftercare: no sheets for that name" + (" on that date" if args.date else ""),
+                  file=sys.stderr)  # fmt: skip
+        return 0 if entries else 1
+    if args.action == "export":
+        text = export_csv(register.between(args.first, args.last))
+        if args.out:
+            write_atomic(args.out, text.encode(), mode=0o600)
+            print(display_path(args.out))
+        else:
+            sys.stdout.write(text)
+        return 0
+    gone = register.prune(args.before)
+    print(f"Pruned {gone} entr{'y' if gone == 1 else 'ies'} printed before {args.before}")
+    return 0
+
+
+def cmd_reprint(project: Project | None, args) -> None:
+    """Make a registered sheet again; the last line printed is its path."""
+    register = Register(args.database)
+    again = issuing.reprint(register, args.id, args.name, args.provider)
+    if again.note:
+        print(f"aftercare: note: {again.note}", file=sys.stderr)
+    target = args.out or SHEETS / f"reprint-{again.entry.id}.pdf"
+    path = write_atomic(target, again.result.pdf, mode=0o600)
+    print(f"Sheet {again.entry.id}, printed {again.entry.printed_on}", file=sys.stderr)
+    print(display_path(path))
 
 
 def cmd_token(project: Project, args) -> None:
@@ -327,6 +448,8 @@ COMMANDS = {
     "batch": cmd_batch,
     "serve": cmd_serve,
     "token": cmd_token,
+    "register": cmd_register,
+    "reprint": cmd_reprint,
 }
 
 
@@ -354,6 +477,11 @@ def _run(args) -> int:
     try:
         if args.command == "check":  # reads everything itself, even a broken clinic profile
             return cmd_check(args)
+        if args.command == "register":  # the register has all it needs, content or not
+            return cmd_register(None, args)
+        if args.command == "reprint":
+            cmd_reprint(None, args)
+            return 0
         project = Project(args.content, args.clinic)
         return COMMANDS[args.command](project, args) or 0
     except AftercareError as exc:

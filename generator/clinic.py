@@ -6,13 +6,18 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import babel
 
 from .errors import AftercareError, Problem, Problems
+from .schedule import Dates
+
+if TYPE_CHECKING:
+    from .policy import Policy
 
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 PAPERS = ("letter", "a4")
@@ -24,7 +29,11 @@ COLOUR_FIELDS = ("primary", "accent")
 # WCAG 2.1 contrast against white paper: primary carries text (4.5:1, like body text); accent
 # marks highlights, focus rings and large text (3:1, like large text and UI components).
 MIN_CONTRAST = {"primary": 4.5, "accent": 3.0}
-KEYS = set(TEXT_FIELDS) | {"colors"}
+OVERDUE_REVIEW = ("warn", "refuse")
+GRADE_RANGE = (1, 18)  # school grades a reading target may name
+KEYS = set(TEXT_FIELDS) | {
+    "colors", "overdue_review", "reading_grade_target", "acknowledgement", "register",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,30 @@ class Clinic:
     locale: str
     colors: dict[str, str]
     path: Path
+    overdue_review: str = "warn"  # or "refuse": no personalised sheets past a review date
+    reading_grade_target: float = 8  # `aftercare check` marks sections graded above it
+    acknowledgement: bool = False  # a signature block on the last page, for the clinic's copy
+    register: bool = True  # keep a register of the sheets issued
 
     def page_url(self, slug: str) -> str:
         """The online page of a policy: {base_url}/{slug}/."""
         return f"{self.base_url}/{slug}/"
+
+    def review_refusal(self, policy: Policy, today: date) -> Problem | None:
+        """Why no personalised sheet of `policy` may be made on `today`: its review is
+        overdue and the clinic refuses such sheets (overdue_review = "refuse"). Else None."""
+        if self.overdue_review != "refuse" or not policy.review_overdue(today):
+            return None
+        return Problem(
+            f"review was due on {policy.review_due}; the clinic refuses sheets of a policy "
+            "overdue for review (clinic.toml overdue_review)",
+            policy.path,
+            policy.review_due_line,
+        )
+
+    def date_text(self, day: date) -> str:
+        """A date as the sheets print it in the clinic's locale: "Oct 1, 2026"."""
+        return Dates(self.locale).medium(day)
 
 
 def load(path: Path) -> Clinic:
@@ -82,6 +111,7 @@ def load(path: Path) -> Clinic:
             "paper",
         )
     locale = _locale(values["locale"], lines, problems)
+    settings = _settings(data, lines, problems)
     problems.raise_if_any()
     checked: dict[str, Any] = {  # every value was checked above
         **values,
@@ -91,8 +121,40 @@ def load(path: Path) -> Clinic:
         "locale": locale,
         "colors": colors,
         "path": path,
+        **settings,
     }
     return Clinic(**checked)
+
+
+def _settings(data, lines, problems) -> dict[str, Any]:
+    """overdue_review, reading_grade_target, acknowledgement and register: given or default."""
+    settings: dict[str, Any] = {}
+    review = data.get("overdue_review", "warn")
+    if review in OVERDUE_REVIEW:
+        settings["overdue_review"] = review
+    else:
+        problems.add(
+            f'must be "warn" or "refuse", got {review!r}',
+            lines.get("overdue_review"),
+            "overdue_review",
+        )
+    target = data.get("reading_grade_target", 8)
+    low, high = GRADE_RANGE
+    if isinstance(target, int | float) and not isinstance(target, bool) and low <= target <= high:
+        settings["reading_grade_target"] = target
+    else:
+        problems.add(
+            f"must be a school grade from {low} to {high}, like 8, got {target!r}",
+            lines.get("reading_grade_target"),
+            "reading_grade_target",
+        )
+    for key, default in (("acknowledgement", False), ("register", True)):
+        value = data.get(key, default)
+        if isinstance(value, bool):
+            settings[key] = value
+        else:
+            problems.add(f"must be true or false, got {value!r}", lines.get(key), key)
+    return settings
 
 
 def _text(data, key, required, lines, problems) -> str | None:

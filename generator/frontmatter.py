@@ -59,12 +59,33 @@ def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int]]
         line = mark.line + first_line if mark is not None else first_line
         problem = getattr(exc, "problem", None) or str(exc)
         raise FrontMatterError(plain_yaml_message(problem, line), line) from None
+    except ValueError:  # YAML reads 2026-02-30 as a date by its look, then finds no such day
+        text, line = _impossible_date(loader, node, first_line)
+        message = f"the front matter cannot be read: {text} is not a date on the calendar"
+        raise FrontMatterError(f"{message}; check line {line}", line) from None
     finally:
         loader.dispose()
     key_lines: dict[tuple, int] = {}
     if node is not None:
         _record_lines(node, (), key_lines, first_line)
     return data, key_lines
+
+
+def _impossible_date(loader: yaml.SafeLoader, node, first_line: int) -> tuple[str, int]:
+    """The text and file line of the first date-like value that is no real date."""
+    stack = [node] if node is not None else []
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, yaml.MappingNode):
+            stack.extend(value for pair in item.value for value in pair)
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+        elif item.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                loader.construct_yaml_timestamp(item)
+            except ValueError:
+                return item.value, item.start_mark.line + first_line
+    return "a date", first_line
 
 
 # What PyYAML says, and what an author can do about it.

@@ -37,6 +37,27 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+# What the look of a sheet depends on, beyond its content: the code that turns content into
+# HTML and PDF, the templates and styles, and the PDF engine. A change to anything else (the
+# desk, the CLI) leaves reprints identical.
+LAYOUT_CODE = ("sheet.py", "schedule.py", "qr.py", "render.py", "pdf.py", "scripts.py")
+
+
+@cache
+def layout_digest() -> str:
+    """A digest of everything that shapes a sheet's layout, read once per process."""
+    import weasyprint  # late: commands that render nothing start fast
+
+    digest = hashlib.sha256(f"weasyprint {weasyprint.__version__}".encode())
+    paths = [ROOT / "generator" / name for name in LAYOUT_CODE]
+    for folder in (TEMPLATES, STYLES):
+        paths += sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in paths:
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass
 class BuildReport:
     """What a build wrote, skipped as unchanged, and removed as stale."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 
@@ -21,7 +22,8 @@ HEADING_RE = re.compile(r"^##(?!#)\s+(?P<title>.*?)(?:\s+\{#(?P<id>[^}\s]*)\})?\
 BREAK_RE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")
 FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
 
-KEYS = {"title", "version", "lang", "phases", "draft"}
+KEYS = {"title", "version", "lang", "phases", "draft", "reviewed_by", "reviewed_on", "review_due"}
+REVIEW_SOON_DAYS = 30  # `aftercare check` warns this many days before review_due
 MAX_PHASES = 6  # the calendar has six phase colours (styles/phases.css)
 PHASE_KEYS = {"label", "start", "end", "section"}
 
@@ -72,6 +74,36 @@ class Policy:
     content_hash: str
     draft: bool = False  # `draft: true`: not offered to patients until the clinic takes it off
     warnings: tuple[Problem, ...] = ()  # fine to print, but probably not what the author meant
+    reviewed_by: str | None = None  # clinical review: who, when, and when it is due again
+    reviewed_on: date | None = None
+    review_due: date | None = None
+    review_due_line: int | None = None  # file line of review_due, for check and refusals
+    source: bytes = field(default=b"", repr=False, compare=False)  # the file, as read
+
+    def review_overdue(self, today: date) -> bool:
+        """Whether the policy's review date has passed on `today`."""
+        return self.review_due is not None and today > self.review_due
+
+    def review_warnings(self, today: date) -> tuple[Problem, ...]:
+        """A review due within REVIEW_SOON_DAYS, or past: these change with the day, so they
+        are worked out when asked for, never kept with the (cached) policy."""
+        if self.review_due is None:
+            return ()
+        days = (self.review_due - today).days
+        due = self.review_due.isoformat()
+        if days < 0:
+            message = f"review was due on {due}, {_days(-days)} ago"
+        elif days == 0:
+            message = f"review due on {due}, today"
+        elif days <= REVIEW_SOON_DAYS:
+            message = f"review due on {due}, in {_days(days)}"
+        else:
+            return ()
+        return (Problem(message, self.path, self.review_due_line),)
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
 
 
 def policy_paths(content_dir: Path) -> dict[str, Path]:
@@ -134,6 +166,11 @@ def load(path: Path) -> Policy:
         content_hash=hashlib.sha256(raw).hexdigest()[:8],
         draft=meta["draft"],
         warnings=tuple(warnings.items),
+        reviewed_by=meta["reviewed_by"],
+        reviewed_on=meta["reviewed_on"],
+        review_due=meta["review_due"],
+        review_due_line=fm.line("review_due") if meta["review_due"] else None,
+        source=raw,
     )
 
 
@@ -171,7 +208,37 @@ def _check_meta(fm: FrontMatter, problems: Problems, lines: list[str]) -> dict:
     if not isinstance(draft, bool):
         problems.add("must be true or false", fm.line("draft"), "draft")
     meta["draft"] = draft is True
+    _check_review(data, fm, problems, meta)
     return meta
+
+
+def _check_review(data: dict, fm: FrontMatter, problems: Problems, meta: dict) -> None:
+    """reviewed_by (text), reviewed_on and review_due (YAML dates, written YYYY-MM-DD)."""
+    by = data.get("reviewed_by")
+    meta["reviewed_by"] = None
+    if isinstance(by, str) and by.strip():
+        meta["reviewed_by"] = by.strip()
+    elif by is not None:
+        problems.add(
+            "must be non-empty text: the name of who reviewed the policy",
+            fm.line("reviewed_by"),
+            "reviewed_by",
+        )
+    for key in ("reviewed_on", "review_due"):
+        value = data.get(key)
+        meta[key] = None
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            hint = " without a time, like 2026-10-01"
+        elif isinstance(value, date):
+            meta[key] = value
+            continue
+        elif isinstance(value, str):
+            hint = f" without quotes, like 2026-10-01; got {value!r}"
+        else:
+            hint = f", like 2026-10-01; got {value!r}"
+        problems.add(f"must be a date written as YYYY-MM-DD{hint}", fm.line(key), key)
 
 
 def _check_phases(fm: FrontMatter, sections: dict, problems: Problems) -> tuple[Phase, ...]:

@@ -77,7 +77,7 @@ def _serve(conn, content_dir: str, warmup) -> None:
         *render_args, preview = task
         try:
             result = maker.render(*render_args)
-            png = _first_page_png(result.pdf) if preview else None
+            png = first_page_png(result.pdf) if preview else None
             conn.send(("ok", (result.pdf, result.pages, png)))
         except AftercareError as exc:
             conn.send(("error", exc.problems))
@@ -85,7 +85,7 @@ def _serve(conn, content_dir: str, warmup) -> None:
             conn.send(("crash", type(exc).__name__))
 
 
-def _first_page_png(pdf: bytes) -> bytes:
+def first_page_png(pdf: bytes) -> bytes:
     """Page 1 as a PNG, to check name, date and procedure at a glance."""
     import io
 

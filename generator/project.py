@@ -57,7 +57,9 @@ class SheetMaker:
         today: date | None = None,
         options: Options = DEFAULT_OPTIONS,
     ) -> Result:
-        """One sheet (a blank handout when `patient` is None); drafts only with options.draft."""
+        """One sheet (a blank handout when `patient` is None); drafts only with options.draft;
+        no personalised sheet of a policy overdue for review if the clinic refuses them."""
+        today = today or date.today()
         if policy.draft and not options.draft:
             raise AftercareError(
                 Problem(
@@ -66,7 +68,10 @@ class SheetMaker:
                     policy.path,
                 )
             )
-        sheet = build_sheet(clinic, policy, patient, today or date.today(), options)
+        refusal = clinic.review_refusal(policy, today) if patient is not None else None
+        if refusal:
+            raise AftercareError(refusal)
+        sheet = build_sheet(clinic, policy, patient, today, options)
         return self.renderer.render_first_fitting(
             self._calendar_variants(sheet), _calendar_on_page_one, options.archival
         )
@@ -177,8 +182,18 @@ class Content:
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        """What `aftercare check` would warn about in the policies being served."""
-        return tuple(w for policy in self.policies.values() for w in policy.warnings)
+        """What `aftercare check` would warn about in the policies being served, today's
+        review dates included (worked out when asked: they change with the day); a review so
+        overdue that the clinic refuses its sheets says so instead."""
+        today = date.today()
+        warnings: list[Problem] = []
+        for policy in self.policies.values():
+            refusal = self.clinic.review_refusal(policy, today)
+            warnings += [
+                *policy.warnings,
+                *((refusal,) if refusal else policy.review_warnings(today)),
+            ]
+        return tuple(warnings)
 
     def offered(self) -> list[policy_module.Policy]:
         """The policies staff may issue: every last good one that is not a draft."""

@@ -25,6 +25,7 @@ from .net import is_loopback
 from .paths import VAR
 from .pool import RenderPool
 from .project import LiveContent, Project
+from .register import open_register
 from .web import ACCESS_LOG, MAX_BODY, TOO_LARGE, create_app
 from .workers import default_jobs
 
@@ -57,6 +58,7 @@ def serve(
     timeout: float,
     queue_timeout: float = 30.0,
     trusted_proxies: tuple[str, ...] = (),
+    database: str | None = None,
 ) -> None:
     """Check access, warm the renderers, then serve until SIGTERM or Ctrl+C."""
     if not is_loopback(host) and token is None:
@@ -67,6 +69,7 @@ def serve(
                 "--host 127.0.0.1"
             )
         )
+    register = open_register(project.clinic, database)  # fails fast on a bad database URL
     log_handler = logging.StreamHandler(sys.stderr)
     log_handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     for logger in (ACCESS_LOG, logging.getLogger("aftercare.errors")):
@@ -88,7 +91,7 @@ def serve(
             warmup=lambda: _warmup(content),
         )
         try:
-            app = create_app(content, pool, token, trusted_proxies, _session_key())
+            app = create_app(content, pool, token, trusted_proxies, _session_key(), register)
             server = _server(app, host, port)
             shown = f"[{host}]" if ":" in host else host
             print(

@@ -19,6 +19,7 @@ class Options:
     large_print: bool = False
     archival: bool = False
     draft: bool = False  # a draft policy, printed for review with DRAFT on every page
+    sheet_id: str | None = None  # "XXXX-XXXX" from the register, printed in every footer
 
     def key(self) -> str:
         """These options as text, for build fingerprints."""
@@ -115,6 +116,7 @@ class Sheet:
     large_print: bool
     draft: bool = False
     calendar_fit: CalendarFit | None = None
+    sheet_id: str | None = None
 
 
 def build(
@@ -168,4 +170,5 @@ def build(
         large_print=options.large_print,
         draft=policy.draft and options.draft,
         calendar_fit=fit,
+        sheet_id=options.sheet_id if patient is not None else None,
     )

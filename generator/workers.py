@@ -13,10 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import AftercareError
+import sqlalchemy as sa
+
+from . import issuing
+from .errors import AftercareError, Problem
 from .files import write_atomic
 from .patient import Patient
 from .project import Project
+from .register import Register
 from .sheet import DEFAULT_OPTIONS, Options
 
 _project: Project | None = None  # the worker's own Project, made once by _start
@@ -44,6 +48,7 @@ class Task:
     today: date
     options: Options = DEFAULT_OPTIONS
     mode: int = 0o600  # personal sheets are readable by their owner only
+    register_url: str | None = None  # record the sheet there (its ID is in options.sheet_id)
 
 
 def default_jobs() -> int:
@@ -66,11 +71,18 @@ def _peak_rss_mib() -> float:
 
 
 def _render_task(task: Task) -> Outcome:
-    """Render one sheet or handout in this process and write it atomically."""
+    """Render one sheet or handout in this process, write it atomically, and record it when
+    asked: a file stays only once its entry is in the register."""
     assert _project is not None, "run() or _start() sets the project first"
     try:
         result = _project.render(task.slug, task.patient, task.today, task.options)
         write_atomic(task.target, result.pdf, mode=task.mode)
+        if task.register_url is not None:
+            try:
+                _record(task)
+            except BaseException:  # also SIGTERM: no file without its entry
+                task.target.unlink(missing_ok=True)
+                raise
         return Outcome(task.key, task.target, None, result.missing_glyphs, _peak_rss_mib())
     except AftercareError as exc:
         message = "; ".join(str(p) for p in exc.problems)
@@ -78,6 +90,29 @@ def _render_task(task: Task) -> Outcome:
     except Exception as exc:  # one bad record must not stop the others
         message = f"internal error ({type(exc).__name__})"
         return Outcome(task.key, None, message, 0, _peak_rss_mib())
+
+
+_registers: dict[str, Register] = {}  # this process's connection to each register
+
+
+def _record(task: Task) -> None:
+    assert _project is not None and task.patient is not None and task.register_url is not None
+    register = _registers.get(task.register_url)
+    if register is None:
+        register = _registers[task.register_url] = Register(task.register_url)
+    try:
+        issuing.record(
+            register,
+            clinic=_project.clinic,
+            policies=[_project.policy(task.slug)],
+            patient=task.patient,
+            printed_on=task.today,
+            options=task.options,
+            channel="batch",
+        )
+    except sa.exc.SQLAlchemyError as exc:
+        message = f"the register cannot be written: {type(exc).__name__}"
+        raise AftercareError(Problem(message)) from None
 
 
 def run(

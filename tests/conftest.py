@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import shutil
 import time
@@ -20,6 +21,15 @@ from generator.project import Project
 
 TODAY = date(2026, 11, 23)
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def register_in_a_temporary_folder(tmp_path_factory):
+    """Sheets made by the tests are recorded in a register of their own, never in var/."""
+    folder = tmp_path_factory.mktemp("register")
+    os.environ["AFTERCARE_DATABASE_URL"] = f"sqlite:///{folder / 'register.sqlite3'}"
+    os.environ["AFTERCARE_REGISTER_KEY"] = "tests-only-register-key-0123456789abcdef"
+    return os.environ["AFTERCARE_DATABASE_URL"]
 
 
 @pytest.fixture(scope="session")

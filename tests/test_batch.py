@@ -45,6 +45,7 @@ def test_each_row_becomes_a_sheet_and_bad_rows_are_reported_by_row(run, tmp_path
     assert names == [
         "2026-11-23-microneedling-jane-doe.pdf",
         "2026-12-28-microneedling-nguyen-van-an.pdf",
+        "sheet-ids.csv",  # row, file and sheet ID of each sheet written
     ]
     assert "Nguyễn Văn An" in pdf_text((out / names[1]).read_bytes())
 
@@ -64,6 +65,7 @@ def test_patients_sharing_a_name_get_their_own_files_and_reruns_add_none(run, tm
     assert names == [
         "2026-11-23-microneedling-jane-doe-2.pdf",
         "2026-11-23-microneedling-jane-doe.pdf",
+        "sheet-ids.csv",
     ]
     assert "Dr. Chen" in pdf_text((out / names[0]).read_bytes())
 

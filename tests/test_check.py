@@ -94,3 +94,116 @@ def test_problems_in_several_files_are_all_reported(run, synthetic_content):
     result = run("--content", synthetic_content, "check")
     assert result.code == 1
     assert "a-broken.md:" in result.err and "clinic.toml:" in result.err and "paper" in result.err
+
+
+# ---------- Reading level: for information, never a warning -------------------------------
+
+READING = "Reading level (Flesch-Kincaid grade, target 8 or lower; for information, not warnings):"
+EASY = "Lorem is red. Dolor is blue. Sit is on the mat."
+HARD = (
+    "Consectetur adipiscing elitorum incididuntia laboriosamente exercitationibus "
+    "reprehenderitorum voluptatibus consequatur."
+)
+
+
+WORDS = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed",
+         "do", "eiusmod")  # fmt: skip
+
+
+def grade_of(out: str, label: str) -> tuple[float, str]:
+    """The grade printed after `label: grade ` and the rest of its line."""
+    line = next(row for row in out.splitlines() if row.startswith(f"{label}: grade "))
+    grade, _, rest = line.removeprefix(f"{label}: grade ").partition(" ")
+    return float(grade), rest
+
+
+def test_check_reports_the_reading_grade_of_each_policy_and_section(run, synthetic_content):
+    path = synthetic_content / "example-procedure.md"
+    path.write_text(
+        EXAMPLE.replace("Lorem ipsum dolor sit amet.", EASY).replace(
+            "Consectetur adipiscing elit.", HARD
+        )
+    )
+    result = run("--content", synthetic_content, "check")
+    assert result.code == 0 and result.err == ""
+    lines = result.out.splitlines()
+    assert lines[0] == READING
+    assert lines[1].startswith(f"{path}: grade ")
+    easy, easy_note = grade_of(result.out, "  Day 0")
+    hard, hard_note = grade_of(result.out, "  Days 1-3")
+    assert easy < 8 and easy_note == ""
+    assert hard > 8 and hard_note == "(above target)"
+    assert [row.split(":")[0] for row in lines[2:5]] == ["  Day 0", "  Days 1-3", "  Days 3+"]
+    assert result.last_line == "Checked the clinic profile and 1 policy: 0 problems, 0 warnings"
+    assert run("--content", synthetic_content, "check", "--strict").code == 0
+
+
+def test_long_sentences_are_listed_with_the_line_they_start_on(run, synthetic_content):
+    path = synthetic_content / "example-procedure.md"
+    words = list(WORDS[:10])
+    thirty = (words * 3)[:30]  # one sentence over two lines, starting mid-line
+    long_text = (
+        f"Sed do eiusmod tempor. {' '.join(thirty[:12]).capitalize()}\n"
+        f"{' '.join(thirty[12:])}.\n{' '.join(words * 4).capitalize()}!"
+    )
+    text = EXAMPLE.replace("Sed do eiusmod tempor.", long_text)
+    path.write_text(text)
+    result = run("--content", synthetic_content, "check")
+    first = next(n for n, row in enumerate(text.splitlines(), 1) if "tempor. Lorem" in row)
+    assert result.code == 0 and result.err == ""
+    assert [row for row in result.out.splitlines() if "words:" in row] == [
+        f'{path}:{first}: a sentence of 30 words: "Lorem ipsum dolor sit amet consectetur '
+        'adipiscing elit …"',
+        f'{path}:{first + 2}: a sentence of 40 words: "Lorem ipsum dolor sit amet consectetur '
+        'adipiscing elit …"',
+    ]
+
+
+def test_headings_list_markers_and_emphasis_are_not_words(run, synthetic_content):
+    path = synthetic_content / "example-procedure.md"
+    words = list(WORDS)
+    twenty_two = " ".join(words * 2).capitalize() + "."  # 22 words, after a 6-word heading
+    items = "".join(f"{n}. Lorem ipsum dolor sit amet elit\n" for n in range(1, 6))
+    twenty_six = "**Lorem** ipsum _dolor_ " + " ".join(words * 3)[len("lorem ipsum dolor ") :]
+    twenty_six = " ".join(twenty_six.split()[:26])
+    text = (
+        EXAMPLE.replace("## Days 1-3 {#lorem-middle}", "## Lorem ipsum dolor sit amet elit "
+                        "{#lorem-middle}")
+        .replace("Consectetur adipiscing elit.", f"{twenty_two}\n\n{items}\n- {twenty_six}\n")
+    )  # fmt: skip
+    path.write_text(text)
+    result = run("--content", synthetic_content, "check")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("- **Lorem"))
+    assert [row for row in result.out.splitlines() if "words:" in row] == [
+        f'{path}:{line}: a sentence of 26 words: "Lorem ipsum dolor sit amet consectetur '
+        'adipiscing elit …"'
+    ]
+    assert "  Lorem ipsum dolor sit amet elit: grade " in result.out
+
+
+def test_the_reading_target_comes_from_the_clinic(run, synthetic_content):
+    assert "(above target)" in run("--content", synthetic_content, "check").out
+    clinic = synthetic_content / "clinic.toml"
+    clinic.write_text(clinic.read_text().replace("[colors]", "reading_grade_target = 18\n[colors]"))
+    result = run("--content", synthetic_content, "check")
+    assert result.out.splitlines()[0] == READING.replace("target 8", "target 18")
+    assert "above target" not in result.out
+
+
+def test_a_language_the_grade_cannot_measure_says_so(run, synthetic_content):
+    path = synthetic_content / "example-procedure.md"
+    path.write_text(EXAMPLE.replace("version:", "lang: es\nversion:"))
+    result = run("--content", synthetic_content, "check")
+    assert result.code == 0 and result.err == ""
+    assert result.out.splitlines()[:2] == [
+        READING,
+        f"{path}: not scored: the reading grade is measured for English only (lang: es)",
+    ]
+
+
+def test_the_shipped_policy_has_a_reading_grade_per_section(run):
+    result = run("check")
+    assert result.code == 0
+    for label in ("content/microneedling.md", "  Day of procedure", "  Day 1", "  Days 2-7"):
+        grade, _ = grade_of(result.out, label)
+        assert 0 < grade < 20

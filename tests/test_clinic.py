@@ -87,3 +87,59 @@ def test_the_demo_colours_pass_with_room_to_spare():
     colors = clinic.load(CONTENT / "clinic.toml").colors
     assert clinic.contrast_with_white(colors["primary"]) >= 7
     assert clinic.contrast_with_white(colors["accent"]) >= 4.5
+
+
+def test_review_reading_acknowledgement_and_register_have_defaults():
+    loaded = clinic.load(CONTENT / "clinic.toml")
+    assert loaded.overdue_review == "warn"
+    assert loaded.reading_grade_target == 8
+    assert loaded.acknowledgement is False
+    assert loaded.register is True
+
+
+def test_review_reading_acknowledgement_and_register_are_read(synthetic_content):
+    path = synthetic_content / "clinic.toml"
+    keys = (
+        'overdue_review = "refuse"\nreading_grade_target = 6.5\n'
+        "acknowledgement = true\nregister = false\n"
+    )
+    path.write_text(path.read_text().replace("[colors]", f"{keys}\n[colors]"))
+    loaded = clinic.load(path)
+    assert loaded.overdue_review == "refuse"
+    assert loaded.reading_grade_target == 6.5
+    assert loaded.acknowledgement is True
+    assert loaded.register is False
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('overdue_review = "block"', 'overdue_review: must be "warn" or "refuse", got \'block\''),
+        ("overdue_review = true", 'overdue_review: must be "warn" or "refuse", got True'),
+        (
+            'reading_grade_target = "eight"',
+            "reading_grade_target: must be a school grade from 1 to 18, like 8, got 'eight'",
+        ),
+        (
+            "reading_grade_target = 40",
+            "reading_grade_target: must be a school grade from 1 to 18, like 8, got 40",
+        ),
+        (
+            "reading_grade_target = true",
+            "reading_grade_target: must be a school grade from 1 to 18, like 8, got True",
+        ),
+        ('acknowledgement = "yes"', "acknowledgement: must be true or false, got 'yes'"),
+        ("register = 1", "register: must be true or false, got 1"),
+    ],
+)
+def test_review_reading_acknowledgement_and_register_values_are_checked(
+    synthetic_content, setting, message
+):
+    path = synthetic_content / "clinic.toml"
+    text = path.read_text().replace("[colors]", f"{setting}\n\n[colors]")
+    path.write_text(text)
+    with pytest.raises(AftercareError) as info:
+        clinic.load(path)
+    [problem] = info.value.problems
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row == setting)
+    assert str(problem).endswith(f"clinic.toml:{line}: {message}")

@@ -2,6 +2,7 @@
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,36 @@ def test_real_language_codes_are_accepted(tmp_path, code):
         (DATA / "example-procedure.md").read_text().replace("version:", f"lang: {code}\nversion:")
     )
     assert policy.load(write(tmp_path, text)).lang == code
+
+
+def test_review_keys_are_read_as_text_and_dates(tmp_path):
+    review = "reviewed_by: Dr. Lorem Ipsum\nreviewed_on: 2026-10-01\nreview_due: 2027-10-01\n"
+    text = (DATA / "example-procedure.md").read_text().replace("version:", f"{review}version:")
+    loaded = policy.load(write(tmp_path, text))
+    assert loaded.reviewed_by == "Dr. Lorem Ipsum"
+    assert loaded.reviewed_on == date(2026, 10, 1)
+    assert loaded.review_due == date(2027, 10, 1)
+    assert loaded.review_warnings(date(2027, 8, 1)) == ()
+    [soon] = loaded.review_warnings(date(2027, 9, 30))
+    assert str(soon).endswith("lorem.md:5: review due on 2027-10-01, in 1 day")
+    [today] = loaded.review_warnings(date(2027, 10, 1))
+    assert str(today).endswith("lorem.md:5: review due on 2027-10-01, today")
+    [late] = loaded.review_warnings(date(2027, 10, 2))
+    assert str(late).endswith("lorem.md:5: review was due on 2027-10-01, 1 day ago")
+    assert not loaded.review_overdue(date(2027, 10, 1)) and loaded.review_overdue(date(2027, 10, 2))
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("reviewed_by: 12", "reviewed_by: must be non-empty text: the name of who reviewed"),
+        ("reviewed_on: 2026", "reviewed_on: must be a date written as YYYY-MM-DD, like 2026-10-01; "
+         "got 2026"),
+        ('review_due: "2026-10-01"', "review_due: must be a date written as YYYY-MM-DD without "
+         "quotes, like 2026-10-01; got '2026-10-01'"),
+    ],
+)  # fmt: skip
+def test_review_keys_of_the_wrong_type_name_their_line(tmp_path, setting, message):
+    text = (DATA / "example-procedure.md").read_text().replace("version:", f"{setting}\nversion:")
+    [problem] = problems_of(write(tmp_path, text))
+    assert f"lorem.md:3: {message}" in problem

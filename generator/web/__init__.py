@@ -15,6 +15,7 @@ from flask import Flask
 
 from ..paths import TEMPLATES
 from ..project import LiveContent
+from ..register import Register
 from . import access, api, desk, responses
 from .logs import ACCESS_LOG
 from .state import MAX_BODY, SESSION_HOURS, TOO_LARGE, DeskState
@@ -28,11 +29,13 @@ def create_app(
     token: str | None = None,
     trusted_proxies: tuple[str, ...] = (),
     secret_key: bytes | None = None,
+    register: Register | None = None,
 ) -> Flask:
     """The desk and API. With a token, every request but health and assets must present it.
 
     `secret_key` signs session cookies; keep it across restarts (serve does) so that open
-    forms and sign-ins survive one. Without it, a random key is made.
+    forms and sign-ins survive one. Without it, a random key is made. With a `register`,
+    every sheet gets a sheet ID and an entry, and reprints can be asked for.
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     app.config.update(
@@ -46,7 +49,7 @@ def create_app(
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     app.jinja_env.autoescape = True
-    app.extensions["aftercare"] = DeskState(content, pool, token, trusted_proxies)
+    app.extensions["aftercare"] = DeskState(content, pool, token, trusted_proxies, register)
     app.register_blueprint(access.blueprint)
     app.register_blueprint(desk.blueprint)
     app.register_blueprint(api.blueprint)

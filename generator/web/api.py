@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 
-from .. import __version__
-from ..errors import AftercareError
+from .. import __version__, fhir, issuing
+from ..errors import AftercareError, Problem
 from ..pool import RenderFailed
+from ..register import UnknownSheet
+from ..sheet import build as build_sheet
 from .openapi import MAX_DEPTH, spec
-from .sheets import RETRY_AFTER, Unavailable, parse_sheet_request, render
+from .sheets import RETRY_AFTER, Unavailable, issue, parse_sheet_request
 from .state import state
 
 blueprint = Blueprint("api", __name__)
@@ -59,31 +63,122 @@ def policies():
     )
 
 
+PDF, FHIR_JSON = "application/pdf", "application/fhir+json"
+
+
 @blueprint.post("/api/sheets")
 def sheets():
-    """One personalised sheet as PDF; bad input is a JSON error naming the field."""
+    """One personalised sheet as PDF (or as a FHIR Bundle holding it, for `Accept:
+    application/fhir+json`); bad input is a JSON error naming the field."""
     try:
         body = read_json_object()
     except BadBody as exc:
         return api_error(str(exc), None, 400)
     content = state().content.current()
+    reference = body.pop(fhir.REFERENCE_FIELD, None)
     try:
         sheet = parse_sheet_request(content, body)
+        reference = fhir.check_patient_reference(reference)
     except AftercareError as exc:
         first = exc.problems[0]
         return api_error(first.message, first.field, 422, exc.problems)
     try:
-        rendered = render(sheet, content.clinic)
+        issued = issue(sheet, content.clinic, "api")
     except Unavailable as exc:
-        response = api_error(f"{exc}; try again", None, 503)
-        response.headers["Retry-After"] = str(RETRY_AFTER)
-        return response
+        return unavailable(exc)
     except (AftercareError, RenderFailed) as exc:
         return api_error(f"the sheet could not be made: {exc}", None, 500)
+    if request.accept_mimetypes.best_match([PDF, FHIR_JSON]) == FHIR_JSON:
+        built = build_sheet(
+            content.clinic, sheet.policy, sheet.patient, issued.printed_on, issued.options
+        )
+        payload = fhir.bundle(
+            built, issued.rendered.pdf, issued=datetime.now(UTC), patient_reference=reference
+        )
+        response = Response(json.dumps(payload), mimetype=FHIR_JSON)
+    else:
+        response = pdf_response(issued.rendered.pdf, sheet.filename())
+    if issued.sheet_id:
+        response.headers["X-Sheet-Id"] = issued.sheet_id
+    return response
+
+
+@blueprint.get("/api/sheets/<path:sheet_id>")
+def sheet_entry(sheet_id: str):
+    """What the register holds of one sheet: never a name."""
+    register = state().register
+    if register is None:
+        return api_error(NO_REGISTER, None, 404)
+    try:
+        entry = run_register(lambda: register.get(sheet_id))
+    except UnknownSheet as exc:
+        return api_error(exc.problems[0].message, "id", 404)
+    except AftercareError as exc:
+        return api_error(exc.problems[0].message, "id", 400)
+    except Unavailable as exc:
+        return unavailable(exc)
+    return jsonify(entry.public())
+
+
+@blueprint.post("/api/reprints")
+def reprints():
+    """A registered sheet made again, byte for byte, for the name (and provider) it had."""
+    try:
+        body = read_json_object()
+    except BadBody as exc:
+        return api_error(str(exc), None, 400)
+    register = state().register
+    if register is None:
+        return api_error(NO_REGISTER, None, 404)
+    problems = [
+        Problem("unknown field; fields: id, name, provider", field=key)
+        for key in sorted(set(body) - {"id", "name", "provider"})
+    ]
+    for key in ("id", "name", "provider"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            problems.append(Problem("must be a string", field=key))
+        elif key != "provider" and not (body.get(key) or "").strip():
+            problems.append(Problem("is required", field=key))
+    if problems:
+        return api_error(problems[0].message, problems[0].field, 422, problems)
+    try:
+        again = run_register(
+            lambda: issuing.reprint(register, body["id"], body["name"], body.get("provider"))
+        )
+    except UnknownSheet as exc:
+        return api_error(exc.problems[0].message, "id", 404)
+    except AftercareError as exc:
+        first = exc.problems[0]
+        return api_error(first.message, first.field, 422, exc.problems)
+    except Unavailable as exc:
+        return unavailable(exc)
+    response = pdf_response(again.result.pdf, f"reprint-{again.entry.id}.pdf")
+    response.headers["X-Sheet-Id"] = again.entry.id
+    if again.note:
+        response.headers["X-Layout-Note"] = "the layout may differ from the original"
+    return response
+
+
+NO_REGISTER = "this clinic keeps no register (clinic.toml: register = false)"
+
+
+def run_register(action):
+    """Run a register call; an unreachable database is Unavailable (503)."""
+    try:
+        return action()
+    except sa.exc.SQLAlchemyError:
+        raise Unavailable("the register cannot be reached") from None
+
+
+def unavailable(exc: Exception) -> Response:
+    response = api_error(f"{exc}; try again", None, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
     return Response(
-        rendered.pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{sheet.filename()}"'},
+        pdf, mimetype=PDF, headers={"Content-Disposition": f'inline; filename="{filename}"'}
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -21,19 +22,21 @@ from flask import (
     session,
 )
 
+from .. import issuing
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
 from ..paths import STYLES
 from ..patient import parse_date
-from ..pool import RenderFailed
+from ..pool import RenderFailed, first_page_png
+from ..register import UnknownSheet
 from ..schedule import Dates
 from .access import csrf_ok, csrf_token, may_see_desk, session_id
 from .sheets import (
     RETRY_AFTER,
     TEXT_FIELDS,
     Unavailable,
+    issue,
     parse_sheet_request,
-    render,
 )
 from .state import MAX_BODY, Result, state
 
@@ -130,7 +133,7 @@ def submit():
     state().memory.set(session_id(), "provider", sheet.patient.provider or "")
     state().memory.set(session_id(), "policy", sheet.policy.slug)
     try:
-        rendered = render(sheet, content.clinic, preview=True)
+        issued = issue(sheet, content.clinic, "desk", session_id(), preview=True)
     except Unavailable as exc:
         response = make_response(desk_page(fields, {"form": f"{exc}. Try again."}), 503)
         response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -140,12 +143,13 @@ def submit():
         return desk_page(fields, {"form": message}), 500
     result = Result(
         sid=session_id(),
-        pdf=rendered.pdf,
-        preview_png=rendered.preview_png or b"",
+        pdf=issued.rendered.pdf,
+        preview_png=issued.rendered.preview_png or b"",
         filename=sheet.filename(),
         policy_title=sheet.policy.title,
         date_words=Dates(content.clinic.locale).long(sheet.patient.procedure_date),
         name=sheet.patient.name,
+        sheet_id=issued.sheet_id,
     )
     return redirect(f"/sheets/{state().results.add(result)}", 303)
 
@@ -208,11 +212,14 @@ def _result(key: str) -> Result:
 
 
 def _pdf(found: Result, disposition: str) -> Response:
-    return Response(
+    response = Response(
         found.pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'{disposition}; filename="{found.filename}"'},
     )
+    if found.sheet_id:
+        response.headers["X-Sheet-Id"] = found.sheet_id
+    return response
 
 
 def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
@@ -238,6 +245,99 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
         focus=focus,
         today_words=Dates(content.clinic.locale).long(today),
         today=today.isoformat(),
+    )
+
+
+@blueprint.get("/reprint")
+def reprint_page():
+    """Reprint a sheet by its ID and name, or look up a patient's sheets."""
+    return _reprint_page({}, {})
+
+
+@blueprint.post("/reprint")
+def reprint():
+    """The registered sheet made again, byte for byte; then the usual result page."""
+    fields = {key: request.form.get(key, "") for key in ("id", "name", "provider")}
+    register = state().register
+    if not csrf_ok():
+        return _reprint_page(fields, {"form": EXPIRED}), 400
+    if register is None:
+        return _reprint_page(fields, {}), 404
+    errors = {key: LABELS[key] + " is required" for key in ("id", "name") if not fields[key]}
+    if errors:
+        return _reprint_page(fields, errors), 422
+    try:
+        again = issuing.reprint(
+            register, fields["id"], fields["name"], fields["provider"].strip() or None
+        )
+    except AftercareError as exc:
+        problem = exc.problems[0]
+        field = problem.field if problem.field in LABELS else "form"
+        status = 404 if isinstance(exc, UnknownSheet) else 422
+        message = problem.message[:1].upper() + problem.message[1:]
+        return _reprint_page(fields, {field: message}), status
+    except sa.exc.SQLAlchemyError:
+        return _reprint_page(fields, {"form": "The register cannot be reached. Try again."}), 503
+    entry = again.entry
+    content = state().content.current()
+    result = Result(
+        sid=session_id(),
+        pdf=again.result.pdf,
+        preview_png=first_page_png(again.result.pdf),
+        filename=f"reprint-{entry.id}.pdf",
+        policy_title=" + ".join(f"{p.slug} {p.version}" for p in entry.policies),
+        date_words=Dates(content.clinic.locale).long(entry.procedure_date),
+        name=fields["name"],
+        sheet_id=entry.id,
+        note=again.note,
+    )
+    return redirect(f"/sheets/{state().results.add(result)}", 303)
+
+
+@blueprint.post("/lookup")
+def lookup():
+    """The sheets made for a name (and procedure date)."""
+    fields = {"name": request.form.get("name", ""), "date": request.form.get("date", "")}
+    register = state().register
+    if not csrf_ok():
+        return _reprint_page({}, {"form": EXPIRED}, lookup=fields), 400
+    if register is None:
+        return _reprint_page({}, {}, lookup=fields), 404
+    errors: dict[str, str] = {}
+    day = None
+    if not fields["name"].strip():
+        errors["find-name"] = "Patient name is required"
+    if fields["date"]:
+        try:
+            day = parse_date(fields["date"])
+        except AftercareError as exc:
+            errors["find-date"] = "Procedure date " + exc.problems[0].message
+    if errors:
+        return _reprint_page({}, errors, lookup=fields), 422
+    try:
+        found = register.find(fields["name"], day)
+    except sa.exc.SQLAlchemyError:
+        message = "The register cannot be reached. Try again."
+        return _reprint_page({}, {"form": message}, lookup=fields), 503
+    return _reprint_page({"name": fields["name"]}, {}, lookup=fields, found=found)
+
+
+EXPIRED = "The form had expired. Check the details and press the button again."
+LABELS = {"id": "Sheet ID", "name": "Patient name", "provider": "Provider"}
+
+
+def _reprint_page(fields: dict, errors: dict, lookup: dict | None = None, found=None) -> str:
+    focus = next((f for f in ("id", "name", "provider") if f in errors), "id")
+    return render_template(
+        "reprint.html.j2",
+        form=fields,
+        errors=errors,
+        focus=focus,
+        lookup=lookup or {},
+        found=found,
+        register=state().register is not None,
+        csrf=csrf_token(),
+        signed_in=_signed(),
     )
 
 

@@ -10,10 +10,13 @@ from typing import Any
 
 from .. import __version__
 from ..clinic import PAPERS
+from ..fhir import ABSOLUTE_REFERENCE_RE, MAX_REFERENCE, RELATIVE_REFERENCE_RE
 from ..patient import DATE_PATTERN, MAX_LENGTH, text_patterns
 from .state import MAX_BODY
 
 MAX_DEPTH = 32  # levels of JSON nesting
+# The same expressions that fhir.check_patient_reference matches whole.
+REFERENCE_PATTERN = f"^(?:{RELATIVE_REFERENCE_RE.pattern}|{ABSOLUTE_REFERENCE_RE.pattern})$"
 
 
 def _error(description: str, headers: dict | None = None) -> dict:
@@ -36,6 +39,12 @@ _RETRY_AFTER = {
         "description": "seconds to wait",
         "schema": {"type": "string"},
         "required": True,
+    }
+}
+_SHEET_ID = {
+    "X-Sheet-Id": {
+        "description": "the sheet ID printed in the footer (absent when there is no register)",
+        "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"},
     }
 }
 _COMMON = {
@@ -84,17 +93,33 @@ def spec(policy_slugs: list[str]) -> dict:
                     },
                     "responses": {
                         "200": {
-                            "description": "The sheet",
+                            "description": (
+                                "The sheet as PDF; with 'Accept: application/fhir+json', a FHIR "
+                                "R4 Bundle (collection) of a DocumentReference holding the PDF "
+                                "and, when `patient_reference` is given, a CarePlan"
+                            ),
                             "headers": {
                                 "Content-Disposition": {
                                     "description": "inline; filename=<policy>-<date>.pdf",
                                     "schema": {"type": "string"},
-                                }
+                                },
+                                **_SHEET_ID,
                             },
                             "content": {
                                 "application/pdf": {
                                     "schema": {"type": "string", "format": "binary"}
-                                }
+                                },
+                                "application/fhir+json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["resourceType", "type", "entry"],
+                                        "properties": {
+                                            "resourceType": {"const": "Bundle"},
+                                            "type": {"const": "collection"},
+                                            "entry": {"type": "array"},
+                                        },
+                                    }
+                                },
                             },
                         },
                         "400": _error(
@@ -110,6 +135,77 @@ def spec(policy_slugs: list[str]) -> dict:
                             "try again after `Retry-After` seconds",
                             _RETRY_AFTER,
                         ),
+                        **_COMMON,
+                    },
+                }
+            },
+            "/api/sheets/{id}": {
+                "get": {
+                    "operationId": "sheetEntry",
+                    "summary": "What the register holds of one sheet (never a name)",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "the sheet ID printed in the footer, XXXX-XXXX",
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The entry",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Entry"}
+                                }
+                            },
+                        },
+                        "400": _error("Not a sheet ID: 8 letters and digits, XXXX-XXXX"),
+                        "404": _error("No such sheet, or the clinic keeps no register"),
+                        "503": _error("The register cannot be reached", _RETRY_AFTER),
+                        **_COMMON,
+                    },
+                }
+            },
+            "/api/reprints": {
+                "post": {
+                    "operationId": "reprint",
+                    "summary": "A registered sheet made again, byte for byte",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ReprintRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The same PDF as the original",
+                            "headers": {
+                                **_SHEET_ID,
+                                "X-Layout-Note": {
+                                    "description": (
+                                        "present when templates or styles changed since: "
+                                        "the layout may differ from the original"
+                                    ),
+                                    "schema": {"type": "string"},
+                                },
+                            },
+                            "content": {
+                                "application/pdf": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        },
+                        "400": _error("The body is not a JSON object"),
+                        "404": _error("No such sheet, or the clinic keeps no register"),
+                        "422": _error(
+                            "A field is missing or wrong, or the name or provider does not "
+                            "match the sheet; `field` names it"
+                        ),
+                        "503": _error("The register cannot be reached", _RETRY_AFTER),
                         **_COMMON,
                     },
                 }
@@ -225,6 +321,75 @@ def spec(policy_slugs: list[str]) -> dict:
                             "type": ["boolean", "null"],
                             "description": "PDF/A-3a archive copy",
                         },
+                        "patient_reference": {
+                            "type": ["string", "null"],
+                            "maxLength": MAX_REFERENCE,
+                            "pattern": REFERENCE_PATTERN,
+                            "examples": ["Patient/123", "https://fhir.example/r4/Patient/123"],
+                            "description": (
+                                "for a FHIR answer: the patient in your FHIR server, the "
+                                "subject of the DocumentReference and CarePlan; not stored"
+                            ),
+                        },
+                    },
+                },
+                "ReprintRequest": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "name"],
+                    "properties": {
+                        "id": {"type": "string", "examples": ["K7QM-2X9A"]},
+                        "name": {"type": "string", "description": "as on the original sheet"},
+                        "provider": {
+                            "type": ["string", "null"],
+                            "description": "required when the original had one",
+                        },
+                    },
+                },
+                "Entry": {
+                    "type": "object",
+                    "required": [
+                        "id",
+                        "issued_at",
+                        "channel",
+                        "policies",
+                        "lang",
+                        "procedure_date",
+                        "printed_on",
+                        "paper",
+                        "large_print",
+                        "pdf_a",
+                        "has_provider",
+                        "generator_version",
+                        "layout_current",
+                    ],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "issued_at": {"type": "string", "description": "UTC"},
+                        "channel": {"enum": ["cli", "batch", "desk", "api"]},
+                        "session": {"type": ["string", "null"]},
+                        "policies": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["slug", "version", "hash", "lang"],
+                                "properties": {
+                                    "slug": {"type": "string"},
+                                    "version": {"type": "string"},
+                                    "hash": {"type": "string"},
+                                    "lang": {"type": "string"},
+                                },
+                            },
+                        },
+                        "lang": {"type": "string"},
+                        "procedure_date": {"type": "string", "format": "date"},
+                        "printed_on": {"type": "string", "format": "date"},
+                        "paper": {"type": "string"},
+                        "large_print": {"type": "boolean"},
+                        "pdf_a": {"type": "boolean"},
+                        "has_provider": {"type": "boolean"},
+                        "generator_version": {"type": "string"},
+                        "layout_current": {"type": "boolean"},
                     },
                 },
                 "Policy": {

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+import sqlalchemy as sa
+
+from .. import issuing
 from .. import patient as patient_module
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
@@ -59,6 +62,10 @@ def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
         problems.append(Problem("choose a procedure", field="policy"))
     elif slug not in offered:
         problems.append(Problem(f"must be one of: {', '.join(offered)}", field="policy"))
+    else:
+        refusal = content.clinic.review_refusal(offered[slug], date.today())
+        if refusal is not None:  # clinic.toml overdue_review = "refuse"
+            problems.append(Problem(refusal.message, field="policy"))
     patient = None
     try:
         patient = patient_module.make(
@@ -75,13 +82,53 @@ def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
     return SheetRequest(offered[slug], patient, options)
 
 
-def render(request: SheetRequest, clinic, preview: bool = False) -> Rendered:
-    """Render in the pool. Raises AftercareError (input or content), Unavailable or RenderFailed."""
+@dataclass(frozen=True)
+class Issued:
+    """A rendered sheet and its sheet ID (None when the clinic keeps no register)."""
+
+    rendered: Rendered
+    options: Options  # with the sheet ID, if any
+    printed_on: date
+
+    @property
+    def sheet_id(self) -> str | None:
+        return self.options.sheet_id
+
+
+def issue(
+    request: SheetRequest,
+    clinic,
+    channel: str,
+    session: str | None = None,
+    preview: bool = False,
+) -> Issued:
+    """Render in the pool with a fresh sheet ID, then record it: a sheet leaves the server
+    only once its entry is stored. Raises AftercareError (input or content), Unavailable
+    (busy, too slow, or the register unreachable) or RenderFailed."""
+    register = state().register
+    options = request.options
+    today = date.today()
     try:
-        return state().pool.render(
-            clinic, request.policy, request.patient, date.today(), request.options, preview
+        if register is not None:
+            options = replace(options, sheet_id=register.unused_id())
+        rendered = state().pool.render(
+            clinic, request.policy, request.patient, today, options, preview
         )
+        if register is not None:
+            issuing.record(
+                register,
+                clinic=clinic,
+                policies=[request.policy],
+                patient=request.patient,
+                printed_on=today,
+                options=options,
+                channel=channel,
+                session=session,
+            )
     except Busy:
         raise Unavailable("every renderer is busy") from None
     except RenderTimeout:
         raise Unavailable("the sheet took longer than the time limit") from None
+    except sa.exc.SQLAlchemyError:
+        raise Unavailable("the register cannot be reached") from None
+    return Issued(rendered, options, today)

@@ -14,6 +14,7 @@ from flask import current_app
 if TYPE_CHECKING:
     from ..pool import RenderPool
     from ..project import LiveContent
+    from ..register import Register
 
 MAX_BODY = 16 * 1024  # bytes; larger bodies are refused before they are read
 SESSION_HOURS = 12
@@ -140,6 +141,8 @@ class Result:
     policy_title: str
     date_words: str
     name: str
+    sheet_id: str | None = None
+    note: str | None = None  # a reprint whose layout may differ from the original
 
 
 class ResultStore:
@@ -175,6 +178,7 @@ class DeskState:
     pool: RenderPool
     token: str | None
     trusted_proxies: tuple[str, ...] = ()
+    register: Register | None = None  # None: clinic.toml says register = false
     throttle: Throttle = field(default_factory=Throttle)
     memory: SessionMemory = field(default_factory=SessionMemory)
     results: ResultStore = field(default_factory=ResultStore)

@@ -1,0 +1,133 @@
+"""Issuing personalised sheets through the register, and making them again.
+
+Every channel (the `sheet` command, batches, the desk and the API) does the same three steps:
+take an unused sheet ID (`Register.unused_id`), render with it in the footer, then `record` the
+entry. A sheet is handed out only once its entry is stored.
+
+`reprint` rebuilds a sheet from the register's archive (the policy, clinic profile and logo as
+they were), with the same ID, print date and options: the same PDF, byte for byte, as long as
+the templates and styles are those of the original (otherwise it says the layout may differ).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from . import clinic as clinic_module
+from . import patient as patient_module
+from . import policy as policy_module
+from .clinic import Clinic
+from .errors import AftercareError, Problem
+from .manifest import layout_digest
+from .pdf import Result
+from .policy import Policy
+from .project import SheetMaker
+from .register import Entry, Register, Source, now_utc, sha256
+from .sheet import Options
+
+
+def record(
+    register: Register,
+    *,
+    clinic: Clinic,
+    policies: list[Policy],
+    patient: patient_module.Patient,
+    printed_on: date,
+    options: Options,
+    channel: str,
+    session: str | None = None,
+) -> Entry:
+    """Store the entry of a sheet rendered with `options.sheet_id`, and archive its sources."""
+    if options.sheet_id is None:
+        raise ValueError("a recorded sheet has a sheet ID")
+    files: dict[str, bytes] = {}
+    sources = []
+    for policy in policies:
+        raw = policy.source  # the bytes the sheet was made from, whatever the file is now
+        digest = sha256(raw)
+        files[digest] = raw
+        sources.append(
+            Source(policy.slug, policy.version, policy.content_hash, policy.lang, digest)
+        )
+    clinic_raw, logo_raw = _read(clinic.path), _read(clinic.logo)
+    files[sha256(clinic_raw)] = clinic_raw
+    files[sha256(logo_raw)] = logo_raw
+    entry = Entry(
+        id=options.sheet_id,
+        issued_at=now_utc(),
+        channel=channel,
+        session=register.session_tag(session) if session else None,
+        policies=tuple(sources),
+        lang=policies[0].lang,
+        procedure_date=patient.procedure_date,
+        printed_on=printed_on,
+        paper=options.paper or clinic.paper,
+        large_print=options.large_print,
+        archival=options.archival,
+        name_hmac=register.digest(patient.name),
+        provider_hmac=register.digest(patient.provider) if patient.provider else None,
+        clinic_source=sha256(clinic_raw),
+        logo_source=sha256(logo_raw),
+        logo_path=clinic.logo.resolve().relative_to(clinic.path.parent.resolve()).as_posix(),
+        generator_version=__version__,
+        layout_digest=layout_digest(),
+    )
+    register.record(entry, files)
+    return entry
+
+
+@dataclass(frozen=True)
+class Reprint:
+    """A sheet made again: its entry, the PDF, and whether the layout code has changed since."""
+
+    entry: Entry
+    result: Result
+    layout_changed: bool
+
+    @property
+    def note(self) -> str | None:
+        """What to tell the user when this may not be the original's exact layout."""
+        if not self.layout_changed:
+            return None
+        return (
+            f"sheet {self.entry.id} was made by aftercare {self.entry.generator_version} with "
+            "other templates or styles: the words and dates are the original's, the layout "
+            "may differ"
+        )
+
+
+def reprint(register: Register, sheet_id: str, name: str, provider: str | None) -> Reprint:
+    """The sheet `sheet_id` made again for the patient it was made for (checked by name)."""
+    entry = register.get(sheet_id)
+    register.check_person(entry, name, provider)
+    patient = patient_module.make(name, entry.procedure_date.isoformat(), provider or None)
+    with tempfile.TemporaryDirectory(prefix="aftercare-reprint-") as folder:
+        content = Path(folder)
+        (content / "clinic.toml").write_bytes(register.archived(entry.clinic_source))
+        logo = content / entry.logo_path
+        logo.parent.mkdir(parents=True, exist_ok=True)
+        logo.write_bytes(register.archived(entry.logo_source))
+        for source in entry.policies:
+            (content / f"{source.slug}.md").write_bytes(register.archived(source.source))
+        clinic = clinic_module.load(content / "clinic.toml")
+        policy = policy_module.load(content / f"{entry.policies[0].slug}.md")
+        options = Options(
+            paper=entry.paper,
+            large_print=entry.large_print,
+            archival=entry.archival,
+            draft=False,
+            sheet_id=entry.id,
+        )
+        result = SheetMaker(content).render(clinic, policy, patient, entry.printed_on, options)
+    return Reprint(entry, result, entry.layout_digest != layout_digest())
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read: {exc.strerror}", Path(path))) from None

@@ -1,0 +1,422 @@
+"""The register: sheet IDs in footers, entries without names, reprints byte for byte, on SQLite
+and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from generator import issuing
+from generator import patient as patient_module
+from generator.errors import AftercareError
+from generator.paths import CONTENT
+from generator.project import Project
+from generator.register import CROCKFORD, Register, new_sheet_id, normalise, parse_sheet_id
+from generator.sheet import Options
+
+from . import pg
+from .conftest import TODAY, pdf_pages
+
+KEY = b"k" * 32
+NAME, PROVIDER = "Jane Doe", "Dr. Rivera"
+
+
+@pytest.fixture
+def content(tmp_path):
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT, folder)
+    return folder
+
+
+@pytest.fixture
+def register(tmp_path):
+    reg = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", KEY)
+    yield reg
+    reg.dispose()
+
+
+def issue(register, project, name=NAME, provider=PROVIDER, options=None, slug="microneedling"):
+    """What the `sheet` command does: take an ID, render with it, record the entry."""
+    patient = patient_module.make(name, "2026-11-23", provider)
+    options = Options(**{**(options or Options()).__dict__, "sheet_id": register.unused_id()})
+    result = project.render(slug, patient, TODAY, options)
+    entry = issuing.record(
+        register,
+        clinic=project.clinic,
+        policies=[project.policy(slug)],
+        patient=patient,
+        printed_on=TODAY,
+        options=options,
+        channel="cli",
+    )
+    return entry, result
+
+
+def test_sheet_ids_are_8_crockford_characters_and_read_forgivingly():
+    ids = {new_sheet_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for sheet_id in list(ids)[:50]:
+        assert len(sheet_id) == 9 and sheet_id[4] == "-"
+        assert all(c in CROCKFORD for c in sheet_id.replace("-", ""))
+    assert parse_sheet_id(" k7qm 2x9a ") == "K7QM-2X9A"
+    assert parse_sheet_id("O1IL-0000") == "0111-0000"
+    with pytest.raises(AftercareError, match="8 letters and digits"):
+        parse_sheet_id("K7QM-2X9")
+
+
+def test_every_page_footer_carries_the_sheet_id(register, content):
+    entry, result = issue(register, Project(content))
+    pages = pdf_pages(result.pdf)
+    assert len(pages) == 2
+    assert all(f"Sheet {entry.id}" in page for page in pages)
+
+
+def test_a_blank_handout_has_no_sheet_id(content):
+    result = Project(content).render("microneedling", None, TODAY, Options(sheet_id="ABCD-EFGH"))
+    assert "Sheet ABCD-EFGH" not in " ".join(pdf_pages(result.pdf))
+
+
+def test_the_entry_has_what_was_given_and_no_name(register, content):
+    entry, _ = issue(register, Project(content), options=Options(paper="a4", large_print=True))
+    shown = entry.public()
+    assert shown["policies"] == [
+        {"slug": "microneedling", "version": "1.0", "hash": entry.policies[0].hash, "lang": "en"}
+    ]
+    assert shown["procedure_date"] == "2026-11-23" and shown["printed_on"] == "2026-11-23"
+    assert (shown["paper"], shown["large_print"], shown["pdf_a"]) == ("a4", True, False)
+    assert shown["channel"] == "cli" and shown["has_provider"] is True
+    assert shown["issued_at"].endswith("Z")
+    assert "Jane" not in repr(shown) and "Rivera" not in repr(shown)
+
+
+def test_names_match_however_they_are_typed_but_not_otherwise(register, content):
+    entry, _ = issue(register, Project(content), name="  Zoë   O'Brien ")
+    assert normalise("ZOË O'BRIEN") == normalise("zoe\u0308 o'brien")  # NFC and case
+    register.check_person(entry, "ZOË O'BRIEN", PROVIDER)
+    with pytest.raises(AftercareError, match=f"the name does not match sheet {entry.id}"):
+        register.check_person(entry, "Zoe O'Brien", PROVIDER)
+    with pytest.raises(AftercareError, match="give it too"):
+        register.check_person(entry, "Zoë O'Brien", None)
+    with pytest.raises(AftercareError, match="the provider does not match"):
+        register.check_person(entry, "Zoë O'Brien", "Dr. Lee")
+
+
+def test_find_by_name_and_date(register, content):
+    project = Project(content)
+    first, _ = issue(register, project)
+    second, _ = issue(register, project, provider=None)
+    issue(register, project, name="John Roe")
+    assert [e.id for e in register.find("jane doe")] == [first.id, second.id]
+    assert [e.id for e in register.find("Jane Doe", date(2026, 11, 23))] == [first.id, second.id]
+    assert register.find("Jane Doe", date(2026, 11, 24)) == []
+
+
+def test_a_reprint_is_the_same_pdf_byte_for_byte_even_after_the_content_changed(register, content):
+    project = Project(content)
+    entry, original = issue(register, project)
+    policy = content / "microneedling.md"
+    policy.write_text(
+        policy.read_text().replace('version: "1.0"', 'version: "1.1"') + "\nLorem care.\n"
+    )
+    clinic = content / "clinic.toml"
+    clinic.write_text(clinic.read_text().replace("Harbor Skin Clinic", "Lorem Clinic"))
+    (content / "harbor-logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    again = issuing.reprint(register, entry.id.lower(), "jane doe", "DR. RIVERA")
+    assert again.entry.id == entry.id and again.note is None
+    assert again.result.pdf != original.pdf  # typed in other case: the name prints as typed
+    exact = issuing.reprint(register, entry.id, NAME, PROVIDER)
+    assert exact.result.pdf == original.pdf
+
+
+def test_a_reprint_refuses_a_name_or_provider_that_does_not_match(register, content):
+    entry, _ = issue(register, Project(content))
+    with pytest.raises(AftercareError, match=f"the name does not match sheet {entry.id}"):
+        issuing.reprint(register, entry.id, "Jane Roe", PROVIDER)
+    with pytest.raises(AftercareError, match="named a provider"):
+        issuing.reprint(register, entry.id, NAME, None)
+    with pytest.raises(AftercareError, match="no sheet ZZZZ-ZZZZ in the register"):
+        issuing.reprint(register, "ZZZZ-ZZZZ", NAME, PROVIDER)
+
+
+def test_a_reprint_after_a_layout_change_says_so(register, content):
+    entry, _ = issue(register, Project(content))
+    with register.engine.begin() as db:
+        db.execute(sa.text("UPDATE sheets SET layout_digest = 'older', generator_version = '0.9'"))
+    again = issuing.reprint(register, entry.id, NAME, PROVIDER)
+    assert again.note and "aftercare 0.9" in again.note and "layout may differ" in again.note
+    assert f"Sheet {entry.id}" in pdf_pages(again.result.pdf)[0]
+
+
+def test_prune_removes_old_entries_and_the_files_only_they_needed(register, content):
+    entry, _ = issue(register, Project(content))
+    assert register.prune(date(2026, 11, 23)) == 0
+    assert register.prune(date(2026, 11, 24)) == 1
+    with pytest.raises(AftercareError, match="no sheet"):
+        register.get(entry.id)
+    with register.engine.connect() as db:
+        assert db.execute(sa.text("SELECT count(*) FROM archive")).scalar() == 0
+
+
+def test_the_database_file_holds_no_name(tmp_path, content):
+    path = tmp_path / "raw.sqlite3"
+    reg = Register(f"sqlite:///{path}", KEY)
+    issue(reg, Project(content), name="Xanthippe Quillfeather", provider="Dr. Zebulon")
+    reg.dispose()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("raw.sqlite3*"))
+    assert b"microneedling" in raw  # the entry is there
+    for secret in ("Xanthippe", "Quillfeather", "Zebulon", "xanthippe"):
+        assert secret.encode() not in raw and secret.encode("utf-16-le") not in raw
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    Register(url, KEY).dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as db:
+        db.execute(sa.text("UPDATE aftercare_schema SET version = 99"))
+    engine.dispose()
+    with pytest.raises(AftercareError, match="schema version 99, newer than"):
+        Register(url, KEY)
+
+
+# ---------- PostgreSQL ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A real PostgreSQL server for this module (its tests are marked `load`: a server)."""
+    if pg.binaries() is None:
+        pytest.fail("PostgreSQL is not installed: run `make setup-test`")
+    with pg.temporary_server() as url:
+        yield url
+
+
+@pytest.mark.load
+def test_two_desks_on_one_postgresql_register_issue_500_sheets_with_unique_ids(
+    postgres_url, content
+):
+    """Two registers (as two desks on two machines would have) record 500 entries at once."""
+    project = Project(content)
+    patient = patient_module.make(NAME, "2026-11-23", PROVIDER)
+    desks = [Register(postgres_url, KEY), Register(postgres_url, KEY)]
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def desk(register, count):
+        for _ in range(count):
+            options = Options(sheet_id=register.unused_id())
+            issuing.record(
+                register,
+                clinic=project.clinic,
+                policies=[project.policy("microneedling")],
+                patient=patient,
+                printed_on=TODAY,
+                options=options,
+                channel="desk",
+                session="session-a",
+            )
+            with lock:
+                ids.append(options.sheet_id)
+
+    threads = [threading.Thread(target=desk, args=(r, 125)) for r in desks for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ids) == 500 and len(set(ids)) == 500
+    assert len(desks[0].find(NAME)) == 500
+    for register in desks:
+        register.dispose()
+
+
+@pytest.mark.load
+def test_a_reprint_from_postgresql_is_byte_for_byte(postgres_url, content):
+    register = Register(postgres_url, KEY)
+    try:
+        entry, original = issue(register, Project(content))
+        assert issuing.reprint(register, entry.id, NAME, PROVIDER).result.pdf == original.pdf
+    finally:
+        register.dispose()
+
+
+# ---------- Through the API and the desk -------------------------------------------------------
+
+
+@pytest.fixture
+def registered(live_content, pool, register):
+    """The desk and API with a register."""
+    from generator.web import create_app
+
+    return create_app(live_content, pool, register=register).test_client()
+
+
+SHEET = {"policy": "microneedling", "name": NAME, "date": "2026-11-23", "provider": PROVIDER}
+
+
+def test_api_sheets_carry_their_id_and_the_entry_can_be_read(registered, register):
+    response = registered.post("/api/sheets", json=SHEET)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    sheet_id = response.headers["X-Sheet-Id"]
+    assert all(f"Sheet {sheet_id}" in page for page in pdf_pages(response.data))
+    entry = registered.get(f"/api/sheets/{sheet_id.lower()}")
+    assert entry.status_code == 200
+    assert entry.json["id"] == sheet_id and entry.json["channel"] == "api"
+    assert NAME not in entry.get_data(as_text=True)
+    assert registered.get("/api/sheets/ZZZZ-ZZZZ").status_code == 404
+    bad = registered.get("/api/sheets/nope")
+    assert bad.status_code == 400 and bad.json["field"] == "id"
+
+
+def test_api_reprint_is_byte_for_byte_and_names_a_mismatch(registered):
+    original = registered.post("/api/sheets", json=SHEET)
+    sheet_id = original.headers["X-Sheet-Id"]
+    again = registered.post(
+        "/api/reprints", json={"id": sheet_id, "name": NAME, "provider": PROVIDER}
+    )
+    assert again.status_code == 200 and again.data == original.data
+    assert again.headers["X-Sheet-Id"] == sheet_id
+    wrong = registered.post(
+        "/api/reprints", json={"id": sheet_id, "name": "Jane Roe", "provider": PROVIDER}
+    )
+    assert wrong.status_code == 422
+    assert wrong.json == {"error": f"the name does not match sheet {sheet_id}", "field": "name"}
+    missing = registered.post("/api/reprints", json={"id": sheet_id, "name": NAME})
+    assert missing.status_code == 422 and missing.json["field"] == "provider"
+    unknown = registered.post("/api/reprints", json={"id": "ZZZZ-ZZZZ", "name": NAME})
+    assert unknown.status_code == 404
+
+
+def test_without_a_register_there_are_no_ids(client):
+    response = client.post("/api/sheets", json=SHEET)
+    assert response.status_code == 200 and "X-Sheet-Id" not in response.headers
+    assert "Sheet " not in " ".join(pdf_pages(response.data)).replace("Sheet ready", "")
+    assert client.get("/api/sheets/ZZZZ-ZZZZ").status_code == 404
+
+
+def test_a_fhir_client_gets_a_bundle_with_the_pdf_and_the_sheet_id(registered):
+    import base64
+
+    response = registered.post(
+        "/api/sheets",
+        json={**SHEET, "patient_reference": "Patient/123"},
+        headers={"Accept": "application/fhir+json"},
+    )
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    bundle = response.json
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert bundle["resourceType"] == "Bundle" and kinds == ["DocumentReference", "CarePlan"]
+    document = bundle["entry"][0]["resource"]
+    assert document["identifier"][0]["value"] == response.headers["X-Sheet-Id"]
+    pdf = base64.b64decode(document["content"][0]["attachment"]["data"])
+    assert (
+        pdf.startswith(b"%PDF") and f"Sheet {response.headers['X-Sheet-Id']}" in pdf_pages(pdf)[0]
+    )
+    assert all(e["resource"]["subject"] == {"reference": "Patient/123"} for e in bundle["entry"])
+    assert NAME not in response.get_data(as_text=True)
+    bad = registered.post("/api/sheets", json={**SHEET, "patient_reference": "Jane Doe"})
+    assert bad.status_code == 422 and bad.json["field"] == "patient_reference"
+
+
+def test_the_desk_result_page_shows_the_sheet_id(registered, register):
+    from .test_web import desk_sheet
+
+    page, pdf = desk_sheet(registered, policy="microneedling", name=NAME)
+    [sheet_id] = re.findall(r"Sheet ID</dt><dd>([0-9A-Z]{4}-[0-9A-Z]{4})<", page)
+    assert f"Sheet {sheet_id}" in pdf_pages(pdf)[0]
+    assert register.get(sheet_id).channel == "desk" and register.get(sheet_id).session
+
+
+# ---------- Through the command line ----------------------------------------------------------
+
+
+def test_the_sheet_command_prints_the_id_and_reprint_writes_the_same_bytes(run, tmp_path):
+    made = run("sheet", "microneedling", "--name", NAME, "--provider", PROVIDER,
+               "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert made.code == 0, made.err
+    [sheet_id] = re.findall(r"^Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})$", made.err, re.MULTILINE)
+    shown = run("register", "show", sheet_id)
+    assert shown.code == 0 and "channel            cli" in shown.out and NAME not in shown.out
+    found = run("register", "find", "--name", "JANE DOE")
+    assert found.code == 0 and sheet_id in found.out
+    again = run("reprint", sheet_id, "--name", NAME, "--provider", PROVIDER,
+                "--out", tmp_path / "b.pdf")  # fmt: skip
+    assert again.code == 0, again.err
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    wrong = run("reprint", sheet_id, "--name", "Jane Roe", "--out", tmp_path / "c.pdf")
+    assert wrong.code == 1 and f"the name does not match sheet {sheet_id}" in wrong.err
+    assert not (tmp_path / "c.pdf").exists()
+
+
+def test_register_export_has_no_names_and_prune_deletes(run, tmp_path):
+    made = run("sheet", "microneedling", "--name", "Xanthippe Lorem", "--out", tmp_path / "a.pdf")
+    [sheet_id] = re.findall(r"Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})", made.err)
+    today = date.today()
+    exported = run("register", "export", "--from", str(today), "--to", str(today))
+    assert exported.code == 0
+    lines = exported.out.splitlines()
+    assert lines[0].startswith("id,issued_at,channel,session,policies")
+    assert any(line.startswith(f"{sheet_id},") for line in lines)
+    assert "Xanthippe" not in exported.out
+    later = date.fromordinal(today.toordinal() + 1)
+    pruned = run("register", "prune", "--before", str(later))
+    assert pruned.code == 0 and "Pruned" in pruned.out
+    assert run("register", "show", sheet_id).code == 1
+
+
+def test_a_batch_records_every_sheet_and_lists_the_ids(run, tmp_path):
+    rows = tmp_path / "patients.csv"
+    rows.write_text(
+        "name,policy,date,provider\n"
+        "Jane Doe,microneedling,2026-11-23,Dr. Rivera\n"
+        "John Roe,microneedling,2026-11-24,\n"
+        "Bad Row,nope,2026-11-24,\n"
+    )
+    result = run("batch", rows, "--out", tmp_path / "out", "--jobs", "1")
+    assert result.code == 1  # the bad row
+    listed = (tmp_path / "out" / "sheet-ids.csv").read_text().splitlines()
+    assert listed[0] == "row,file,id" and len(listed) == 3
+    for line in listed[1:]:
+        _row, name, sheet_id = line.split(",")
+        assert f"Sheet {sheet_id}" in pdf_pages((tmp_path / "out" / name).read_bytes())[0]
+        assert run("register", "show", sheet_id).out.count("batch") == 1
+    assert [line.split(",")[0] for line in listed[1:]] == ["2", "3"]
+
+
+def test_register_false_prints_no_id_and_records_nothing(run, tmp_path, content):
+    clinic = content / "clinic.toml"
+    clinic.write_text("register = false\n" + clinic.read_text())  # before any [table]
+    made = run("--content", content, "sheet", "microneedling", "--name", NAME,
+               "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert made.code == 0, made.err
+    assert "Sheet " not in made.err
+    assert "Sheet " not in " ".join(pdf_pages((tmp_path / "a.pdf").read_bytes()))
+
+
+def test_the_desk_reprints_by_id_and_name_and_looks_up_by_name(registered):
+    from .test_web import csrf_of, desk_sheet
+
+    page, original = desk_sheet(registered, policy="microneedling", name=NAME)
+    [sheet_id] = re.findall(r"Sheet ID</dt><dd>([0-9A-Z]{4}-[0-9A-Z]{4})<", page)
+    form = registered.get("/reprint")
+    assert form.status_code == 200 and "Reprint or look up a sheet" in form.get_data(as_text=True)
+    found = registered.post("/lookup", data={"csrf": csrf_of(registered), "name": "jane doe"})
+    assert found.status_code == 200 and sheet_id in found.get_data(as_text=True)
+    wrong = registered.post(
+        "/reprint", data={"csrf": csrf_of(registered), "id": sheet_id, "name": "Jane Roe"}
+    )
+    assert wrong.status_code == 422
+    assert f"The name does not match sheet {sheet_id}" in wrong.get_data(as_text=True)
+    again = registered.post(
+        "/reprint", data={"csrf": csrf_of(registered), "id": sheet_id.lower(), "name": NAME}
+    )
+    assert again.status_code == 303
+    location = again.headers["Location"]
+    assert NAME not in location and sheet_id not in location
+    pdf = registered.get(f"{location}/sheet.pdf")
+    assert pdf.data == original and pdf.headers["X-Sheet-Id"] == sheet_id
