@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Desk:
     """A running `aftercare serve` subprocess and its stderr."""
 
-    def __init__(self, *args: str, state: Path, token: str | None = None):
-        env = {k: v for k, v in os.environ.items() if k != "AFTERCARE_TOKEN"}
+    def __init__(self, *args: str, state: Path, token: str | None = None, env: dict | None = None):
+        env = {**{k: v for k, v in os.environ.items() if k != "AFTERCARE_TOKEN"}, **(env or {})}
         env["AFTERCARE_STATE_DIR"] = str(state)  # the session key goes here, not into var/
         if token:
             env["AFTERCARE_TOKEN"] = token

@@ -3,6 +3,7 @@ and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -236,6 +237,42 @@ def test_two_desks_on_one_postgresql_register_issue_500_sheets_with_unique_ids(
 
 
 @pytest.mark.load
+def test_two_running_desks_on_one_postgresql_register_issue_500_sheets(postgres_url, tmp_path):
+    """Two `aftercare serve` processes, as on two machines, share one register."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .test_load import Desk
+
+    env = {"AFTERCARE_DATABASE_URL": postgres_url}
+    desks = [Desk("--workers", "1", state=tmp_path / f"state-{n}", env=env) for n in range(2)]
+    try:
+
+        def one(i):
+            status, headers, body = desks[i % 2].post(
+                {"policy": "microneedling", "name": f"Lorem Patient {i}", "date": "2026-11-23"}
+            )
+            return status, headers.get("X-Sheet-Id"), body
+
+        with ThreadPoolExecutor(8) as executor:
+            results = list(executor.map(one, range(500)))
+    finally:
+        for desk in desks:
+            desk.stop()
+    assert [status for status, _, _ in results] == [200] * 500
+    ids = [sheet_id for _, sheet_id, _ in results]
+    assert len(set(ids)) == 500
+    for _status, sheet_id, body in results[::100]:
+        assert f"Sheet {sheet_id}" in pdf_pages(body)[0]
+    register = Register(postgres_url, os.environ["AFTERCARE_REGISTER_KEY"].encode())
+    try:
+        entries = [register.get(sheet_id) for sheet_id in ids]
+        assert {entry.channel for entry in entries} == {"api"}
+        assert [e.id for e in register.find("Lorem Patient 7")] == [ids[7]]
+    finally:
+        register.dispose()
+
+
+@pytest.mark.load
 def test_a_reprint_from_postgresql_is_byte_for_byte(postgres_url, content):
     register = Register(postgres_url, KEY)
     try:
@@ -407,6 +444,7 @@ def test_the_desk_reprints_by_id_and_name_and_looks_up_by_name(registered):
     assert form.status_code == 200 and "Reprint or look up a sheet" in form.get_data(as_text=True)
     found = registered.post("/lookup", data={"csrf": csrf_of(registered), "name": "jane doe"})
     assert found.status_code == 200 and sheet_id in found.get_data(as_text=True)
+    assert f'name="id" value="{sheet_id}"' in found.get_data(as_text=True)  # its Reprint button
     wrong = registered.post(
         "/reprint", data={"csrf": csrf_of(registered), "id": sheet_id, "name": "Jane Roe"}
     )
