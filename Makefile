@@ -6,9 +6,14 @@ STAMP  := $(VENV)/.installed
 OUTPUTDIR := output
 DEBUG ?= 0
 DEBUGFLAG := $(if $(filter 1,$(DEBUG)),--debug,)
+# The product's words: one gettext catalog per language, compiled to .mo (never committed).
+POT      := translations/messages.pot
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format clean
+.PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format \
+	translations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,13 +26,17 @@ setup-test: venv ## setup, plus Chromium and PostgreSQL for the browser and regi
 system:
 	@scripts/setup-system
 
-venv: $(STAMP)
+venv: $(STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
+
+# A catalog is compiled when its .po is newer (the code also compiles a missing one in memory).
+translations/%.mo: translations/%.po | $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@
 
 demo: setup ## set up, then build a sample sheet, the blank handouts and the online site
 	@$(BIN)/aftercare $(DEBUGFLAG) policies
@@ -65,6 +74,12 @@ lint: venv ## ruff check and mypy
 format: venv ## ruff format and fix imports
 	$(BIN)/ruff check --fix --select I .
 	$(BIN)/ruff format .
+
+translations: venv ## extract the words to translate, update every catalog, compile them
+	$(BIN)/pybabel -q extract -F babel.cfg --add-comments=TRANSLATORS: --project=aftercare \
+		--copyright-holder=aftercare -o $(POT) .
+	$(BIN)/pybabel -q update -i $(POT) -d translations --previous --ignore-obsolete
+	$(BIN)/pybabel compile -d translations --statistics
 
 clean: ## remove generated files (keeps .venv)
 	find $(OUTPUTDIR) -mindepth 1 ! -name .gitkeep -delete

@@ -17,7 +17,7 @@ from .sheet import DEFAULT_OPTIONS, Options
 from .workers import Task
 
 REQUIRED = ("name", "policy", "date")
-OPTIONAL = ("provider",)
+OPTIONAL = ("provider", "lang")
 
 
 @dataclass
@@ -65,7 +65,8 @@ def read_rows(
             if None in record:
                 raise AftercareError(Problem("has more cells than the header has columns"))
             slug = (record.get("policy") or "").strip()
-            project.policy(slug)
+            lang = (record.get("lang") or "").strip() or None
+            project.policy_in(slug, lang, options.draft)  # a stale translation is refused
             if not (record.get("date") or "").strip():
                 raise AftercareError(Problem("is required", field="date"))
             patient = patient_module.make(
@@ -75,7 +76,7 @@ def read_rows(
             errors.append((line, f"{where}:{line}: {exc.problems[0]}"))
             continue
         target = out_dir / _unique_name(slug, patient, used)
-        tasks.append(Task(line, slug, patient, target, date.today(), options))
+        tasks.append(Task(line, slug, patient, target, date.today(), options, lang=lang))
     return tasks, errors
 
 
@@ -91,7 +92,7 @@ def _check_header(path: Path, columns: list[str]) -> None:
         raise AftercareError(
             Problem(
                 f"{'; '.join(parts)}; the header must be "
-                "name,policy,date,provider (provider optional)",
+                "name,policy,date,provider,lang (provider and lang optional)",
                 path,
                 1,
             )

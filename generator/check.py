@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from . import clinic as clinic_module
+from . import languages
 from . import policy as policy_module
 from .errors import AftercareError, Problem, display_path
 from .frontmatter import split
@@ -60,6 +61,7 @@ def check(
         report.problems.extend(exc.problems)
     target = clinic.reading_grade_target if clinic else DEFAULT_GRADE_TARGET
     reading = []
+    sources: dict[str, policy_module.Policy] = {}
     for path in policy_module.policy_paths(content_dir).values():
         report.policies += 1
         try:
@@ -74,6 +76,24 @@ def check(
         else:
             report.warnings.extend(policy.review_warnings(today))
         reading += reading_level(policy, target)
+        sources[policy.slug] = policy
+    for (slug, _lang), path in policy_module.translation_paths(content_dir).items():
+        report.policies += 1
+        try:
+            translated = policy_module.load(path)
+        except AftercareError as exc:
+            report.problems.extend(exc.problems)
+            continue
+        report.warnings.extend(translated.warnings)
+        if slug not in sources:
+            report.problems.append(
+                Problem(f"translates {slug!r}, but there is no {slug}.md to translate", path)
+            )
+            continue
+        broken, translation = languages.check(sources[slug], translated)
+        report.problems.extend(broken)
+        if not translation.issuable:
+            report.warnings.append(languages.warning(translation))
     if reading:
         report.reading = [
             f"Reading level (Flesch-Kincaid grade, target {target:g} or lower; "

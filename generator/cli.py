@@ -19,6 +19,7 @@ from .clinic import PAPERS
 from .errors import AftercareError, Problem, display_path
 from .files import write_atomic
 from .handouts import handouts
+from .languages import language_name
 from .net import valid_address
 from .paths import CONTENT, HANDOUTS, SHEETS, SITE
 from .project import Project, write_sheet
@@ -73,9 +74,14 @@ def make_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--date", help="procedure date, YYYY-MM-DD (default: today)")
     sheet.add_argument("--provider", help="provider's name (optional)")
     sheet.add_argument(
+        "--lang",
+        metavar="CODE",
+        help="the language of a translation, e.g. es (default: the policy's own)",
+    )
+    sheet.add_argument(
         "--draft",
         action="store_true",
-        help="print a draft policy for review, with DRAFT on every page",
+        help="print a draft policy or an unreviewed translation for review, with DRAFT on it",
     )
     _print_options(sheet)
     sheet.add_argument(
@@ -100,7 +106,7 @@ def make_parser() -> argparse.ArgumentParser:
         "csv",
         type=Path,
         metavar="FILE.csv",
-        help="columns name,policy,date,provider (provider optional)",
+        help="columns name,policy,date,provider,lang (provider and lang optional)",
     )
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
@@ -233,12 +239,16 @@ def _positive(text: str) -> int:
 
 
 def cmd_policies(project: Project, args) -> None:
-    """Print one line per policy: slug, version, title."""
+    """Print one line per policy (slug, version, title), then one per translation."""
     policies = project.all_policies()
     width = max((len(p.slug) for p in policies), default=0)
     for policy in policies:
         state = "  (draft: not offered to patients)" if policy.draft else ""
         print(f"{policy.slug:<{width}}  v{policy.version:<6} {policy.title}{state}")
+        for lang, translation in sorted(project.translations(policy.slug).items()):
+            name = f"{language_name(lang)} ({lang})"
+            state = "ready" if translation.issuable else f"not offered: {translation.reason}"
+            print(f"{'':<{width}}    {name}: {state}")
     _print_warnings(policies)
 
 
@@ -268,13 +278,13 @@ def cmd_sheet(project: Project, args) -> None:
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
     today = date.today()
-    path, result = write_sheet(project, args.policy, patient, args.out, today, options)
+    path, result = write_sheet(project, args.policy, patient, args.out, today, options, args.lang)
     if register is not None:
         try:  # a sheet is issued only once it is in the register
             issuing.record(
                 register,
                 clinic=project.clinic,
-                policies=[project.policy(args.policy)],
+                policies=[project.policy_in(args.policy, args.lang)],
                 patient=patient,
                 printed_on=today,
                 options=options,

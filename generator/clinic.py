@@ -33,6 +33,7 @@ OVERDUE_REVIEW = ("warn", "refuse")
 GRADE_RANGE = (1, 18)  # school grades a reading target may name
 KEYS = set(TEXT_FIELDS) | {
     "colors", "overdue_review", "reading_grade_target", "acknowledgement", "register",
+    "language_assistance",
 }  # fmt: skip
 
 
@@ -55,10 +56,12 @@ class Clinic:
     reading_grade_target: float = 8  # `aftercare check` marks sections graded above it
     acknowledgement: bool = False  # a signature block on the last page, for the clinic's copy
     register: bool = True  # keep a register of the sheets issued
+    language_assistance: bool = False  # the last page offers free language help, in each language
 
-    def page_url(self, slug: str) -> str:
-        """The online page of a policy: {base_url}/{slug}/."""
-        return f"{self.base_url}/{slug}/"
+    def page_url(self, slug: str, lang: str | None = None) -> str:
+        """The online page of a policy: {base_url}/{slug}/, or {base_url}/{slug}/{lang}/ for
+        a translation."""
+        return f"{self.base_url}/{slug}/{lang}/" if lang else f"{self.base_url}/{slug}/"
 
     def review_refusal(self, policy: Policy, today: date) -> Problem | None:
         """Why no personalised sheet of `policy` may be made on `today`: its review is
@@ -127,7 +130,7 @@ def load(path: Path) -> Clinic:
 
 
 def _settings(data, lines, problems) -> dict[str, Any]:
-    """overdue_review, reading_grade_target, acknowledgement and register: given or default."""
+    """overdue_review, reading_grade_target and the switches: given or default."""
     settings: dict[str, Any] = {}
     review = data.get("overdue_review", "warn")
     if review in OVERDUE_REVIEW:
@@ -148,7 +151,8 @@ def _settings(data, lines, problems) -> dict[str, Any]:
             lines.get("reading_grade_target"),
             "reading_grade_target",
         )
-    for key, default in (("acknowledgement", False), ("register", True)):
+    booleans = (("acknowledgement", False), ("register", True), ("language_assistance", False))
+    for key, default in booleans:
         value = data.get(key, default)
         if isinstance(value, bool):
             settings[key] = value

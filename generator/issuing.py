@@ -51,7 +51,14 @@ def record(
         digest = sha256(raw)
         files[digest] = raw
         sources.append(
-            Source(policy.slug, policy.version, policy.content_hash, policy.lang, digest)
+            Source(
+                policy.slug,
+                policy.version,
+                policy.content_hash,
+                policy.lang,
+                digest,
+                policy.file_name,
+            )
         )
     clinic_raw, logo_raw = _read(clinic.path), _read(clinic.logo)
     files[sha256(clinic_raw)] = clinic_raw
@@ -112,9 +119,12 @@ def reprint(register: Register, sheet_id: str, name: str, provider: str | None) 
         logo.parent.mkdir(parents=True, exist_ok=True)
         logo.write_bytes(register.archived(entry.logo_source))
         for source in entry.policies:
-            (content / f"{source.slug}.md").write_bytes(register.archived(source.source))
+            (content / (source.file or f"{source.slug}.md")).write_bytes(
+                register.archived(source.source)
+            )
         clinic = clinic_module.load(content / "clinic.toml")
-        policy = policy_module.load(content / f"{entry.policies[0].slug}.md")
+        first = entry.policies[0]
+        policy = policy_module.load(content / (first.file or f"{first.slug}.md"))
         options = Options(
             paper=entry.paper,
             large_print=entry.large_print,

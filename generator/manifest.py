@@ -27,20 +27,28 @@ def fingerprint(paths, *extra: str) -> str:
 
 @cache
 def code_digest() -> str:
-    """The generator's version, code, templates and styles, read once per process."""
+    """The generator's version, code, templates, styles and catalogs, read once per process."""
     digest = hashlib.sha256(__version__.encode())
     for folder in (ROOT / "generator", TEMPLATES, STYLES):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix != ".pyc":
                 digest.update(path.relative_to(ROOT).as_posix().encode())
                 digest.update(path.read_bytes())
+    for path in catalogs():
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def catalogs() -> list[Path]:
+    """The translation catalogs (.po: the .mo files are built from them), in a stable order."""
+    return sorted((ROOT / "translations").rglob("*.po"))
 
 
 # What the look of a sheet depends on, beyond its content: the code that turns content into
 # HTML and PDF, the templates and styles, and the PDF engine. A change to anything else (the
 # desk, the CLI) leaves reprints identical.
-LAYOUT_CODE = ("sheet.py", "schedule.py", "qr.py", "render.py", "pdf.py", "scripts.py")
+LAYOUT_CODE = ("sheet.py", "schedule.py", "qr.py", "render.py", "pdf.py", "scripts.py", "i18n.py")
 
 
 @cache
@@ -52,6 +60,7 @@ def layout_digest() -> str:
     paths = [ROOT / "generator" / name for name in LAYOUT_CODE]
     for folder in (TEMPLATES, STYLES):
         paths += sorted(p for p in folder.rglob("*") if p.is_file())
+    paths += catalogs()  # the words a sheet prints in its language
     for path in paths:
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())

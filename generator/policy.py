@@ -23,6 +23,16 @@ BREAK_RE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")
 FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
 
 KEYS = {"title", "version", "lang", "phases", "draft", "reviewed_by", "reviewed_on", "review_due"}
+# A translation, content/<slug>.<lang>.md, names the source version it was made from, who
+# translated it and, once a qualified reviewer has checked it, who reviewed it and when.
+TRANSLATION_KEYS = {
+    "title", "lang", "translation_of", "source_version", "source_hash", "translated_by",
+    "reviewed_by", "reviewed_on", "phases", "draft",
+}  # fmt: skip
+TRANSLATION_RE = re.compile(
+    r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$"
+)
+HASH_RE = re.compile(r"^[0-9a-f]{8}$")
 REVIEW_SOON_DAYS = 30  # `aftercare check` warns this many days before review_due
 MAX_PHASES = 6  # the calendar has six phase colours (styles/phases.css)
 PHASE_KEYS = {"label", "start", "end", "section"}
@@ -79,6 +89,19 @@ class Policy:
     review_due: date | None = None
     review_due_line: int | None = None  # file line of review_due, for check and refusals
     source: bytes = field(default=b"", repr=False, compare=False)  # the file, as read
+    translation_of: str | None = None  # a translation: its source's slug (== slug)
+    source_version: str | None = None  # ...the source version and hash it was made from
+    source_hash: str | None = None
+    translated_by: str | None = None
+
+    @property
+    def is_translation(self) -> bool:
+        return self.translation_of is not None
+
+    @property
+    def file_name(self) -> str:
+        """`<slug>.md`, or `<slug>.<lang>.md` for a translation."""
+        return f"{self.slug}.{self.lang}.md" if self.is_translation else f"{self.slug}.md"
 
     def review_overdue(self, today: date) -> bool:
         """Whether the policy's review date has passed on `today`."""
@@ -114,9 +137,27 @@ def policy_paths(content_dir: Path) -> dict[str, Path]:
     """
     return {
         path.stem: path
+        for path in _content_files(content_dir)
+        if not TRANSLATION_RE.match(path.stem)
+    }
+
+
+def translation_paths(content_dir: Path) -> dict[tuple[str, str], Path]:
+    """Every translation file (`<slug>.<lang>.md`), by (slug, lang)."""
+    found = {}
+    for path in _content_files(content_dir):
+        match = TRANSLATION_RE.match(path.stem)
+        if match:
+            found[(match["slug"], match["lang"])] = path
+    return found
+
+
+def _content_files(content_dir: Path) -> list[Path]:
+    return [
+        path
         for path in sorted(Path(content_dir).glob("*.md"))
         if path.name.lower() != "readme.md" and not path.name.startswith(("_", "."))
-    }
+    ]
 
 
 def find(content_dir: Path, slug: str) -> Path:
@@ -141,22 +182,30 @@ def load(path: Path) -> Policy:
         raise AftercareError(Problem(f"cannot read policy: {exc.strerror}", path)) from None
     except UnicodeDecodeError as exc:
         raise AftercareError(Problem(f"not UTF-8 text (byte {exc.start})", path)) from None
-    if not SLUG_RE.match(path.stem):
-        problems.add("file name must be lower-case letters, digits and '-', ending in .md")
+    translated = TRANSLATION_RE.match(path.stem)
+    if not translated and not SLUG_RE.match(path.stem):
+        problems.add(
+            "file name must be lower-case letters, digits and '-', ending in .md "
+            "(a translation: <policy>.<language>.md, as microneedling.es.md)"
+        )
     try:
         fm = split(text)
     except FrontMatterError as exc:
         problems.add(str(exc), exc.line)
         problems.raise_if_any()
     blocks = _split_body(fm, problems)
-    meta = _check_meta(fm, problems, text.splitlines())
+    if translated:
+        meta = _check_translation_meta(fm, problems, translated["slug"], translated["lang"])
+    else:
+        meta = _check_meta(fm, problems, text.splitlines())
     phases = _check_phases(fm, {b.id: b for b in blocks if b.id}, problems)
     problems.raise_if_any()
     warnings = Problems(path)
     _markup_warnings(fm, warnings)
-    _phase_warnings(phases, fm, warnings)
+    if not translated:  # a translation's days are the source's: compared when both are read
+        _phase_warnings(phases, fm, warnings)
     return Policy(
-        slug=path.stem,
+        slug=translated["slug"] if translated else path.stem,
         path=path,
         title=meta["title"],
         version=meta["version"],
@@ -171,6 +220,10 @@ def load(path: Path) -> Policy:
         review_due=meta["review_due"],
         review_due_line=fm.line("review_due") if meta["review_due"] else None,
         source=raw,
+        translation_of=meta.get("translation_of"),
+        source_version=meta.get("source_version"),
+        source_hash=meta.get("source_hash"),
+        translated_by=meta.get("translated_by"),
     )
 
 
@@ -208,6 +261,57 @@ def _check_meta(fm: FrontMatter, problems: Problems, lines: list[str]) -> dict:
     if not isinstance(draft, bool):
         problems.add("must be true or false", fm.line("draft"), "draft")
     meta["draft"] = draft is True
+    _check_review(data, fm, problems, meta)
+    return meta
+
+
+def _check_translation_meta(fm: FrontMatter, problems: Problems, slug: str, lang: str) -> dict:
+    """The front matter of `<slug>.<lang>.md`: what it translates, from which version."""
+    data = fm.data
+    if not isinstance(data, dict):
+        problems.add("front matter must be a mapping of keys (title, lang, phases)", fm.line())
+        problems.raise_if_any()
+    _unknown_keys(data, TRANSLATION_KEYS, (), fm, problems)
+    meta: dict = {"draft": data.get("draft") is True, "review_due": None}
+    for key in ("title", "lang", "translation_of", "source_version", "source_hash"):
+        value = data.get(key)
+        if value is None:
+            problems.add("is required in a translation", fm.line(), key)
+        elif isinstance(value, str) and value.strip():
+            meta[key] = value.strip()
+        else:
+            hint = ' (in quotes, as "1.0")' if key == "source_version" else ""
+            problems.add(f"must be non-empty text{hint}", fm.line(key), key)
+    if meta.get("lang") and meta["lang"] != lang:
+        problems.add(
+            f"is {meta['lang']!r} but the file name says {lang!r}: they must be the same",
+            fm.line("lang"),
+            "lang",
+        )
+    try:
+        babel.Locale.parse(lang.replace("-", "_"))
+    except (ValueError, babel.UnknownLocaleError):
+        problems.add(f"unknown language code {lang!r} in the file name; use en, es, fr, zh-Hans")
+    meta["lang"] = lang
+    if meta.get("translation_of") and meta["translation_of"] != slug:
+        problems.add(
+            f"is {meta['translation_of']!r} but the file name says {slug!r}: they must be the same",
+            fm.line("translation_of"),
+            "translation_of",
+        )
+    if meta.get("source_hash") and not HASH_RE.match(meta["source_hash"]):
+        problems.add(
+            "must be the 8-character content hash printed on the source's sheets, as cddb44b2",
+            fm.line("source_hash"),
+            "source_hash",
+        )
+    meta["version"] = meta.get("source_version", "")
+    by = data.get("translated_by")
+    meta["translated_by"] = by.strip() if isinstance(by, str) and by.strip() else None
+    if by is not None and meta["translated_by"] is None:
+        problems.add("must be non-empty text", fm.line("translated_by"), "translated_by")
+    if not isinstance(data.get("draft", False), bool):
+        problems.add("must be true or false", fm.line("draft"), "draft")
     _check_review(data, fm, problems, meta)
     return meta
 

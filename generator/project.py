@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import clinic as clinic_module
+from . import languages
 from . import patient as patient_module
 from . import policy as policy_module
 from .errors import AftercareError, Problem
 from .files import write_atomic
+from .languages import Translation
 from .manifest import fingerprint
 from .paths import CONTENT, SHEETS
 from .render import Templates
@@ -108,6 +110,7 @@ class Project:
         self.maker = SheetMaker(self.content_dir)
         self.templates = self.maker.templates
         self._policies: dict[str, policy_module.Policy] = {}
+        self._translations: dict[str, dict[str, Translation]] = {}
 
     @property
     def renderer(self) -> Renderer:
@@ -123,6 +126,52 @@ class Project:
         if slug not in self._policies:
             self._policies[slug] = policy_module.load(policy_module.find(self.content_dir, slug))
         return self._policies[slug]
+
+    def translations(self, slug: str) -> dict[str, Translation]:
+        """The translations of a policy, by language, each with why it may not be issued."""
+        if slug not in self._translations:
+            source = self.policy(slug)
+            found, problems = {}, []
+            for (of, lang), path in policy_module.translation_paths(self.content_dir).items():
+                if of != slug:
+                    continue
+                try:
+                    broken, translation = languages.check(source, policy_module.load(path))
+                except AftercareError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                problems.extend(broken)
+                found[lang] = translation
+            if problems:
+                raise AftercareError(*problems)
+            self._translations[slug] = found
+        return self._translations[slug]
+
+    def policy_in(self, slug: str, lang: str | None, draft: bool = False) -> policy_module.Policy:
+        """The policy in language `lang` (None: its own). A translation that is stale or not
+        reviewed is refused with the reason, unless `draft` (printed with DRAFT on it)."""
+        source = self.policy(slug)
+        if lang is None or lang == source.lang:
+            return source
+        translations = self.translations(slug)
+        if lang not in translations:
+            known = ", ".join([source.lang, *translations]) or source.lang
+            raise AftercareError(
+                Problem(f"{slug} has no {lang!r} translation; languages: {known}", field="lang")
+            )
+        translation = translations[lang]
+        if translation.issuable:
+            return translation.policy
+        if not draft:
+            raise AftercareError(
+                Problem(
+                    f"the {languages.language_name(lang)} translation cannot be issued: "
+                    f"{translation.reason} (--draft prints it for review)",
+                    translation.policy.path,
+                    field="lang",
+                )
+            )
+        return dataclasses.replace(translation.policy, draft=True)
 
     def loaded_policies(self) -> dict[str, policy_module.Policy]:
         """The policies read so far, by slug (for worker processes)."""
@@ -154,9 +203,11 @@ class Project:
         patient: patient_module.Patient | None,
         today: date | None = None,
         options: Options = DEFAULT_OPTIONS,
+        lang: str | None = None,
     ) -> Result:
-        """Render one sheet (a blank handout when `patient` is None)."""
-        return self.maker.render(self.clinic, self.policy(slug), patient, today, options)
+        """Render one sheet (a blank handout when `patient` is None), in `lang` if given."""
+        policy = self.policy_in(slug, lang, options.draft)
+        return self.maker.render(self.clinic, policy, patient, today, options)
 
     def fingerprint(self, policies: list[policy_module.Policy], *extra: str) -> str:
         """A digest of everything a handout or page is made from: rebuild when it changes."""
@@ -179,6 +230,23 @@ class Content:
     clinic: clinic_module.Clinic
     policies: dict[str, policy_module.Policy]  # by slug, drafts included
     problems: tuple[ContentProblem, ...] = ()
+    translations: dict[str, dict[str, Translation]] = dataclasses.field(default_factory=dict)
+
+    def languages(self, slug: str) -> list[str]:
+        """The languages a sheet of `slug` can be issued in: its own, then ready translations."""
+        policy = self.policies.get(slug)
+        if policy is None:
+            return []
+        ready = [lang for lang, t in self.translations.get(slug, {}).items() if t.issuable]
+        return [policy.lang, *sorted(ready)]
+
+    def policy_in(self, slug: str, lang: str | None) -> policy_module.Policy | None:
+        """The issuable version of `slug` in `lang` (None: its own language), if there is one."""
+        policy = self.policies.get(slug)
+        if policy is None or lang is None or lang == policy.lang:
+            return policy
+        translation = self.translations.get(slug, {}).get(lang)
+        return translation.policy if translation and translation.issuable else None
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -193,6 +261,8 @@ class Content:
                 *policy.warnings,
                 *((refusal,) if refusal else policy.review_warnings(today)),
             ]
+        for found in self.translations.values():
+            warnings += [languages.warning(t) for t in found.values() if not t.issuable]
         return tuple(warnings)
 
     def offered(self) -> list[policy_module.Policy]:
@@ -231,7 +301,11 @@ class LiveContent:
             return self._content
 
     def _files_signature(self) -> tuple:
-        paths = [self.clinic_file, *policy_module.policy_paths(self.content_dir).values()]
+        paths = [
+            self.clinic_file,
+            *policy_module.policy_paths(self.content_dir).values(),
+            *policy_module.translation_paths(self.content_dir).values(),
+        ]
         if self._content is not None:
             paths.append(self._content.clinic.logo)
         signature: list[tuple] = []
@@ -265,7 +339,34 @@ class LiveContent:
                 else:
                     serving = "not offered until it is fixed"
                 problems += [ContentProblem(p, serving) for p in exc.problems]
-        return Content(clinic, policies, tuple(problems))
+        translations: dict[str, dict[str, Translation]] = {}
+        for (slug, lang), path in policy_module.translation_paths(self.content_dir).items():
+            old_one = previous.translations.get(slug, {}).get(lang) if previous else None
+            try:
+                if slug not in policies:
+                    raise AftercareError(
+                        Problem(f"translates {slug!r}, but there is no {slug}.md", path)
+                    )
+                broken, translation = languages.check(policies[slug], policy_module.load(path))
+                if broken:
+                    raise AftercareError(*broken)
+            except AftercareError as exc:
+                # The last good version is kept only while it still matches its source.
+                kept: Translation | None = None
+                if old_one is not None and slug in policies:
+                    still_broken, kept = languages.check(policies[slug], old_one.policy)
+                    kept = None if still_broken else kept
+                serving = (
+                    "still printing the last good translation"
+                    if kept
+                    else "not offered until it is fixed"
+                )
+                problems += [ContentProblem(p, serving) for p in exc.problems]
+                if kept is None:
+                    continue
+                translation = kept
+            translations.setdefault(slug, {})[lang] = translation
+        return Content(clinic, policies, tuple(problems), translations)
 
 
 def sheet_filename(slug: str, patient: patient_module.Patient) -> str:
@@ -280,6 +381,7 @@ def write_sheet(
     out: Path | None = None,
     today: date | None = None,
     options: Options = DEFAULT_OPTIONS,
+    lang: str | None = None,
 ) -> tuple[Path, Result]:
     """Render a personalised sheet and write it atomically; returns the path and the result."""
     if out is None:
@@ -288,5 +390,5 @@ def write_sheet(
         target = Path(out) / sheet_filename(slug, patient)
     else:
         target = Path(out)
-    result = project.render(slug, patient, today, options)
+    result = project.render(slug, patient, today, options, lang)
     return write_atomic(target, result.pdf, mode=0o600), result

@@ -137,6 +137,7 @@ class Source:
     hash: str  # the short content hash printed on the sheet
     lang: str
     source: str  # SHA-256 of the policy file, in the archive
+    file: str = ""  # its file name: <slug>.md, or <slug>.<lang>.md for a translation
 
     def as_dict(self) -> dict:
         return {
@@ -145,6 +146,7 @@ class Source:
             "hash": self.hash,
             "lang": self.lang,
             "source": self.source,
+            "file": self.file or f"{self.slug}.md",
         }
 
 

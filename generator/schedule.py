@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -9,6 +10,10 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 
 from .policy import Phase
+
+# The product's words in English, the source language; a sheet passes its own catalog
+# (i18n.translations) to every function here that words something.
+ENGLISH = gettext.NullTranslations()
 
 
 @dataclass(frozen=True)
@@ -63,29 +68,43 @@ class Dates:
         return format_date(day, "medium", locale=self.locale)
 
 
-def dated_phases(phases: tuple[Phase, ...], procedure: date, dates: Dates) -> list[DatedPhase]:
+def dated_phases(
+    phases: tuple[Phase, ...],
+    procedure: date,
+    dates: Dates,
+    words: gettext.NullTranslations = ENGLISH,
+) -> list[DatedPhase]:
     """Each phase with its first and last date, and the wording of when it is."""
     result = []
     for number, phase in enumerate(phases, start=1):
         start = procedure + timedelta(days=phase.start)
         end = None if phase.end is None else procedure + timedelta(days=phase.end)
         if end is None:
-            when = f"from {dates.short(start)}"
+            # TRANSLATORS: an open-ended phase: "from Mon, Nov 30".
+            when = words.gettext("from %(date)s") % {"date": dates.short(start)}
         elif end == start:
             when = dates.short(start)
         else:
-            when = f"{dates.short(start)} – {dates.short(end)}"
+            when = span(dates.short(start), dates.short(end), words)
         result.append(DatedPhase(number, phase.label, start, end, when))
     return result
 
 
-def day_wording(phase: Phase) -> str:
+def span(first: str, last: str, words: gettext.NullTranslations = ENGLISH) -> str:
+    """Two dates or months as a range: "Wed, Nov 25 – Mon, Nov 30"."""
+    # TRANSLATORS: a range of dates or months: "Wed, Nov 25 – Mon, Nov 30".
+    return words.gettext("%(start)s – %(end)s") % {"start": first, "end": last}
+
+
+def day_wording(phase: Phase, words: gettext.NullTranslations = ENGLISH) -> str:
     """When a phase is, in days after the procedure: "Day 1", "Days 2–7", "Day 7 onward"."""
     if phase.end is None:
-        return f"Day {phase.start} onward"
+        # TRANSLATORS: an open-ended phase, counted in days after the procedure.
+        return words.gettext("Day %(day)s onward") % {"day": phase.start}
     if phase.end == phase.start:
-        return f"Day {phase.start}"
-    return f"Days {phase.start}–{phase.end}"
+        # TRANSLATORS: a day counted from the procedure: Day 0 is the procedure's day.
+        return words.gettext("Day %(day)s") % {"day": phase.start}
+    return words.gettext("Days %(start)s–%(end)s") % {"start": phase.start, "end": phase.end}
 
 
 def last_day(phases: tuple[Phase, ...]) -> int:
@@ -93,10 +112,18 @@ def last_day(phases: tuple[Phase, ...]) -> int:
     return max(max(p.start for p in phases), max(p.end or 0 for p in phases))
 
 
-def month_grid(phases: tuple[Phase, ...], procedure: date, locale: str) -> Calendar:
-    """Whole weeks from the procedure date to the last phase's start, coloured by phase."""
+def month_grid(
+    phases: tuple[Phase, ...],
+    procedure: date,
+    locale: str,
+    words: gettext.NullTranslations = ENGLISH,
+    first_weekday: int | None = None,
+) -> Calendar:
+    """Whole weeks from the procedure date to the last phase's start, coloured by phase.
+    Weeks start on `first_weekday` (0 = Monday), by default the locale's."""
     loc = Locale.parse(locale)
-    first_weekday = loc.first_week_day  # 0 = Monday
+    if first_weekday is None:
+        first_weekday = loc.first_week_day
     last = procedure + timedelta(days=last_day(phases))
     start = procedure - timedelta(days=(procedure.weekday() - first_weekday) % 7)
     end = last + timedelta(days=(first_weekday - last.weekday() - 1) % 7)
@@ -107,7 +134,7 @@ def month_grid(phases: tuple[Phase, ...], procedure: date, locale: str) -> Calen
         in_plan = procedure <= day <= last
         covering = tuple(n for n, p in enumerate(phases, start=1) if in_plan and p.covers(offset))
         month_starts = day.day == 1 or day == procedure
-        label = format_date(day, "MMM d", locale=loc) if month_starts else str(day.day)
+        label = format_skeleton("MMMd", day, locale=loc) if month_starts else str(day.day)
         week.append(Day(day, in_plan, covering, day == procedure, label))
         if len(week) == 7:
             weeks.append(tuple(week))
@@ -115,14 +142,14 @@ def month_grid(phases: tuple[Phase, ...], procedure: date, locale: str) -> Calen
         day += timedelta(days=1)
     names = loc.days["format"]["abbreviated"]
     weekdays = tuple(names[(first_weekday + i) % 7] for i in range(7))
-    return Calendar(_month_span(procedure, last, loc), weekdays, tuple(weeks))
+    return Calendar(_month_span(procedure, last, loc, words), weekdays, tuple(weeks))
 
 
-def _month_span(first: date, last: date, loc: Locale) -> str:
+def _month_span(first: date, last: date, loc: Locale, words: gettext.NullTranslations) -> str:
+    """ "November 2026", "February – March 2028", "December 2026 – January 2027"."""
+    last_month = format_skeleton("yMMMM", last, locale=loc)
     if (first.year, first.month) == (last.year, last.month):
-        return format_date(first, "LLLL y", locale=loc)
+        return last_month
     if first.year == last.year:
-        return (
-            f"{format_date(first, 'LLLL', locale=loc)} – {format_date(last, 'LLLL y', locale=loc)}"
-        )
-    return f"{format_date(first, 'LLLL y', locale=loc)} – {format_date(last, 'LLLL y', locale=loc)}"
+        return span(format_date(first, "LLLL", locale=loc), last_month, words)
+    return span(format_skeleton("yMMMM", first, locale=loc), last_month, words)

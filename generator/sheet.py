@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import qr, schedule
+import babel
+
+from . import i18n, qr, schedule
 from .clinic import Clinic
 from .patient import Patient
 from .policy import Policy
@@ -117,6 +119,8 @@ class Sheet:
     draft: bool = False
     calendar_fit: CalendarFit | None = None
     sheet_id: str | None = None
+    locale: str = "en_US"  # Babel locale of the dates: the sheet's language (i18n.date_locale)
+    reviewed_on: str | None = None  # the policy's review date, worded in that locale
 
 
 def build(
@@ -126,19 +130,24 @@ def build(
     today: date,
     options: Options = DEFAULT_OPTIONS,
 ) -> Sheet:
-    """Assemble the view model of one sheet; blank when `patient` is None."""
+    """Assemble the view model of one sheet; blank when `patient` is None. Its words and
+    dates are in the policy's language (see i18n)."""
+    words = i18n.translations(policy.lang)
+    locale = i18n.date_locale(policy.lang, clinic.locale)
     whens: list[str | None]
     if patient is not None:
-        dates = schedule.Dates(clinic.locale, patient.procedure_date.year)
-        dated = schedule.dated_phases(policy.phases, patient.procedure_date, dates)
-        whens = [p.when for p in dated]
-        calendar = schedule.month_grid(policy.phases, patient.procedure_date, clinic.locale)
-        procedure_date = dates.long(patient.procedure_date)
+        procedure = patient.procedure_date
+        dates = schedule.Dates(locale, procedure.year)
+        whens = [p.when for p in schedule.dated_phases(policy.phases, procedure, dates, words)]
+        # Names in the sheet's language; the week starts where the clinic is (Sunday in the US).
+        week_start = babel.Locale.parse(clinic.locale).first_week_day
+        calendar = schedule.month_grid(policy.phases, procedure, locale, words, week_start)
+        procedure_date = dates.long(procedure)
     else:
         whens = [None] * len(policy.phases)
         calendar, procedure_date = None, None
     plan = tuple(
-        PlanItem(n, p.label, schedule.day_wording(p), when, p.start, p.end)
+        PlanItem(n, p.label, schedule.day_wording(p, words), when, p.start, p.end)
         for n, (p, when) in enumerate(zip(policy.phases, whens, strict=True), start=1)
     )
     by_section = {phase.section: item for phase, item in zip(policy.phases, plan, strict=True)}
@@ -150,7 +159,8 @@ def build(
     fit = None
     if calendar is not None and patient is not None:
         fit = fit_calendar(len(calendar.weeks), len(plan), patient.name, paper, options.large_print)
-    url = clinic.page_url(policy.slug)
+    url = clinic.page_url(policy.slug, policy.lang if policy.is_translation else None)
+    reviewed_on = schedule.Dates(locale).medium(policy.reviewed_on) if policy.reviewed_on else None
     # A URL fragment never reaches a server: the online page reads the date in the browser.
     qr_url = f"{url}#d={patient.procedure_date.isoformat()}" if patient else url
     return Sheet(
@@ -164,11 +174,13 @@ def build(
         url=url,
         qr_url=qr_url,
         short_url=url.split("://", 1)[-1],
-        qr_svg=qr.svg(qr_url, label=f"QR code: {url}"),
-        printed=schedule.Dates(clinic.locale).medium(today),
+        qr_svg=qr.svg(qr_url, label=words.gettext("QR code: %(url)s") % {"url": url}),
+        printed=schedule.Dates(locale).medium(today),
         paper=paper,
         large_print=options.large_print,
         draft=policy.draft and options.draft,
         calendar_fit=fit,
         sheet_id=options.sheet_id if patient is not None else None,
+        locale=locale,
+        reviewed_on=reviewed_on,
     )

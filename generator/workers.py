@@ -49,6 +49,7 @@ class Task:
     options: Options = DEFAULT_OPTIONS
     mode: int = 0o600  # personal sheets are readable by their owner only
     register_url: str | None = None  # record the sheet there (its ID is in options.sheet_id)
+    lang: str | None = None  # a translation's language; None: the policy's own
 
 
 def default_jobs() -> int:
@@ -75,7 +76,7 @@ def _render_task(task: Task) -> Outcome:
     asked: a file stays only once its entry is in the register."""
     assert _project is not None, "run() or _start() sets the project first"
     try:
-        result = _project.render(task.slug, task.patient, task.today, task.options)
+        result = _project.render(task.slug, task.patient, task.today, task.options, task.lang)
         write_atomic(task.target, result.pdf, mode=task.mode)
         if task.register_url is not None:
             try:
@@ -104,7 +105,7 @@ def _record(task: Task) -> None:
         issuing.record(
             register,
             clinic=_project.clinic,
-            policies=[_project.policy(task.slug)],
+            policies=[_project.policy_in(task.slug, task.lang)],
             patient=task.patient,
             printed_on=task.today,
             options=task.options,

@@ -1,10 +1,13 @@
 // Dated plan, entirely in the browser. The procedure date comes from the URL fragment
 // (#d=YYYY-MM-DD), which browsers never send to a server. Without it, or without
-// JavaScript, the page shows the plan by day numbers.
+// JavaScript, the page shows the plan by day numbers. Every word it shows comes translated
+// in the page's plan data (data.words), with %(name)s placeholders filled in here.
 (function () {
   "use strict";
   var DAY = 86400000;
   var data = JSON.parse(document.getElementById("plan-data").textContent);
+  var words = data.words;
+  var plural = new Intl.PluralRules(data.locale);
   var options = { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" };
   var short = new Intl.DateTimeFormat(data.locale, options);
   var shortYear = new Intl.DateTimeFormat(data.locale, Object.assign({ year: "numeric" }, options));
@@ -15,6 +18,13 @@
   var button = document.getElementById("add-to-calendar");
   var spans = Array.prototype.slice.call(document.querySelectorAll("[data-start]"));
   var items = Array.prototype.slice.call(document.querySelectorAll(".phase"));
+
+  // A message with its %(name)s placeholders filled in ("%%" is a percent sign).
+  function fill(message, values) {
+    return message.replace(/%(?:\((\w+)\)s|%)/g, function (all, name) {
+      return name === undefined ? "%" : String(values[name]);
+    });
+  }
 
   function parse(text) {
     var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
@@ -40,9 +50,9 @@
       var date = new Date(procedure + days * DAY);
       return (date.getUTCFullYear() === year ? short : shortYear).format(date);
     }
-    if (r.end === null) return "from " + fmt(r.start);
+    if (r.end === null) return fill(words.from, { date: fmt(r.start) });
     if (r.end === r.start) return fmt(r.start);
-    return fmt(r.start) + " \u2013 " + fmt(r.end);
+    return fill(words.range, { start: fmt(r.start), end: fmt(r.end) });
   }
 
   function today() {
@@ -71,9 +81,15 @@
     status.hidden = procedure === null;
     if (procedure === null) return;
     input.value = iso(procedure);
-    var text = "Procedure date: " + long.format(new Date(procedure)) + ". ";
-    if (offset < 0) text += "Your plan starts in " + -offset + (offset === -1 ? " day." : " days.");
-    else text += "Today: Day " + offset + (current.length ? " \u2013 " + current.join(", ") : "");
+    var text = fill(words.procedureDate, { date: long.format(new Date(procedure)) }) + " ";
+    if (offset < 0) {
+      var startsIn = words.startsIn[plural.select(-offset)] || words.startsIn.other;
+      text += fill(startsIn, { count: -offset });
+    } else if (current.length) {
+      text += fill(words.todayIn, { day: offset, phases: current.join(words.separator) });
+    } else {
+      text += fill(words.today, { day: offset });
+    }
     status.textContent = text;
   }
 
@@ -91,9 +107,12 @@
     items.forEach(function (item, index) {
       var r = range(item.querySelector("[data-start]"));
       var open = r.end === null;
-      var summary = data.labels[index] + (open ? " (from this day on): " : ": ") + data.title;
-      var description = (open ? ["From this day on, with no end date."] : []).concat(
-        data.labels[index] + ": " + data.title, "Instructions: " + page, "Questions: call " + data.phone);
+      var event = { phase: data.labels[index], title: data.title };
+      var summary = fill(open ? words.summaryOpen : words.summary, event);
+      var description = (open ? [words.openEnded] : []).concat(
+        fill(words.summary, event),
+        fill(words.instructions, { url: page }),
+        fill(words.questions, { phone: data.phone }));
       lines.push("BEGIN:VEVENT",
         "UID:" + data.slug + "-" + (index + 1) + "-" + iso(procedure) + "@aftercare",
         "DTSTAMP:" + stamp,

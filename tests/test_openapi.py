@@ -12,7 +12,7 @@ from generator import patient as patient_module
 from generator.errors import AftercareError
 from generator.web.openapi import spec
 
-SPEC_FIELDS = ("policy", "name", "date", "provider", "paper", "large_print", "pdf_a")
+SPEC_FIELDS = ("policy", "name", "date", "provider", "paper", "lang", "large_print", "pdf_a")
 API_ONLY_FIELDS = ("patient_reference",)  # for a FHIR answer; the desk's form has no such field
 any_text = st.text(st.characters(codec="utf-8"), max_size=210)
 wide_text = st.one_of(

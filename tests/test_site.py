@@ -19,7 +19,7 @@ def test_site_has_an_index_and_a_page_per_policy(site):
     index = (site / "index.html").read_text()
     assert 'href="microneedling/index.html"' in index and "Micro-Needling Post Procedure" in index
     page = (site / "microneedling" / "index.html").read_text()
-    assert '<html lang="en">' in page
+    assert '<html lang="en" dir="ltr">' in page
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert 'href="tel:5550104400"' in page and 'href="tel:5550104499"' in page
     assert re.search(r"<h1>Micro-Needling Post Procedure</h1>", page)
@@ -35,8 +35,9 @@ def test_every_sentence_of_the_policy_is_online(site, project):
 
 def test_no_external_resources_and_only_the_hashed_script_may_run(site):
     page = html.unescape((site / "microneedling" / "index.html").read_text())
-    for url in re.findall(r'(?:src|href)="([^"]+)"', page):
+    for url in re.findall(r'(?:src|href)="([^"]+)"', page):  # what a browser would load
         assert not re.match(r"(https?:)?//", url), url
+    assert 'rel="alternate"' not in page  # one language: no links to other versions
     script, script_hash = script_and_hash()
     assert f"script-src {script_hash};" in page and "default-src 'none'" in page
     assert f"<script>{script}</script>" in page

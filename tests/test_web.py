@@ -105,7 +105,12 @@ def test_api_malformed_json_and_oversized_bodies_are_refused(client):
 
 def test_policies_health_and_openapi(client):
     assert client.get("/api/policies").json == [
-        {"slug": "microneedling", "title": "Micro-Needling Post Procedure", "version": "1.0"}
+        {
+            "slug": "microneedling",
+            "title": "Micro-Needling Post Procedure",
+            "version": "1.0",
+            "languages": ["en"],
+        }
     ]
     assert client.get("/healthz").json["status"] == "ok"
     spec = client.get("/api/openapi.json").json

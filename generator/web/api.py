@@ -55,10 +55,16 @@ def openapi():
 @blueprint.get("/api/policies")
 def policies():
     """Every policy a sheet can be made for."""
+    content = state().content.current()
     return jsonify(
         [
-            {"slug": p.slug, "title": p.title, "version": p.version}
-            for p in state().content.current().offered()
+            {
+                "slug": p.slug,
+                "title": p.title,
+                "version": p.version,
+                "languages": content.languages(p.slug),
+            }
+            for p in content.offered()
         ]
     )
 

@@ -25,6 +25,7 @@ from flask import (
 from .. import issuing
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
+from ..languages import language_name
 from ..paths import STYLES
 from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
@@ -44,6 +45,7 @@ blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
 FIELD_LABELS = {
     "policy": "Procedure:",
+    "lang": "Language:",
     "name": "Patient name",
     "date": "Procedure date",
     "provider": "Provider",
@@ -110,6 +112,7 @@ def submit():
         "date": typed_date or today.isoformat(),
         "provider": fields["provider"] or None,
         "paper": fields["paper"] or None,
+        "lang": fields["lang"] or None,
         "large_print": fields["large_print"],
     }
     sheet = None
@@ -229,13 +232,18 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
     chosen = fields.get("policy") or (policies[0].slug if len(policies) == 1 else "")
     fields = {**fields, "policy": chosen}
     if focus is None:
-        order = ["policy", "name", "date", "provider", "paper"]
+        order = ["policy", "lang", "name", "date", "provider", "paper"]
         focus = next((f for f in order if f in errors), None)
         focus = focus or ("policy" if not chosen else "name")
     today = date.today()
+    codes = sorted({code for p in policies for code in content.languages(p.slug)})
+    languages = [
+        (code, f"{language_name(code, code)} ({language_name(code)})") for code in codes
+    ] if len(codes) > 1 else []  # fmt: skip
     return render_template(
         "desk.html.j2",
         form=fields,
+        languages=languages,
         errors=errors,
         papers=PAPERS,
         policies=policies,

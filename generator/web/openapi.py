@@ -321,6 +321,15 @@ def spec(policy_slugs: list[str]) -> dict:
                             "type": ["boolean", "null"],
                             "description": "PDF/A-3a archive copy",
                         },
+                        "lang": {
+                            "type": ["string", "null"],
+                            "examples": ["es", "", None],
+                            "description": (
+                                "language of a reviewed, current translation of the policy "
+                                "(GET /api/policies lists them); null, empty or absent: the "
+                                "policy's own"
+                            ),
+                        },
                         "patient_reference": {
                             "type": ["string", "null"],
                             "maxLength": MAX_REFERENCE,
@@ -394,11 +403,16 @@ def spec(policy_slugs: list[str]) -> dict:
                 },
                 "Policy": {
                     "type": "object",
-                    "required": ["slug", "title", "version"],
+                    "required": ["slug", "title", "version", "languages"],
                     "properties": {
                         "slug": {"type": "string"},
                         "title": {"type": "string"},
                         "version": {"type": "string"},
+                        "languages": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "its own language first, then ready translations",
+                        },
                     },
                 },
                 "Health": {

@@ -12,6 +12,7 @@ from .. import issuing
 from .. import patient as patient_module
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
+from ..languages import language_name
 from ..patient import Patient
 from ..policy import Policy
 from ..pool import Busy, Rendered, RenderTimeout
@@ -19,7 +20,7 @@ from ..project import Content
 from ..sheet import Options
 from .state import state
 
-TEXT_FIELDS = ("policy", "name", "date", "provider", "paper")
+TEXT_FIELDS = ("policy", "name", "date", "provider", "paper", "lang")
 FLAG_FIELDS = ("large_print", "pdf_a")
 FIELDS = TEXT_FIELDS + FLAG_FIELDS
 RETRY_AFTER = 5  # seconds, in the Retry-After header of a 503
@@ -34,8 +35,9 @@ class SheetRequest:
     options: Options
 
     def filename(self) -> str:
-        """The download name: policy and date, never the patient's name."""
-        return f"{self.policy.slug}-{self.patient.procedure_date.isoformat()}.pdf"
+        """The download name: policy (and language) and date, never the patient's name."""
+        lang = f"-{self.policy.lang}" if self.policy.is_translation else ""
+        return f"{self.policy.slug}{lang}-{self.patient.procedure_date.isoformat()}.pdf"
 
 
 class Unavailable(Exception):
@@ -66,6 +68,16 @@ def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
         refusal = content.clinic.review_refusal(offered[slug], date.today())
         if refusal is not None:  # clinic.toml overdue_review = "refuse"
             problems.append(Problem(refusal.message, field="policy"))
+    lang = (fields.get("lang") or "").strip() or None
+    chosen = content.policy_in(slug, lang) if slug in offered else None
+    if slug in offered and chosen is None:
+        problems.append(
+            Problem(
+                f"{offered[slug].title} can be issued in: "
+                + ", ".join(f"{language_name(code)} ({code})" for code in content.languages(slug)),
+                field="lang",
+            )
+        )
     patient = None
     try:
         patient = patient_module.make(
@@ -79,7 +91,8 @@ def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
     if problems or patient is None:
         raise AftercareError(*problems)
     options = Options(paper, bool(fields.get("large_print")), bool(fields.get("pdf_a")))
-    return SheetRequest(offered[slug], patient, options)
+    assert chosen is not None  # reported above otherwise
+    return SheetRequest(chosen, patient, options)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,104 @@
+"""Translated policies: which may be issued, and why the others may not.
+
+A translation (`content/<slug>.<lang>.md`) names the source version and content hash it was
+made from. It is issued only when it is current (that hash is the source's hash now) and
+reviewed (`reviewed_by` is set: a qualified human has checked it; the 2024 Section 1557 rule
+asks this of machine translations of critical documents). Its phases must have the source's
+days; only their labels are translated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import babel
+
+from .errors import Problem
+from .frontmatter import split
+from .policy import Policy
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A translation and, when it may not be issued, the reason."""
+
+    policy: Policy
+    reason: str | None = None
+
+    @property
+    def issuable(self) -> bool:
+        return self.reason is None
+
+
+def language_name(code: str, in_language: str = "en") -> str:
+    """The language's name ("Spanish"; "español" in "es"), or the code if Babel lacks it."""
+    try:
+        return (
+            babel.Locale.parse(code.replace("-", "_")).get_display_name(
+                in_language.replace("-", "_")
+            )
+            or code
+        )
+    except (ValueError, babel.UnknownLocaleError):
+        return code
+
+
+def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translation]:
+    """Problems that make the translation unusable (its days differ from the source's), and
+    the translation with the reason it may not be issued now, if any."""
+    problems = _phase_problems(source, translation)
+    reason = None
+    if translation.source_hash != source.content_hash:
+        reason = (
+            f"made from version {translation.source_version} ({translation.source_hash}); "
+            f"the {language_name(source.lang)} policy is now {source.version} "
+            f"({source.content_hash}): update the translation, then its source_version and "
+            "source_hash"
+        )
+    elif not translation.reviewed_by:
+        reason = (
+            "not reviewed: a qualified translator must check it, then add reviewed_by and "
+            "reviewed_on"
+        )
+    elif translation.draft:
+        reason = "is a draft (draft: true)"
+    return problems, Translation(translation, reason)
+
+
+def warning(translation: Translation) -> Problem:
+    """The reason as a warning for `check` and the desk's banner."""
+    policy = translation.policy
+    return Problem(
+        f"{language_name(policy.lang)} translation not offered: {translation.reason}",
+        policy.path,
+    )
+
+
+def _phase_problems(source: Policy, translation: Policy) -> list[Problem]:
+    front = split(translation.source.decode("utf-8-sig"))
+    if len(translation.phases) != len(source.phases):
+        return [
+            Problem(
+                f"has {len(translation.phases)} phases; the source ({source.file_name}) has "
+                f"{len(source.phases)}: a translation has the same phases, with the same days",
+                translation.path,
+                front.line("phases"),
+                "phases",
+            )
+        ]
+    problems = []
+    for index, (mine, theirs) in enumerate(zip(translation.phases, source.phases, strict=True)):
+        for key in ("start", "end"):
+            if getattr(mine, key) != getattr(theirs, key):
+                shown = lambda day: "open-ended" if day is None else f"day {day}"  # noqa: E731
+                problems.append(
+                    Problem(
+                        f"is {shown(getattr(mine, key))}; the source's is "
+                        f"{shown(getattr(theirs, key))}: only labels are translated, days "
+                        "stay the source's",
+                        translation.path,
+                        front.line("phases", index, key) or front.line("phases", index),
+                        f"phases[{index + 1}].{key}",
+                    )
+                )
+    return problems

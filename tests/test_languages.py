@@ -1,0 +1,259 @@
+"""Translated policies: chosen by language, refused when stale or unreviewed (with the reason),
+checked for the source's days. Synthetic lorem translations only: the clinic's policy is never
+translated here."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+
+import pytest
+
+from generator import patient as patient_module
+from generator.errors import AftercareError
+from generator.project import Project
+
+from .conftest import DATA, TODAY, pdf_metadata, pdf_pages, pdf_text, qr_codes
+
+TRANSLATIONS = DATA / "translations"
+SLUG = "example-procedure"
+
+
+def short_hash(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+
+
+def add_translation(content, lang: str, **changes: str):
+    """Copy a synthetic translation beside its source, made from the source as it is now."""
+    text = (TRANSLATIONS / f"{SLUG}.{lang}.md").read_text(encoding="utf-8")
+    text = text.replace("SOURCE_HASH", short_hash(content / f"{SLUG}.md"))
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    path = content / f"{SLUG}.{lang}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def content(synthetic_content):
+    add_translation(synthetic_content, "es")
+    add_translation(synthetic_content, "ar")
+    return synthetic_content
+
+
+def jane():
+    return patient_module.make("Jane Doe", "2026-11-23", "Dr. Lorem")
+
+
+def test_a_spanish_sheet_has_the_translation_and_its_own_page(content):
+    result = Project(content).render(SLUG, jane(), TODAY, lang="es")
+    text = pdf_text(result.pdf)
+    assert "Procedimiento de ejemplo" in text and "Lorem ipsum en español, dos." in text
+    assert "Días 1-3" in text and "Example Procedure" not in text
+    assert qr_codes(result.pdf) == [f"https://harborskin.example/aftercare/{SLUG}/es/#d=2026-11-23"]
+    assert pdf_metadata(result.pdf)["Title"] == "Procedimiento de ejemplo"
+
+
+def test_an_arabic_sheet_prints_real_glyphs(content):
+    result = Project(content).render(SLUG, jane(), TODAY, lang="ar")
+    assert result.missing_glyphs == 0
+    assert "إجراء تجريبي" in pdf_text(result.pdf)
+
+
+def test_a_changed_source_makes_its_translations_stale_and_they_are_refused(run, content):
+    source = content / f"{SLUG}.md"
+    before = short_hash(source)
+    source.write_text(source.read_text().replace("Sed do eiusmod tempor.", "Sed do eiusmod."))
+    after = short_hash(source)
+    result = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es")
+    assert result.code == 1
+    assert (
+        f"the Spanish translation cannot be issued: made from version 0.9 ({before}); the "
+        f"English policy is now 0.9 ({after})"
+    ) in result.err
+    checked = run("--content", content, "check")
+    assert checked.code == 0  # a stale translation is a warning: the source still prints
+    assert f"Spanish translation not offered: made from version 0.9 ({before})" in checked.err
+    listed = run("--content", content, "policies")
+    assert re.search(r"Spanish \(es\): not offered: made from version 0\.9", listed.out)
+
+
+def test_an_unreviewed_translation_is_refused_but_prints_as_a_draft(run, content, tmp_path):
+    add_translation(
+        content, "es", **{"reviewed_by: Revisora Ipsum\n": "", "reviewed_on: 2026-11-01\n": ""}
+    )
+    refused = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+                  "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert refused.code == 1 and "not reviewed: a qualified translator must check it" in refused.err
+    assert not (tmp_path / "a.pdf").exists()
+    draft = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+                "--draft", "--out", tmp_path / "b.pdf")  # fmt: skip
+    assert draft.code == 0, draft.err
+    assert "DRAFT" in pdf_pages((tmp_path / "b.pdf").read_bytes())[0]
+
+
+def test_a_translation_must_keep_the_sources_days(run, content):
+    path = add_translation(
+        content, "es", **{"    start: 1\n    end: 3": "    start: 1\n    end: 4"}
+    )
+    checked = run("--content", content, "check")
+    assert checked.code == 1
+    line = path.read_text().splitlines().index("    end: 4") + 1
+    assert (
+        f"{path}:{line}: phases[2].end: is day 4; the source's is day 3: only labels are "
+        "translated, days stay the source's"
+    ) in checked.err
+    with pytest.raises(AftercareError, match="the source's is day 3"):
+        Project(content).render(SLUG, jane(), TODAY, lang="es")
+
+
+def test_a_translation_whose_language_differs_from_its_file_name_is_a_problem(run, content):
+    add_translation(content, "es", **{"lang: es": "lang: fr"})
+    checked = run("--content", content, "check")
+    assert checked.code == 1 and "lang: is 'fr' but the file name says 'es'" in checked.err
+
+
+def test_an_unknown_language_lists_the_languages(content):
+    with pytest.raises(AftercareError, match="has no 'ko' translation; languages: en, ar, es"):
+        Project(content).render(SLUG, jane(), TODAY, lang="ko")
+
+
+def test_the_register_reprints_a_translated_sheet_byte_for_byte(run, content, tmp_path):
+    made = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+               "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert made.code == 0, made.err
+    [sheet_id] = re.findall(r"Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})", made.err)
+    assert "lang               es" in run("register", "show", sheet_id).out
+    shutil.rmtree(content)  # the register's archive has all it needs
+    again = run("reprint", sheet_id, "--name", "Jane Doe", "--out", tmp_path / "b.pdf")
+    assert again.code == 0, again.err
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+@pytest.fixture
+def desk(content):
+    """The desk and API over the synthetic content, with a render pool of its own."""
+    from generator.pool import RenderPool
+    from generator.project import LiveContent
+    from generator.web import create_app
+
+    pool = RenderPool(content, size=1, timeout=60)
+    try:
+        yield create_app(LiveContent(content, interval=0), pool).test_client()
+    finally:
+        pool.close()
+
+
+def test_the_api_takes_a_language_and_lists_each_policys_languages(desk, content):
+    listed = desk.get("/api/policies").json
+    assert listed[0]["slug"] == SLUG and listed[0]["languages"] == ["en", "ar", "es"]
+    fields = {"policy": SLUG, "name": "Jane Doe", "date": "2026-11-23", "lang": "es"}
+    response = desk.post("/api/sheets", json=fields)
+    assert response.status_code == 200, response.json
+    assert "Procedimiento de ejemplo" in pdf_text(response.data)
+    assert response.headers["Content-Disposition"].endswith(f'"{SLUG}-es-2026-11-23.pdf"')
+    add_translation(content, "es", **{"reviewed_by: Revisora Ipsum\n": ""})
+    refused = desk.post("/api/sheets", json=fields)
+    assert refused.status_code == 422 and refused.json["field"] == "lang"
+    assert refused.json["error"] == (
+        "Example Procedure can be issued in: English (en), Arabic (ar)"
+    )
+
+
+def test_the_desk_offers_the_languages_and_names_a_refused_one(desk, content):
+    from .test_web import csrf_of
+
+    form = desk.get("/").get_data(as_text=True)
+    assert '<option value="es" lang="es">español (Spanish)</option>' in form
+    assert '<option value="ar" lang="ar">العربية (Arabic)</option>' in form
+    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})
+    page = desk.post(
+        "/",
+        data={"csrf": csrf_of(desk), "policy": SLUG, "name": "Jane Doe", "when": "today",
+              "lang": "ar"},
+    )  # fmt: skip
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "Language: Example Procedure can be issued in: English (en), Spanish (es)" in text
+    assert "Arabic translation not offered: not reviewed" in text  # the banner says why
+
+
+def test_a_batch_row_may_name_a_language(run, content, tmp_path):
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "name,policy,date,provider,lang\n"
+        f"Jane Doe,{SLUG},2026-11-23,,es\n"
+        f"John Roe,{SLUG},2026-11-23,,\n"
+        f"Jim Poe,{SLUG},2026-11-23,,ko\n"
+    )
+    result = run("--content", content, "batch", rows, "--out", tmp_path / "out", "--jobs", "1")
+    assert result.code == 1 and "rows.csv:4: lang: example-procedure has no 'ko'" in result.err
+    spanish = (tmp_path / "out" / "2026-11-23-example-procedure-jane-doe.pdf").read_bytes()
+    assert "Procedimiento de ejemplo" in pdf_text(spanish)
+
+
+def test_an_arabic_sheet_declares_its_language_and_lays_out_right_to_left(content):
+    import io
+
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    result = Project(content).render(SLUG, jane(), TODAY, lang="ar")
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        assert str(pdf.Root.Lang) == "ar"
+    document = pdfium.PdfDocument(io.BytesIO(result.pdf))
+    try:
+        page = document[0]
+        width = page.get_size()[0]
+        text = page.get_textpage()
+        whole = text.get_text_range()
+        start = whole.index("إجراء تجريبي")
+        boxes = [text.get_charbox(i) for i in range(start, start + len("إجراء تجريبي"))]
+        name = whole.index("Jane Doe")
+        name_box = [text.get_charbox(i) for i in range(name, name + 8)]
+    finally:
+        document.close()
+    margin = 16 * 72 / 25.4
+    assert width - margin - max(b[2] for b in boxes) < 5  # the title ends at the right margin
+    assert min(b[0] for b in boxes) > width / 2
+    assert max(b[2] for b in name_box) > width / 2  # the patient's name sits on the right too
+
+
+def test_language_assistance_is_offered_in_every_language_on_the_last_page(content):
+    from generator.i18n import LANGUAGES
+
+    clinic = content / "clinic.toml"
+    clinic.write_text("language_assistance = true\n" + clinic.read_text())
+    result = Project(content).render(SLUG, jane(), TODAY)
+    last = pdf_pages(result.pdf)[-1]
+    for phrase in (
+        "Language assistance is available free of charge. Call (555) 010-4400.",
+        "Hay asistencia con el idioma sin costo. Llame al (555) 010-4400.",
+        "Une aide linguistique vous est proposée gratuitement.",
+        "我们免费提供语言协助服务",
+        "خدمات المساعدة اللغوية",  # Arabic, as the PDF text gives it back
+    ):
+        assert phrase in last, phrase
+    assert result.missing_glyphs == 0 and len(LANGUAGES) == 9
+    plain = Project(content).render(SLUG, jane(), TODAY)
+    assert "Language assistance" in pdf_pages(plain.pdf)[-1]  # the same clinic profile
+    clinic.write_text(clinic.read_text().replace("language_assistance = true\n", ""))
+    assert "Language assistance" not in pdf_text(Project(content).render(SLUG, jane(), TODAY).pdf)
+
+
+def test_the_site_has_a_page_per_ready_translation_linking_the_others(content, tmp_path):
+    from generator.site import build_site
+
+    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})  # not offered
+    build_site(Project(content), tmp_path / "site")
+    source = (tmp_path / "site" / SLUG / "index.html").read_text()
+    spanish = (tmp_path / "site" / SLUG / "es" / "index.html").read_text()
+    assert not (tmp_path / "site" / SLUG / "ar").exists()
+    assert '<html lang="es" dir="ltr">' in spanish and "Lorem ipsum en español, dos." in spanish
+    url = f"https://harborskin.example/aftercare/{SLUG}/"
+    for page in (source, spanish):
+        assert f'<link rel="alternate" hreflang="en" href="{url}">' in page
+        assert f'<link rel="alternate" hreflang="es" href="{url}es/">' in page
+    assert '<a href="es/" hreflang="es" lang="es">español</a>' in source
+    assert '<a href="../" hreflang="en" lang="en">English</a>' in spanish
