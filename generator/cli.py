@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from . import __version__, issuing, tokens
+from . import __version__, issuing, languages, tokens
 from . import patient as patient_module
 from .batch import run_batch
 from .check import check as run_check
@@ -249,13 +249,15 @@ def cmd_policies(project: Project, args) -> None:
             name = f"{language_name(lang)} ({lang})"
             state = "ready" if translation.issuable else f"not offered: {translation.reason}"
             print(f"{'':<{width}}    {name}: {state}")
-    _print_warnings(policies)
+    _print_warnings(project, policies)
 
 
-def _print_warnings(policies) -> None:
+def _print_warnings(project: Project, policies) -> None:
     today = date.today()
     for policy in policies:
-        for warning in (*policy.warnings, *policy.review_warnings(today)):
+        translations = project.translations(policy.slug).values()
+        not_offered = [languages.warning(t) for t in translations if not t.issuable]
+        for warning in (*policy.warnings, *policy.review_warnings(today), *not_offered):
             print(f"aftercare: warning: {warning}", file=sys.stderr)
 
 
@@ -311,7 +313,7 @@ def _warn_missing_glyphs(count: int) -> None:
 
 def cmd_handouts(project: Project, args) -> None:
     """Write the blank handouts; unchanged ones are left as they are."""
-    _print_warnings(project.issuable_policies())
+    _print_warnings(project, project.issuable_policies())
     report = handouts(
         project, args.out, _options(args), args.jobs, Progress.for_terminal("handouts")
     )
@@ -321,7 +323,7 @@ def cmd_handouts(project: Project, args) -> None:
 
 def cmd_site(project: Project, args) -> None:
     """Write the online version."""
-    _print_warnings(project.issuable_policies())
+    _print_warnings(project, project.issuable_policies())
     report = build_site(project, args.out)
     print(report.summary("Site files"), file=sys.stderr)
     print(display_path(args.out or SITE))

@@ -28,8 +28,17 @@ def handouts(
     manifest = Manifest(folder)
     options = replace(options, paper=options.paper or project.clinic.paper)
     todo, unchanged, fingerprints = [], [], {}
-    for policy in policies:
-        target = folder / f"{policy.slug}.pdf"
+    # Each policy, and each of its translations that may be issued: <slug>.<lang>.pdf.
+    versions = [
+        (policy, None) for policy in policies
+    ] + [
+        (translation.policy, lang)
+        for policy in policies
+        for lang, translation in sorted(project.translations(policy.slug).items())
+        if translation.issuable
+    ]  # fmt: skip
+    for policy, lang in versions:
+        target = folder / (f"{policy.slug}.{lang}.pdf" if lang else f"{policy.slug}.pdf")
         fingerprint = project.fingerprint([policy], "handout", options.key())
         if manifest.is_current(target, fingerprint):
             unchanged.append(target)
@@ -37,13 +46,14 @@ def handouts(
             fingerprints[target] = fingerprint
             todo.append(
                 Task(
-                    policy.slug,
+                    target.name,
                     policy.slug,
                     None,
                     target,
                     date.today(),
                     options,
                     mode=0o644,
+                    lang=lang,
                 )
             )
     outcomes = list(run(project, todo, jobs, progress))

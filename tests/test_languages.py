@@ -257,3 +257,16 @@ def test_the_site_has_a_page_per_ready_translation_linking_the_others(content, t
         assert f'<link rel="alternate" hreflang="es" href="{url}es/">' in page
     assert '<a href="es/" hreflang="es" lang="es">español</a>' in source
     assert '<a href="../" hreflang="en" lang="en">English</a>' in spanish
+
+
+def test_handouts_include_each_ready_translation(run, content, tmp_path):
+    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})  # not offered
+    result = run("--content", content, "handouts", "--out", tmp_path / "h", "--jobs", "1")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (tmp_path / "h").glob("*.pdf")) == [
+        f"{SLUG}.es.pdf",
+        f"{SLUG}.pdf",
+    ]
+    spanish = pdf_text((tmp_path / "h" / f"{SLUG}.es.pdf").read_bytes())
+    assert "Procedimiento de ejemplo" in spanish and "Jane" not in spanish
+    assert "Arabic translation not offered: not reviewed" in result.err
