@@ -148,6 +148,8 @@ def desk(content):
 def test_the_api_takes_a_language_and_lists_each_policys_languages(desk, content):
     listed = desk.get("/api/policies").json
     assert listed[0]["slug"] == SLUG and listed[0]["languages"] == ["en", "ar", "es"]
+    described = desk.get("/api/openapi.json").json["components"]["schemas"]["SheetRequest"]
+    assert described["properties"]["lang"]["enum"] == ["ar", "en", "es", "", None]
     fields = {"policy": SLUG, "name": "Jane Doe", "date": "2026-11-23", "lang": "es"}
     response = desk.post("/api/sheets", json=fields)
     assert response.status_code == 200, response.json

@@ -106,3 +106,13 @@ def test_date_rule_matches_the_server_for_every_day_from_1899_to_2200():
 def test_date_rule_matches_the_server_for_any_text(text):
     rule = RULES["date"]
     assert schema_accepts(rule, text) == accepted(patient_module.parse_date, text), text
+
+
+def test_policies_with_different_languages_each_name_their_own():
+    described = spec(["lorem", "ipsum"], {"lorem": ["en", "es"], "ipsum": ["en"]})
+    request = described["components"]["schemas"]["SheetRequest"]
+    assert request["properties"]["lang"]["enum"] == ["en", "es", "", None]
+    assert request["oneOf"] == [
+        {"properties": {"policy": {"const": "lorem"}, "lang": {"enum": ["en", "es", "", None]}}},
+        {"properties": {"policy": {"const": "ipsum"}, "lang": {"enum": ["en", "", None]}}},
+    ]

@@ -49,7 +49,9 @@ def healthz():
 @blueprint.get("/api/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this server, with the current policies."""
-    return jsonify(spec([p.slug for p in state().content.current().offered()]))
+    content = state().content.current()
+    slugs = [p.slug for p in content.offered()]
+    return jsonify(spec(slugs, {slug: content.languages(slug) for slug in slugs}))
 
 
 @blueprint.get("/api/policies")

@@ -60,9 +60,32 @@ _COMMON = {
 }
 
 
-def spec(policy_slugs: list[str]) -> dict:
-    """The description, with `policy_slugs` as the policy enum."""
+def spec(policy_slugs: list[str], languages: dict[str, list[str]] | None = None) -> dict:
+    """The description, with `policy_slugs` as the policy enum and, for each, the languages
+    its sheets can be issued in (default: English only)."""
     any_text, visible_text = text_patterns()
+    languages = languages or {slug: ["en"] for slug in policy_slugs}
+    every_language = sorted({code for codes in languages.values() for code in codes})
+    description = spec_document(policy_slugs, any_text, visible_text, every_language)
+    if len({tuple(codes) for codes in languages.values()}) > 1:
+        # Policies differ in their languages: each policy with its own.
+        request = description["components"]["schemas"]["SheetRequest"]
+        request["oneOf"] = [
+            {
+                "properties": {
+                    "policy": {"const": slug},
+                    "lang": {"enum": [*languages[slug], "", None]},
+                }
+            }
+            for slug in policy_slugs
+        ]
+    return description
+
+
+def spec_document(
+    policy_slugs: list[str], any_text: str, visible_text: str, every_language: list[str]
+) -> dict:
+    """The description itself (see `spec`)."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -323,7 +346,7 @@ def spec(policy_slugs: list[str]) -> dict:
                         },
                         "lang": {
                             "type": ["string", "null"],
-                            "examples": ["es", "", None],
+                            "enum": [*every_language, "", None],
                             "description": (
                                 "language of a reviewed, current translation of the policy "
                                 "(GET /api/policies lists them); null, empty or absent: the "
