@@ -65,7 +65,7 @@ test: setup setup-test lint ## set up, then run the linters and every test (brow
 	$(BIN)/pytest -q
 
 test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute)
-	$(BIN)/pytest -q -n auto -m "not browser and not load"
+	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto -m "not browser and not load"
 
 lint: venv ## ruff check and mypy
 	$(BIN)/ruff check .

@@ -20,6 +20,16 @@ from generator.paths import CONTENT
 from generator.project import Project
 
 TODAY = date(2026, 11, 23)
+# `make test-fast` sets AFTERCARE_QUICK=1: property tests try a fifth as many examples there;
+# `make test` (and CI) runs them all.
+QUICK = os.environ.get("AFTERCARE_QUICK") == "1"
+
+
+def examples(count: int) -> int:
+    """How many examples a property test tries: `count`, or a fifth of it in the quick loop."""
+    return max(5, count // 5) if QUICK else count
+
+
 DATA = Path(__file__).parent / "data"
 
 

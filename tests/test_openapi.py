@@ -12,6 +12,8 @@ from generator import patient as patient_module
 from generator.errors import AftercareError
 from generator.web.openapi import spec
 
+from .conftest import examples
+
 SPEC_FIELDS = ("policy", "name", "date", "provider", "paper", "lang", "large_print", "pdf_a")
 API_ONLY_FIELDS = ("patient_reference",)  # for a FHIR answer; the desk's form has no such field
 any_text = st.text(st.characters(codec="utf-8"), max_size=210)
@@ -63,7 +65,7 @@ def test_the_description_lists_the_policies_and_every_field(client):
     assert responses["503"]["headers"]["Retry-After"]["required"] is True
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(name=wide_text)
 def test_name_rule_in_the_description_matches_the_server(name):
     rule = RULES["name"]
@@ -71,7 +73,7 @@ def test_name_rule_in_the_description_matches_the_server(name):
     assert schema_accepts(rule, name) == server, [f"U+{ord(c):04X}" for c in name]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(provider=st.one_of(st.none(), wide_text))
 def test_provider_rule_in_the_description_matches_the_server(provider):
     rule = RULES["provider"]
@@ -94,7 +96,7 @@ def test_date_rule_matches_the_server_for_every_day_from_1899_to_2200():
                 assert bool(pattern.search(text)) == accepted(patient_module.parse_date, text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     text=st.one_of(
         st.none(),

@@ -13,6 +13,8 @@ from generator import patient as patient_module
 from generator.errors import AftercareError
 from generator.project import sheet_filename, write_sheet
 
+from .conftest import examples
+
 any_text = st.text(st.characters(codec="utf-8"), max_size=240)
 names = st.one_of(
     any_text,
@@ -21,9 +23,11 @@ names = st.one_of(
 date_strings = st.one_of(
     st.dates().map(date.isoformat), any_text, st.from_regex(r"\d{4}-\d{2}-\d{2}", fullmatch=True)
 )
-FAST = settings(max_examples=300, deadline=None)
+FAST = settings(max_examples=examples(300), deadline=None)
 RENDERS = settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -70,7 +74,9 @@ def test_accepted_names_render_or_fail_cleanly(project, tmp_path_factory, name, 
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(rows=st.lists(st.lists(any_text, min_size=0, max_size=5), max_size=6))
 def test_any_csv_cells_give_rows_or_row_errors(project, tmp_path_factory, rows):
