@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import babel
 
 from .errors import AftercareError, Problem, Problems
-from .schedule import Dates
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -57,6 +56,8 @@ class Clinic:
     acknowledgement: bool = False  # a signature block on the last page, for the clinic's copy
     register: bool = True  # keep a register of the sheets issued
     language_assistance: bool = False  # the last page offers free language help, in each language
+    source: bytes = field(default=b"", repr=False, compare=False)  # clinic.toml, as read
+    logo_bytes: bytes = field(default=b"", repr=False, compare=False)  # the logo, as read
 
     def page_url(self, slug: str, lang: str | None = None) -> str:
         """The online page of a policy: {base_url}/{slug}/, or {base_url}/{slug}/{lang}/ for
@@ -75,16 +76,13 @@ class Clinic:
             policy.review_due_line,
         )
 
-    def date_text(self, day: date) -> str:
-        """A date as the sheets print it in the clinic's locale: "Oct 1, 2026"."""
-        return Dates(self.locale).medium(day)
-
 
 def load(path: Path) -> Clinic:
     """Read and validate a clinic profile, reporting every problem with its line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
         raise AftercareError(Problem(f"cannot read clinic profile: {exc.strerror}", path)) from None
     except UnicodeDecodeError as exc:
@@ -116,6 +114,10 @@ def load(path: Path) -> Clinic:
     locale = _locale(values["locale"], lines, problems)
     settings = _settings(data, lines, problems)
     problems.raise_if_any()
+    try:  # kept, so the register archives the logo the sheets were made with
+        logo_bytes = logo.read_bytes() if logo else b""
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read the logo: {exc.strerror}", logo)) from None
     checked: dict[str, Any] = {  # every value was checked above
         **values,
         "paper": (values["paper"] or "").lower(),
@@ -125,6 +127,8 @@ def load(path: Path) -> Clinic:
         "colors": colors,
         "path": path,
         **settings,
+        "source": raw,
+        "logo_bytes": logo_bytes,
     }
     return Clinic(**checked)
 

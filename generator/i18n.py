@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import gettext
-import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,15 +101,6 @@ def formatter(words: gettext.NullTranslations) -> Callable[..., str]:
         return text % values if values else text
 
     return translate
-
-
-def catalog_digest(lang: str) -> str:
-    """A digest of the catalog behind `lang` ("" for English), for build fingerprints."""
-    known = language(lang)
-    if known is None or known.code == SOURCE:
-        return ""
-    po = TRANSLATIONS / known.catalog / "LC_MESSAGES" / f"{DOMAIN}.po"
-    return hashlib.sha256(po.read_bytes()).hexdigest() if po.is_file() else ""
 
 
 def date_locale(lang: str, clinic_locale: str) -> str:

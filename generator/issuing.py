@@ -12,6 +12,7 @@ the templates and styles are those of the original (otherwise it says the layout
 from __future__ import annotations
 
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,6 @@ from . import clinic as clinic_module
 from . import patient as patient_module
 from . import policy as policy_module
 from .clinic import Clinic
-from .errors import AftercareError, Problem
 from .manifest import layout_digest
 from .pdf import Result
 from .policy import Policy
@@ -60,7 +60,7 @@ def record(
                 policy.file_name,
             )
         )
-    clinic_raw, logo_raw = _read(clinic.path), _read(clinic.logo)
+    clinic_raw, logo_raw = clinic.source, clinic.logo_bytes  # as read for the sheet
     files[sha256(clinic_raw)] = clinic_raw
     files[sha256(logo_raw)] = logo_raw
     entry = Entry(
@@ -107,8 +107,16 @@ class Reprint:
         )
 
 
+_REPRINTING = threading.Lock()  # one reprint at a time per process: rendering is not thread-safe
+
+
 def reprint(register: Register, sheet_id: str, name: str, provider: str | None) -> Reprint:
     """The sheet `sheet_id` made again for the patient it was made for (checked by name)."""
+    with _REPRINTING:
+        return _reprint(register, sheet_id, name, provider)
+
+
+def _reprint(register: Register, sheet_id: str, name: str, provider: str | None) -> Reprint:
     entry = register.get(sheet_id)
     register.check_person(entry, name, provider)
     patient = patient_module.make(name, entry.procedure_date.isoformat(), provider or None)
@@ -134,10 +142,3 @@ def reprint(register: Register, sheet_id: str, name: str, provider: str | None) 
         )
         result = SheetMaker(content).render(clinic, policy, patient, entry.printed_on, options)
     return Reprint(entry, result, entry.layout_digest != layout_digest())
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise AftercareError(Problem(f"cannot read: {exc.strerror}", Path(path))) from None

@@ -147,12 +147,18 @@ class Project:
             self._translations[slug] = found
         return self._translations[slug]
 
-    def policy_in(self, slug: str, lang: str | None, draft: bool = False) -> policy_module.Policy:
+    def policy_in(
+        self, slug: str, lang: str | None, draft: bool = False, today: date | None = None
+    ) -> policy_module.Policy:
         """The policy in language `lang` (None: its own). A translation that is stale or not
-        reviewed is refused with the reason, unless `draft` (printed with DRAFT on it)."""
+        reviewed is refused with the reason, unless `draft` (printed with DRAFT on it); so is
+        one whose source is overdue for review when the clinic refuses those."""
         source = self.policy(slug)
         if lang is None or lang == source.lang:
             return source
+        refusal = self.clinic.review_refusal(source, today or date.today())
+        if refusal is not None:
+            raise AftercareError(refusal)
         translations = self.translations(slug)
         if lang not in translations:
             known = ", ".join([source.lang, *translations]) or source.lang
@@ -206,7 +212,7 @@ class Project:
         lang: str | None = None,
     ) -> Result:
         """Render one sheet (a blank handout when `patient` is None), in `lang` if given."""
-        policy = self.policy_in(slug, lang, options.draft)
+        policy = self.policy_in(slug, lang, options.draft, today)
         return self.maker.render(self.clinic, policy, patient, today, options)
 
     def fingerprint(self, policies: list[policy_module.Policy], *extra: str) -> str:
@@ -358,7 +364,7 @@ class LiveContent:
                     kept = None if still_broken else kept
                 serving = (
                     "still printing the last good translation"
-                    if kept
+                    if kept and kept.issuable
                     else "not offered until it is fixed"
                 )
                 problems += [ContentProblem(p, serving) for p in exc.problems]

@@ -23,6 +23,7 @@ import hmac
 import io
 import os
 import secrets
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -41,10 +42,16 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: nothing to mi
 SCHEMA_VERSION = 1
 CHANNELS = ("cli", "batch", "desk", "api")
 KEY_ENV, URL_ENV = "AFTERCARE_REGISTER_KEY", "AFTERCARE_DATABASE_URL"
+KEY_BYTES = 32
 
 metadata = sa.MetaData()
 schema_table = sa.Table(
-    "aftercare_schema", metadata, sa.Column("version", sa.Integer, nullable=False)
+    "aftercare_schema",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+    # HMAC of a constant with the register's key: a desk with another key is refused, since
+    # its name digests would never match the register's.
+    sa.Column("key_check", sa.String(64), nullable=False),
 )
 sheets_table = sa.Table(
     "sheets",
@@ -111,13 +118,27 @@ def normalise(text: str) -> str:
 
 
 def register_key() -> bytes:
-    """The HMAC key: AFTERCARE_REGISTER_KEY (32+ characters), else var/register.key."""
+    """The HMAC key: AFTERCARE_REGISTER_KEY (32+ characters), else var/register.key, made on
+    first use. A key file that is there but not a key is refused, never replaced: a new key
+    would make every name already in the register unmatchable."""
     text = os.environ.get(KEY_ENV)
     if text is not None:
         if len(text) < 32:
             raise AftercareError(Problem(f"{KEY_ENV} must be at least 32 characters"))
         return text.encode()
-    return secret_key(VAR / "register.key")
+    path = VAR / "register.key"
+    if path.exists():
+        key = path.read_bytes()
+        if len(key) != KEY_BYTES:
+            raise AftercareError(
+                Problem(
+                    f"is {len(key)} bytes, not a {KEY_BYTES}-byte register key: restore it from "
+                    "your backup (copy it as a file, byte for byte)",
+                    path,
+                )
+            )
+        return key
+    return secret_key(path, KEY_BYTES)
 
 
 def default_url() -> str:
@@ -231,6 +252,18 @@ class Register:
     def record(self, entry: Entry, files: dict[str, bytes]) -> None:
         """Store an entry and archive the files it was made from ({sha256: bytes})."""
         row = {**entry.__dict__, "policies": [p.as_dict() for p in entry.policies]}
+        try:
+            self._record(row, files)
+        except sa.exc.IntegrityError:
+            raise AftercareError(
+                Problem(f"sheet ID {entry.id} is already in the register; make the sheet again")
+            ) from None
+        except sa.exc.SQLAlchemyError as exc:
+            raise AftercareError(
+                Problem(f"cannot write to the register at {_shown(self.url)}: {_reason(exc)}")
+            ) from None
+
+    def _record(self, row: dict, files: dict[str, bytes]) -> None:
         with self.engine.begin() as db:
             have = set(
                 db.execute(
@@ -332,17 +365,33 @@ class Register:
     # Schema -----------------------------------------------------------------------------------
 
     def _ensure_schema(self) -> None:
-        try:
-            with self.engine.begin() as db:
-                metadata.create_all(db)
-                version = db.execute(sa.select(schema_table.c.version)).scalar()
-                if version is None:
-                    db.execute(schema_table.insert().values(version=SCHEMA_VERSION))
-                    version = SCHEMA_VERSION
-        except sa.exc.SQLAlchemyError as exc:
+        check = self.digest("aftercare register key check")
+        for attempt in range(5):  # several desks or workers may make a new register at once
+            try:
+                with self.engine.begin() as db:
+                    metadata.create_all(db)
+                    row = db.execute(sa.select(schema_table)).first()
+                    if row is None:
+                        db.execute(
+                            schema_table.insert().values(version=SCHEMA_VERSION, key_check=check)
+                        )
+                        version, stored = SCHEMA_VERSION, check
+                    else:
+                        version, stored = row.version, row.key_check
+                break
+            except sa.exc.SQLAlchemyError as exc:
+                if attempt == 4:
+                    raise AftercareError(
+                        Problem(f"cannot open the register at {_shown(self.url)}: {_reason(exc)}")
+                    ) from None
+                time.sleep(0.05 * (attempt + 1))
+        if not hmac.compare_digest(stored, check):
             raise AftercareError(
-                Problem(f"cannot open the register at {_shown(self.url)}: {_reason(exc)}")
-            ) from None
+                Problem(
+                    f"the register at {_shown(self.url)} was made with another key: give this "
+                    f"desk the same key ({KEY_ENV} or var/register.key) as the others"
+                )
+            )
         if version > SCHEMA_VERSION:
             raise AftercareError(
                 Problem(

@@ -272,3 +272,13 @@ def test_handouts_include_each_ready_translation(run, content, tmp_path):
     spanish = pdf_text((tmp_path / "h" / f"{SLUG}.es.pdf").read_bytes())
     assert "Procedimiento de ejemplo" in spanish and "Jane" not in spanish
     assert "Arabic translation not offered: not reviewed" in result.err
+
+
+def test_a_translation_is_refused_when_its_source_is_overdue_and_the_clinic_refuses(content):
+    clinic = content / "clinic.toml"
+    clinic.write_text('overdue_review = "refuse"\n' + clinic.read_text())
+    source = content / f"{SLUG}.md"
+    source.write_text(source.read_text().replace("version:", "review_due: 2026-01-01\nversion:"))
+    add_translation(content, "es")  # made from the source as it is now: current and reviewed
+    with pytest.raises(AftercareError, match="review was due on 2026-01-01"):
+        Project(content).render(SLUG, jane(), TODAY, lang="es")

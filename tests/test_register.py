@@ -458,3 +458,66 @@ def test_the_desk_reprints_by_id_and_name_and_looks_up_by_name(registered):
     assert NAME not in location and sheet_id not in location
     pdf = registered.get(f"{location}/sheet.pdf")
     assert pdf.data == original and pdf.headers["X-Sheet-Id"] == sheet_id
+
+
+# ---------- Review findings -------------------------------------------------------------------
+
+
+def test_the_clinic_profile_is_archived_as_the_sheet_was_made_with_it(register, content):
+    project = Project(content)
+    clinic = content / "clinic.toml"
+    project.clinic  # noqa: B018 - read now; the file changes before the sheet is recorded
+    clinic.write_text(clinic.read_text().replace("Harbor Skin Clinic", "Lorem Clinic"))
+    patient = patient_module.make(NAME, "2026-11-23", PROVIDER)
+    options = Options(sheet_id=register.unused_id())
+    later = project.render("microneedling", patient, TODAY, options)
+    second = issuing.record(
+        register,
+        clinic=project.clinic,
+        policies=[project.policy("microneedling")],
+        patient=patient,
+        printed_on=TODAY,
+        options=options,
+        channel="desk",
+    )
+    again = issuing.reprint(register, second.id, NAME, PROVIDER)
+    assert again.result.pdf == later.pdf  # the profile the sheet was made with, not the file's
+    assert "Harbor Skin Clinic" in pdf_pages(again.result.pdf)[0]
+
+
+def test_a_key_file_that_is_not_a_key_is_refused_never_replaced(tmp_path, monkeypatch):
+    from generator import register as register_module
+
+    monkeypatch.delenv("AFTERCARE_REGISTER_KEY")
+    monkeypatch.setattr(register_module, "VAR", tmp_path)
+    (tmp_path / "register.key").write_bytes(b"k" * 32 + b"\n")  # copied with a newline
+    with pytest.raises(AftercareError, match="is 33 bytes, not a 32-byte register key"):
+        Register(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    assert (tmp_path / "register.key").read_bytes() == b"k" * 32 + b"\n"
+
+
+def test_a_desk_with_another_key_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    Register(url, KEY).dispose()
+    with pytest.raises(AftercareError, match="was made with another key"):
+        Register(url, b"x" * 32)
+
+
+def _open_register(url: str) -> str:
+    try:
+        Register(url, KEY).dispose()
+        return "ok"
+    except AftercareError as exc:
+        return str(exc.problems[0])
+
+
+def test_several_processes_may_create_a_new_register_at_once(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    with ProcessPoolExecutor(6) as pool:
+        assert list(pool.map(_open_register, [url] * 6)) == ["ok"] * 6
+    engine = sa.create_engine(url)
+    with engine.connect() as db:
+        assert db.execute(sa.text("SELECT count(*) FROM aftercare_schema")).scalar() >= 1
+    engine.dispose()
