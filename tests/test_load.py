@@ -1,4 +1,6 @@
-"""The desk as a real server under load: `aftercare serve --workers 2 --timeout 2`.
+"""The desk as a real server under load: `aftercare serve --workers 2 --timeout 10` (a
+generous render limit: these tests kill workers and stop servers; the limit itself is tested
+in tests/test_web.py, and a shared CI machine may be slow).
 
 300 requests at concurrency 8 with no error; a worker killed mid-load and one killed while
 idle cost no request; SIGTERM mid-load answers every request sent before the signal, then
@@ -102,7 +104,7 @@ class Desk:
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory):
-    server = Desk("--workers", "2", "--timeout", "2", state=tmp_path_factory.mktemp("state"))
+    server = Desk("--workers", "2", "--timeout", "10", state=tmp_path_factory.mktemp("state"))
     yield server
     server.stop()
 
@@ -203,7 +205,7 @@ def test_raw_request_bytes_cannot_forge_the_access_log(desk):
 
 
 def test_sigterm_mid_load_answers_every_request_sent_before_it(tmp_path):
-    server = Desk("--workers", "2", "--timeout", "2", state=tmp_path)
+    server = Desk("--workers", "2", "--timeout", "10", state=tmp_path)
     outcomes = []  # (sent_at, status or error)
     signalled = threading.Event()
     lock = threading.Lock()
