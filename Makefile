@@ -62,7 +62,8 @@ bench: setup-test ## measure render speed, batch throughput and memory (see benc
 	$(BIN)/python bench/bench.py
 
 test: setup setup-test lint ## set up, then run the linters and every test (browser tests included)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto -m "not load"
+	$(BIN)/pytest -q -m load  # real servers and timing: one at a time
 
 test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute)
 	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto -m "not browser and not load"
