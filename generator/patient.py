@@ -14,6 +14,7 @@ from datetime import date
 from functools import cache
 
 from .errors import AftercareError, Problem
+from .i18n import N_
 
 MAX_LENGTH = 200
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -46,7 +47,8 @@ def make(name, procedure_date, provider=None, today: date | None = None) -> Pati
     """Validate raw input into a Patient; the date defaults to today.
 
     Every problem is reported, not just the first. Messages never repeat the value: it is
-    patient data, and messages may reach logs.
+    patient data, and messages may reach logs. They are English (the API's); the desk shows
+    them in the clinic's language, so each is marked N_ for the catalogs.
     """
     problems: list[Problem] = []
 
@@ -76,33 +78,42 @@ def clean_text(value, field: str, required: bool) -> str | None:
     """
     if value is None:
         if required:
-            raise AftercareError(Problem("is required", field=field))
+            raise AftercareError(Problem(N_("is required"), field=field))
         return None
     if not isinstance(value, str):
-        raise AftercareError(Problem("must be text", field=field))
+        raise AftercareError(Problem(N_("must be text"), field=field))
     if len(value) > MAX_LENGTH:
         raise AftercareError(
-            Problem(f"is {len(value)} characters long; at most {MAX_LENGTH}", field=field)
+            Problem(
+                N_("is %(length)s characters long; at most %(most)s")
+                % {"length": len(value), "most": MAX_LENGTH},
+                field=field,
+            )
         )
     for char in value:
         category = unicodedata.category(char)
         if category == "Cf" and char not in JOINERS:
             raise AftercareError(
                 Problem(
-                    f"contains an invisible formatting character (U+{ord(char):04X}); "
-                    "retype it without that character",
+                    N_(
+                        "contains an invisible formatting character (%(char)s); retype it "
+                        "without that character"
+                    )
+                    % {"char": f"U+{ord(char):04X}"},
                     field=field,
                 )
             )
         if category in REFUSED_CATEGORIES and char not in JOINERS:
             raise AftercareError(
                 Problem(
-                    f"contains a control or unassigned character (U+{ord(char):04X})", field=field
+                    N_("contains a control or unassigned character (%(char)s)")
+                    % {"char": f"U+{ord(char):04X}"},
+                    field=field,
                 )
             )
     text = unicodedata.normalize("NFC", " ".join(value.split()))
     if not text and required:
-        raise AftercareError(Problem("must not be empty", field=field))
+        raise AftercareError(Problem(N_("must not be empty"), field=field))
     return text or None
 
 
@@ -113,15 +124,15 @@ def parse_date(value, today: date | None = None) -> date:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not DATE_RE.fullmatch(value):
-        raise AftercareError(Problem("must be a date as YYYY-MM-DD", field="date"))
+        raise AftercareError(Problem(N_("must be a date as YYYY-MM-DD"), field="date"))
     try:
         parsed = date.fromisoformat(value)
     except ValueError:  # the value is not repeated: it is patient data
         raise AftercareError(
-            Problem("is not a real date (check the month and the day)", field="date")
+            Problem(N_("is not a real date (check the month and the day)"), field="date")
         ) from None
     if not EARLIEST <= parsed <= LATEST:
-        raise AftercareError(Problem("must be between 1900 and 2199", field="date"))
+        raise AftercareError(Problem(N_("must be between 1900 and 2199"), field="date"))
     return parsed
 
 

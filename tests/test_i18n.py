@@ -88,7 +88,12 @@ def test_every_shipped_catalog_translates_every_message(code):
     mo = gettext.GNUTranslations(io.BytesIO(compiled))
     for message in po:
         if message.id and not isinstance(message.id, tuple):
-            assert mo.gettext(message.id) == message.string
+            found = (
+                mo.pgettext(message.context, message.id)
+                if message.context
+                else mo.gettext(message.id)
+            )
+            assert found == message.string
 
 
 @pytest.mark.parametrize("code", SHIPPED)
@@ -137,6 +142,14 @@ def test_the_message_template_lists_exactly_what_the_code_and_templates_say(tmp_
         "generator/site.py"
         in locations[("Your plan starts in %(count)s day.", "Your plan starts in %(count)s days.")]
     )
+    # the desk's words: its templates, its Python, and the shared validation messages
+    assert "templates/desk.html.j2" in locations["Create PDF"]
+    assert "templates/signin.html.j2" in locations["Access token"]
+    assert "generator/web/desk.py" in locations["is missing: enter the date, or choose Today"]
+    assert "generator/web/responses.py" in locations["Not Found"]
+    assert "generator/patient.py" in locations["is not a real date (check the month and the day)"]
+    contexts = {(m.context, m.id) for m in extracted if m.context}
+    assert ("which procedure", "Procedure") in contexts  # not the calendar's procedure day
 
 
 def test_catalog_folders_are_babel_locales_and_codes_are_bcp47():

@@ -3,7 +3,6 @@ and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import threading
@@ -243,7 +242,7 @@ def test_two_running_desks_on_one_postgresql_register_issue_500_sheets(postgres_
 
     from .test_load import Desk
 
-    env = {"AFTERCARE_DATABASE_URL": postgres_url}
+    env = {"AFTERCARE_DATABASE_URL": postgres_url, "AFTERCARE_REGISTER_KEY": KEY.decode()}
     desks = [Desk("--workers", "1", state=tmp_path / f"state-{n}", env=env) for n in range(2)]
     try:
 
@@ -263,7 +262,7 @@ def test_two_running_desks_on_one_postgresql_register_issue_500_sheets(postgres_
     assert len(set(ids)) == 500
     for _status, sheet_id, body in results[::100]:
         assert f"Sheet {sheet_id}" in pdf_pages(body)[0]
-    register = Register(postgres_url, os.environ["AFTERCARE_REGISTER_KEY"].encode())
+    register = Register(postgres_url, KEY)  # the key every desk of this register has
     try:
         entries = [register.get(sheet_id) for sheet_id in ids]
         assert {entry.channel for entry in entries} == {"api"}

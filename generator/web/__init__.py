@@ -49,6 +49,7 @@ def create_app(
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     app.jinja_env.autoescape = True
+    app.context_processor(access.words_context)  # `_`, `ngettext`, the page's lang and dir
     app.extensions["aftercare"] = DeskState(content, pool, token, trusted_proxies, register)
     app.register_blueprint(access.blueprint)
     app.register_blueprint(desk.blueprint)

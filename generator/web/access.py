@@ -1,8 +1,15 @@
 """Who may use the desk: loopback without a token; with one, a Bearer header for the API and
-a signed-in session for the desk. Wrong tokens are throttled per address."""
+a signed-in session for the desk. Wrong tokens are throttled per address.
+
+Also the desk's words: every page a person reads (the desk, sign-in, error pages) speaks the
+language of the clinic's locale (`es_US`: Spanish), from the same catalogs as the sheets; the
+JSON API answers in English, for the programs that call it.
+"""
 
 from __future__ import annotations
 
+import functools
+import gettext
 import hmac
 import secrets
 import time
@@ -21,6 +28,8 @@ from flask import (
     session,
 )
 
+from .. import i18n
+from ..i18n import N_
 from ..net import is_loopback, valid_address
 from .state import SESSION_HOURS, state
 
@@ -32,6 +41,69 @@ OPEN_ENDPOINTS = {
     "desk.brand_css",
     "desk.logo",
 }
+
+
+THROTTLED = N_("too many wrong access tokens from this address; try again in %(wait)s s")
+
+
+# ---------- The desk's words -------------------------------------------------------------------
+
+
+def desk_language() -> str:
+    """The language the desk speaks: the shipped language of the clinic's locale (es_US: es,
+    ar_EG: ar), else English, the source words (en_US, or a language with no catalog). One
+    per request: a page never mixes two, even when clinic.toml changes meanwhile."""
+    if "desk_language" not in g:
+        try:
+            g.desk_language = _shipped(state().content.current().clinic.locale)
+        except Exception:  # an error page must still speak: in the source words
+            g.desk_language = i18n.SOURCE
+    return g.desk_language
+
+
+@functools.cache
+def _shipped(locale: str) -> str:
+    known = i18n.language(locale)
+    return known.code if known else i18n.SOURCE
+
+
+def desk_words() -> gettext.NullTranslations:
+    """The desk language's catalog (cached by `i18n.translations`)."""
+    return i18n.translations(desk_language())
+
+
+def _(message: str, **values: object) -> str:
+    """`message` in the desk's language, %-formatted with `values` (as in the templates)."""
+    return i18n.formatter(desk_words())(message, **values)
+
+
+def pgettext(context: str, message: str, **values: object) -> str:
+    """`_` for a message whose English means other things elsewhere: "Procedure" is the
+    calendar's procedure day on a sheet, and which procedure at the desk."""
+    text = desk_words().pgettext(context, message)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, count: int, **values: object) -> str:
+    """The plural form for `count` in the desk's language, formatted with `count` and
+    `values`: ngettext("%(count)s sheet", "%(count)s sheets", 2) is "2 sheets"."""
+    return desk_words().ngettext(singular, plural, count) % {"count": count, **values}
+
+
+def words_context() -> dict:
+    """What every desk template gets: `_`, `ngettext`, `pgettext`, and the page's language
+    and direction (`<html lang dir>`)."""
+    lang = desk_language()
+    return {
+        "_": _,
+        "ngettext": ngettext,
+        "pgettext": pgettext,
+        "page_lang": lang,
+        "page_dir": "rtl" if i18n.is_rtl(lang) else "ltr",
+    }
+
+
+# ---------- Access -----------------------------------------------------------------------------
 
 
 def same_secret(sent: str, expected: str) -> bool:
@@ -86,12 +158,12 @@ def may_see_desk() -> bool:
 
 def throttled_response(api: bool, wait: int):
     """The 429 answer while this address has used up its wrong tries."""
-    message = f"too many wrong access tokens from this address; try again in {wait} s"
     body: Response | str
-    if api:
-        body = jsonify(error=message, field=None)
+    if api:  # in English, for programs
+        body = jsonify(error=THROTTLED % {"wait": wait}, field=None)
     else:
-        body = render_template("signin.html.j2", error=message, csrf=csrf_token(), **_page())
+        error = _(THROTTLED, wait=wait)
+        body = render_template("signin.html.j2", error=error, csrf=csrf_token(), **_page())
     response = make_response(body, 429)
     response.headers["Retry-After"] = str(wait)
     return response
@@ -148,7 +220,7 @@ def signin():
         if wait:
             return throttled_response(api=False, wait=wait)
         if not csrf_ok():
-            error = "The form had expired. Enter the access token again."
+            error = _("The form had expired. Enter the access token again.")
         elif ok:
             session.clear()
             session.permanent = True
@@ -156,7 +228,7 @@ def signin():
             session["sid"] = secrets.token_urlsafe(16)  # a new id for the new session
             return redirect("/")
         else:
-            error = "That access token is not right."
+            error = _("That access token is not right.")
     page = render_template("signin.html.j2", error=error, csrf=csrf_token(), **_page())
     return page, 401 if error else 200
 
@@ -165,7 +237,7 @@ def signin():
 def signout():
     """End this browser's session (POST with the CSRF token)."""
     if not csrf_ok():
-        abort(400, "The form had expired; reload the page and try again.")
+        abort(400, _("The form had expired; reload the page and try again."))
     sid = session.get("sid")
     state().memory.forget(sid)
     state().results.forget(sid)

@@ -3,11 +3,18 @@
 No slips: with several procedures none is chosen until staff choose one; a blank date is an
 error unless "Today" is chosen, and today means the moment of submitting; a date more than
 30 days away needs a tick; every problem is shown at once beside its field.
+
+Every word is in the clinic's language (`_`, `ngettext`: see access.py). Messages from code
+the API shares (patient.py, sheets.py, the register) are English there; `shared_text` puts
+them in the desk's language where the desk shows them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
+from dataclasses import replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -25,13 +32,23 @@ from flask import (
 from .. import issuing
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
+from ..i18n import N_
 from ..languages import language_name
 from ..paths import STYLES
 from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
 from ..register import UnknownSheet
 from ..schedule import Dates
-from .access import csrf_ok, csrf_token, may_see_desk, session_id
+from .access import (
+    _,
+    csrf_ok,
+    csrf_token,
+    desk_language,
+    may_see_desk,
+    ngettext,
+    pgettext,
+    session_id,
+)
 from .sheets import (
     RETRY_AFTER,
     TEXT_FIELDS,
@@ -43,14 +60,41 @@ from .state import MAX_BODY, Result, state
 
 blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
-FIELD_LABELS = {
-    "policy": "Procedure:",
-    "lang": "Language:",
-    "name": "Patient name",
-    "date": "Procedure date",
-    "provider": "Provider",
-    "paper": "Paper:",
-}
+AFTER_COLON = {"policy", "lang", "paper"}  # "Procedure: choose a procedure"
+
+# What code shared with the API says in English and the desk shows: marked here for the
+# catalogs (their own modules speak English only). A message with values is recognised by its
+# pattern and translated whole; the more specific of two alike comes first.
+SHARED = (
+    # sheets.py
+    N_("choose a procedure"),
+    N_("must be one of: %(choices)s"),
+    N_("must be one of %(choices)s"),
+    N_("%(title)s can be issued in: %(languages)s"),
+    N_("every renderer is busy"),
+    N_("the sheet took longer than the time limit"),
+    N_("the register cannot be reached"),
+    # patient.py (its constant messages are marked there)
+    N_("is %(length)s characters long; at most %(most)s"),
+    N_("contains an invisible formatting character (%(char)s); retype it without that character"),
+    N_("contains a control or unassigned character (%(char)s)"),
+    # clinic.py: overdue_review = "refuse"
+    N_(
+        "review was due on %(date)s; the clinic refuses sheets of a policy overdue for review "
+        "(clinic.toml overdue_review)"
+    ),
+    # register.py and issuing.py: reprints
+    N_("a sheet ID is 8 letters and digits, as printed in the footer: XXXX-XXXX"),
+    N_("no sheet %(id)s in the register"),
+    N_("the name does not match sheet %(id)s"),
+    N_("sheet %(id)s named no provider: leave it out"),
+    N_("sheet %(id)s named a provider: give it too"),
+    N_("the provider does not match sheet %(id)s"),
+    N_(
+        "sheet %(id)s was made by aftercare %(version)s with other templates or styles: the "
+        "words and dates are the original's, the layout may differ"
+    ),
+)
 
 
 @blueprint.app_context_processor
@@ -90,19 +134,21 @@ def submit():
     fields["large_print"] = request.form.get("large_print") == "on"
     fields["confirm_date"] = request.form.get("confirm_date") == "on"
     if not csrf_ok():
-        message = "The form had expired. Check the details below and press Create PDF again."
+        message = _("The form had expired. Check the details below and press Create PDF again.")
         return desk_page(fields, {"form": message}), 400
     content = state().content.current()
     today = date.today()  # the moment of submitting, not of loading the page
     problems: list[Problem] = []
     typed_date = fields["date"].strip()
     if not typed_date and fields["when"] != "today":
-        problems.append(Problem("is missing: enter the date, or choose Today", field="date"))
+        problems.append(Problem(_("is missing: enter the date, or choose Today"), field="date"))
     if typed_date and fields["when"] == "today" and typed_date != today.isoformat():
         problems.append(
             Problem(
-                "was typed, but Today is chosen: choose Another day to use the typed date, "
-                "or clear it",
+                _(
+                    "was typed, but Today is chosen: choose Another day to use the typed date, "
+                    "or clear it"
+                ),
                 field="date",
             )
         )
@@ -131,18 +177,22 @@ def submit():
     if problems or sheet is None:
         errors: dict[str, str] = {}
         for problem in problems:
-            errors.setdefault(problem.field or "form", problem_text(problem, FIELD_LABELS))
+            errors.setdefault(problem.field or "form", problem_text(problem))
         return desk_page(fields, errors), 422
     state().memory.set(session_id(), "provider", sheet.patient.provider or "")
     state().memory.set(session_id(), "policy", sheet.policy.slug)
     try:
         issued = issue(sheet, content.clinic, "desk", session_id(), preview=True)
     except Unavailable as exc:
-        response = make_response(desk_page(fields, {"form": f"{exc}. Try again."}), 503)
+        message = _("%(reason)s. Try again.", reason=shared_text(str(exc)))
+        response = make_response(desk_page(fields, {"form": message}), 503)
         response.headers["Retry-After"] = str(RETRY_AFTER)
         return response
     except (AftercareError, RenderFailed) as exc:
-        message = f"The sheet could not be made: {exc}. Tell the clinic's IT person."
+        # TRANSLATORS: %(reason)s is a technical detail, in English, for the IT person.
+        message = _(
+            "The sheet could not be made: %(reason)s. Tell the clinic's IT person.", reason=exc
+        )
         return desk_page(fields, {"form": message}), 500
     result = Result(
         sid=session_id(),
@@ -157,23 +207,98 @@ def submit():
     return redirect(f"/sheets/{state().results.add(result)}", 303)
 
 
-def problem_text(problem: Problem, labels: dict[str, str]) -> str:
-    """A problem as one sentence for the desk: "Patient name is required"."""
-    label = labels.get(problem.field or "")
-    return f"{label} {problem.message}" if label else str(problem)
+def field_labels() -> dict[str, str]:
+    """The form's fields as its problems name them, in the desk's language."""
+    return {
+        "policy": pgettext("which procedure", "Procedure"),
+        "lang": _("Language"),
+        "name": _("Patient name"),
+        "date": _("Procedure date"),
+        "provider": _("Provider"),
+        "paper": _("Paper"),
+    }
+
+
+def problem_text(problem: Problem) -> str:
+    """A problem as one sentence for the desk, in its language: "Patient name is required",
+    "Procedure: choose a procedure". The desk's own problems are made in its language; the
+    shared code's English ones are translated here."""
+    message = shared_text(problem.message)
+    label = field_labels().get(problem.field or "")
+    if not label:
+        return str(replace(problem, message=message))
+    return labelled(label, message, colon=problem.field in AFTER_COLON)
+
+
+def labelled(label: str, message: str, colon: bool = False) -> str:
+    """A field's label and a message about it, both in the desk's language, as one
+    sentence."""
+    if colon:
+        # TRANSLATORS: a problem beside a form field: "Procedure: choose a procedure".
+        return _("%(label)s: %(problem)s", label=label, problem=message)
+    # TRANSLATORS: a problem beside a form field, with the label as its subject:
+    # "Patient name is required". "%(label)s: %(problem)s" is fine where that reads better.
+    return _("%(label)s %(problem)s", label=label, problem=message)
+
+
+def shared_text(message: str) -> str:
+    """A message from code shared with the API (English there) in the desk's language: the
+    catalog's translation, or the translation of the SHARED pattern it matches with its
+    values put back; else unchanged (also a message already in the desk's language)."""
+    translated = _(message)
+    if translated != message:
+        return translated
+    for pattern, template in _shared_patterns():
+        found = pattern.fullmatch(message)
+        if found:
+            values = found.groupdict()
+            if "languages" in values:  # "Spanish (es), Arabic (ar)", named in the desk's
+                values["languages"] = _language_list(values["languages"])  # language
+            return _(template, **values)
+    return message
+
+
+@functools.cache
+def _shared_patterns() -> list[tuple[re.Pattern, str]]:
+    patterns = []
+    for template in SHARED:
+        if "%(" in template:
+            regex = re.sub(r"%\\\((\w+)\\\)s", r"(?P<\1>.+?)", re.escape(template))
+            patterns.append((re.compile(regex, re.DOTALL), template))
+    return patterns
+
+
+def _language_list(text: str) -> str:
+    codes = re.findall(r"\(([A-Za-z0-9-]+)\)(?:, |$)", text)
+    if not codes:
+        return text
+    return ", ".join(f"{language_name(code, desk_language())} ({code})" for code in codes)
 
 
 def _far_date_problem(day: date, today: date, locale: str) -> Problem | None:
     distance = (day - today).days
     if abs(distance) <= FAR_DAYS:
         return None
-    side = "after" if distance > 0 else "before"
     words = Dates(locale).long(day)
-    return Problem(
-        f"is {words}, {abs(distance)} days {side} today. If that is right, tick "
-        "“Yes, this date is right”",
-        field="date",
-    )
+    if distance > 0:
+        message = ngettext(
+            "is %(date)s, %(count)s day after today. If that is right, tick “Yes, this date "
+            "is right”",
+            "is %(date)s, %(count)s days after today. If that is right, tick “Yes, this date "
+            "is right”",
+            abs(distance),
+            date=words,
+        )
+    else:
+        message = ngettext(
+            "is %(date)s, %(count)s day before today. If that is right, tick “Yes, this date "
+            "is right”",
+            "is %(date)s, %(count)s days before today. If that is right, tick “Yes, this date "
+            "is right”",
+            abs(distance),
+            date=words,
+        )
+    return Problem(message, field="date")
 
 
 @blueprint.get("/sheets/<key>")
@@ -208,8 +333,10 @@ def _result(key: str) -> Result:
     if found is None:
         abort(
             404,
-            "This sheet is no longer here: sheets are kept for 15 minutes, in the "
-            "browser that made them. Make it again from the form.",
+            _(
+                "This sheet is no longer here: sheets are kept for 15 minutes, in the "
+                "browser that made them. Make it again from the form."
+            ),
         )
     return found
 
@@ -237,9 +364,7 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
         focus = focus or ("policy" if not chosen else "name")
     today = date.today()
     codes = sorted({code for p in policies for code in content.languages(p.slug)})
-    languages = [
-        (code, f"{language_name(code, code)} ({language_name(code)})") for code in codes
-    ] if len(codes) > 1 else []  # fmt: skip
+    languages = [(code, _choice_name(code)) for code in codes] if len(codes) > 1 else []
     return render_template(
         "desk.html.j2",
         form=fields,
@@ -256,6 +381,13 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
     )
 
 
+def _choice_name(code: str) -> str:
+    """A language as the language menu names it: "español (Spanish)" at an English desk,
+    "English (inglés)" at a Spanish one, "español" alone there."""
+    native, here = language_name(code, code), language_name(code, desk_language())
+    return native if native == here else f"{native} ({here})"
+
+
 @blueprint.get("/reprint")
 def reprint_page():
     """Reprint a sheet by its ID and name, or look up a patient's sheets."""
@@ -268,10 +400,11 @@ def reprint():
     fields = {key: request.form.get(key, "") for key in ("id", "name", "provider")}
     register = state().register
     if not csrf_ok():
-        return _reprint_page(fields, {"form": EXPIRED}), 400
+        return _reprint_page(fields, {"form": _(EXPIRED)}), 400
     if register is None:
         return _reprint_page(fields, {}), 404
-    errors = {key: LABELS[key] + " is required" for key in ("id", "name") if not fields[key]}
+    labels = {"id": _("Sheet ID"), "name": _("Patient name")}
+    errors = {key: labelled(labels[key], _("is required")) for key in labels if not fields[key]}
     if errors:
         return _reprint_page(fields, errors), 422
     try:
@@ -280,12 +413,14 @@ def reprint():
         )
     except AftercareError as exc:
         problem = exc.problems[0]
-        field = problem.field if problem.field in LABELS else "form"
+        field = problem.field if problem.field in ("id", "name", "provider") else "form"
         status = 404 if isinstance(exc, UnknownSheet) else 422
-        message = problem.message[:1].upper() + problem.message[1:]
+        message = shared_text(problem.message)
+        message = message[:1].upper() + message[1:]
         return _reprint_page(fields, {field: message}), status
     except sa.exc.SQLAlchemyError:
-        return _reprint_page(fields, {"form": "The register cannot be reached. Try again."}), 503
+        message = _("The register cannot be reached. Try again.")
+        return _reprint_page(fields, {"form": message}), 503
     entry = again.entry
     content = state().content.current()
     result = Result(
@@ -297,7 +432,7 @@ def reprint():
         date_words=Dates(content.clinic.locale).long(entry.procedure_date),
         name=fields["name"],
         sheet_id=entry.id,
-        note=again.note,
+        note=shared_text(again.note) if again.note else None,
     )
     return redirect(f"/sheets/{state().results.add(result)}", 303)
 
@@ -308,30 +443,29 @@ def lookup():
     fields = {"name": request.form.get("name", ""), "date": request.form.get("date", "")}
     register = state().register
     if not csrf_ok():
-        return _reprint_page({}, {"form": EXPIRED}, lookup=fields), 400
+        return _reprint_page({}, {"form": _(EXPIRED)}, lookup=fields), 400
     if register is None:
         return _reprint_page({}, {}, lookup=fields), 404
     errors: dict[str, str] = {}
     day = None
     if not fields["name"].strip():
-        errors["find-name"] = "Patient name is required"
+        errors["find-name"] = labelled(_("Patient name"), _("is required"))
     if fields["date"]:
         try:
             day = parse_date(fields["date"])
         except AftercareError as exc:
-            errors["find-date"] = "Procedure date " + exc.problems[0].message
+            errors["find-date"] = problem_text(exc.problems[0])
     if errors:
         return _reprint_page({}, errors, lookup=fields), 422
     try:
         found = register.find(fields["name"], day)
     except sa.exc.SQLAlchemyError:
-        message = "The register cannot be reached. Try again."
+        message = _("The register cannot be reached. Try again.")
         return _reprint_page({}, {"form": message}, lookup=fields), 503
     return _reprint_page({"name": fields["name"]}, {}, lookup=fields, found=found)
 
 
-EXPIRED = "The form had expired. Check the details and press the button again."
-LABELS = {"id": "Sheet ID", "name": "Patient name", "provider": "Provider"}
+EXPIRED = N_("The form had expired. Check the details and press the button again.")
 
 
 def _reprint_page(fields: dict, errors: dict, lookup: dict | None = None, found=None) -> str:

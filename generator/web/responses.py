@@ -1,5 +1,6 @@
 """What every response gets: security headers, one access-log line, and clean error pages
-(JSON under /api/, HTML for the desk) that never show a traceback."""
+(JSON under /api/, in English; HTML for the desk, in the clinic's language) that never show
+a traceback."""
 
 from __future__ import annotations
 
@@ -8,9 +9,37 @@ import time
 from flask import Flask, Response, abort, g, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..i18n import N_
+from .access import _
 from .api import api_error
 from .logs import ACCESS_LOG, ERROR_LOG, access_line, escape, raw_path
 from .state import MAX_BODY, TOO_LARGE, state
+
+BODY_TOO_LARGE = N_("the request body is larger than %(size)s KiB")
+INTERNAL = N_("internal error; the details are in the desk's log")
+# The words of the error pages staff may see: werkzeug's own, marked for the catalogs.
+PAGE_WORDS = (
+    N_("Bad Request"),
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("Forbidden"),
+    N_(
+        "You don't have the permission to access the requested resource. It is either "
+        "read-protected or not readable by the server."
+    ),
+    N_("Not Found"),
+    N_(
+        "The requested URL was not found on the server. If you entered the URL manually "
+        "please check your spelling and try again."
+    ),
+    N_("Method Not Allowed"),
+    N_("The method is not allowed for the requested URL."),
+    N_("Request Entity Too Large"),
+    N_("Internal Server Error"),
+    N_(
+        "The server encountered an internal error and was unable to complete your request. "
+        "Either the server is overloaded or there is an error in the application."
+    ),
+)
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -47,19 +76,21 @@ def headers_and_log(response: Response) -> Response:
 def http_error(exc: HTTPException):
     """4xx and 5xx from routing and limits, in the form the caller reads."""
     code = exc.code or 500
+    size = MAX_BODY // 1024
+    if _is_api():  # in English, for programs
+        message = BODY_TOO_LARGE % {"size": size} if code == 413 else exc.description
+        return _with_headers(api_error(message or exc.name, None, code), exc)
     if code == 413:
-        message = f"the request body is larger than {MAX_BODY // 1024} KiB"
-        if not _is_api() and request.method == "POST" and request.path == "/":
+        message = _(BODY_TOO_LARGE, size=size)
+        if request.method == "POST" and request.path == "/":
             from .desk import desk_page
 
-            page = desk_page({}, {"form": f"The form was larger than {MAX_BODY // 1024} KiB."})
+            page = desk_page({}, {"form": _("The form was larger than %(size)s KiB.", size=size)})
             return _with_headers(make_response(page, 413), exc)
-    else:
-        message = exc.description or exc.name
-    if _is_api():
-        return _with_headers(api_error(message, None, code), exc)
+    else:  # werkzeug's words, or the desk's own (already in the clinic's language)
+        message = _(exc.description) if exc.description else _(exc.name)
     page = render_template(
-        "error.html.j2", code=code, title=exc.name, message=message, clinic=_clinic()
+        "error.html.j2", code=code, title=_(exc.name), message=message, clinic=_clinic()
     )
     return _with_headers(make_response(page, code), exc)
 
@@ -71,11 +102,14 @@ def unexpected_error(exc: Exception):
     ERROR_LOG.error(
         "500 %s %s %s", escape(request.method), escape(raw_path(request)), type(exc).__name__
     )
-    message = "internal error; the details are in the desk's log"
     if _is_api():
-        return api_error(message, None, 500)
+        return api_error(INTERNAL, None, 500)
     page = render_template(
-        "error.html.j2", code=500, title="Something went wrong", message=message, clinic=_clinic()
+        "error.html.j2",
+        code=500,
+        title=_("Something went wrong"),
+        message=_(INTERNAL),
+        clinic=_clinic(),
     )
     return make_response(page, 500)
 
