@@ -202,6 +202,7 @@ def test_the_result_reprint_and_look_up_pages_are_in_spanish(client):
     ):
         assert expected in page, expected
     assert english_left(page) == []
+    assert client.get(made.headers["Location"] + "/sheet.pdf").status_code == 200  # printed
 
     form = client.get("/reprint").get_data(as_text=True)
     for expected in (

@@ -520,3 +520,25 @@ def test_several_processes_may_create_a_new_register_at_once(tmp_path):
     with engine.connect() as db:
         assert db.execute(sa.text("SELECT count(*) FROM aftercare_schema")).scalar() >= 1
     engine.dispose()
+
+
+def test_a_desk_sheet_is_recorded_when_printed_not_when_previewed(registered, register):
+    from generator.register import UnknownSheet
+
+    from .test_web import csrf_of
+
+    response = registered.post(
+        "/",
+        data={"csrf": csrf_of(registered), "policy": "microneedling", "name": NAME,
+              "when": "today"},
+    )  # fmt: skip
+    location = response.headers["Location"]
+    page = registered.get(location).get_data(as_text=True)
+    [sheet_id] = re.findall(r"Sheet ID</dt><dd>([0-9A-Z]{4}-[0-9A-Z]{4})<", page)
+    assert registered.get(f"{location}/page-1.png").status_code == 200
+    with pytest.raises(UnknownSheet):  # only looked at: a typo fixed now leaves no entry
+        register.get(sheet_id)
+    assert registered.get(f"{location}/sheet.pdf").headers["X-Sheet-Id"] == sheet_id
+    assert register.get(sheet_id).channel == "desk"
+    assert registered.get(f"{location}/download").status_code == 200  # printed twice: one entry
+    assert [e.id for e in register.find(NAME)].count(sheet_id) == 1

@@ -56,7 +56,7 @@ from .sheets import (
     issue,
     parse_sheet_request,
 )
-from .state import MAX_BODY, Result, state
+from .state import MAX_BODY, Recording, Result, state
 
 blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
@@ -182,7 +182,7 @@ def submit():
     state().memory.set(session_id(), "provider", sheet.patient.provider or "")
     state().memory.set(session_id(), "policy", sheet.policy.slug)
     try:
-        issued = issue(sheet, content.clinic, "desk", session_id(), preview=True)
+        issued = issue(sheet, content.clinic, "desk", session_id(), preview=True, record_now=False)
     except Unavailable as exc:
         message = _("%(reason)s. Try again.", reason=shared_text(str(exc)))
         response = make_response(desk_page(fields, {"form": message}), 503)
@@ -196,6 +196,7 @@ def submit():
         return desk_page(fields, {"form": message}), 500
     result = Result(
         sid=session_id(),
+        recording=Recording(issued.pending) if issued.pending else None,
         pdf=issued.rendered.pdf,
         preview_png=issued.rendered.preview_png or b"",
         filename=sheet.filename(),
@@ -342,6 +343,11 @@ def _result(key: str) -> Result:
 
 
 def _pdf(found: Result, disposition: str) -> Response:
+    if found.recording is not None:  # the sheet leaves the desk: its entry is stored first
+        try:
+            found.recording.ensure()
+        except (AftercareError, sa.exc.SQLAlchemyError):
+            abort(503, _("The register cannot be reached. Try again."))
     response = Response(
         found.pdf,
         mimetype="application/pdf",

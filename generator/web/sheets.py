@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -102,6 +103,7 @@ class Issued:
     rendered: Rendered
     options: Options  # with the sheet ID, if any
     printed_on: date
+    pending: Callable[[], object] | None = None  # stores the entry, when not stored yet
 
     @property
     def sheet_id(self) -> str | None:
@@ -114,10 +116,12 @@ def issue(
     channel: str,
     session: str | None = None,
     preview: bool = False,
+    record_now: bool = True,
 ) -> Issued:
     """Render in the pool with a fresh sheet ID, then record it: a sheet leaves the server
-    only once its entry is stored. Raises AftercareError (input or content), Unavailable
-    (busy, too slow, or the register unreachable) or RenderFailed."""
+    only once its entry is stored (`record_now=False`: the caller stores it with `pending`
+    before the PDF leaves). Raises AftercareError (input or content), Unavailable (busy, too
+    slow, or the register unreachable) or RenderFailed."""
     register = state().register
     options = request.options
     today = date.today()
@@ -127,8 +131,10 @@ def issue(
         rendered = state().pool.render(
             clinic, request.policy, request.patient, today, options, preview
         )
+        pending = None
         if register is not None:
-            issuing.record(
+            pending = functools.partial(
+                issuing.record,
                 register,
                 clinic=clinic,
                 policies=[request.policy],
@@ -138,10 +144,13 @@ def issue(
                 channel=channel,
                 session=session,
             )
+            if record_now:
+                pending()
+                pending = None
     except Busy:
         raise Unavailable("every renderer is busy") from None
     except RenderTimeout:
         raise Unavailable("the sheet took longer than the time limit") from None
     except sa.exc.SQLAlchemyError:
         raise Unavailable("the register cannot be reached") from None
-    return Issued(rendered, options, today)
+    return Issued(rendered, options, today, pending)

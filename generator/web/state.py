@@ -6,6 +6,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +131,24 @@ class SessionMemory:
         self._store.drop(sid)
 
 
+class Recording:
+    """The register entry of a desk sheet, stored when the sheet is first printed or
+    downloaded: a sheet only looked at on the result page, then made again with a typo
+    fixed, leaves no entry."""
+
+    def __init__(self, store: Callable[[], object]):
+        self._store = store
+        self._lock = threading.Lock()
+        self.done = False
+
+    def ensure(self) -> None:
+        """Store the entry, once (raises if the register cannot be written)."""
+        with self._lock:
+            if not self.done:
+                self._store()
+                self.done = True
+
+
 @dataclass(frozen=True)
 class Result:
     """A sheet made at the desk, kept for its browser session to print, download or check."""
@@ -143,6 +162,7 @@ class Result:
     name: str
     sheet_id: str | None = None
     note: str | None = None  # a reprint whose layout may differ from the original
+    recording: Recording | None = None  # the register entry, stored on first print
 
 
 class ResultStore:
