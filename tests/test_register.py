@@ -45,16 +45,21 @@ def issue(register, project, name=NAME, provider=PROVIDER, options=None, slug="m
     patient = patient_module.make(name, "2026-11-23", provider)
     options = Options(**{**(options or Options()).__dict__, "sheet_id": register.unused_id()})
     result = project.render(slug, patient, TODAY, options)
-    entry = issuing.record(
+    return record(register, project, patient, options, "cli"), result
+
+
+def record(register, project, patient, options, channel, session=None):
+    """Record a sheet of the seed policy made with `options` (its sheet ID included)."""
+    return issuing.record(
         register,
         clinic=project.clinic,
-        policies=[project.policy(slug)],
+        policies=[project.policy("microneedling")],
         patient=patient,
         printed_on=TODAY,
         options=options,
-        channel="cli",
+        channel=channel,
+        session=session,
     )
-    return entry, result
 
 
 def test_sheet_ids_are_8_crockford_characters_and_read_forgivingly():
@@ -211,16 +216,7 @@ def test_two_desks_on_one_postgresql_register_issue_500_sheets_with_unique_ids(
     def desk(register, count):
         for _ in range(count):
             options = Options(sheet_id=register.unused_id())
-            issuing.record(
-                register,
-                clinic=project.clinic,
-                policies=[project.policy("microneedling")],
-                patient=patient,
-                printed_on=TODAY,
-                options=options,
-                channel="desk",
-                session="session-a",
-            )
+            record(register, project, patient, options, "desk", "session-a")
             with lock:
                 ids.append(options.sheet_id)
 
@@ -470,15 +466,7 @@ def test_the_clinic_profile_is_archived_as_the_sheet_was_made_with_it(register, 
     patient = patient_module.make(NAME, "2026-11-23", PROVIDER)
     options = Options(sheet_id=register.unused_id())
     later = project.render("microneedling", patient, TODAY, options)
-    second = issuing.record(
-        register,
-        clinic=project.clinic,
-        policies=[project.policy("microneedling")],
-        patient=patient,
-        printed_on=TODAY,
-        options=options,
-        channel="desk",
-    )
+    second = record(register, project, patient, options, "desk")
     again = issuing.reprint(register, second.id, NAME, PROVIDER)
     assert again.result.pdf == later.pdf  # the profile the sheet was made with, not the file's
     assert "Harbor Skin Clinic" in pdf_pages(again.result.pdf)[0]
