@@ -426,8 +426,9 @@ def cmd_reprint(project: Project | None, args) -> None:
     """Make a registered sheet again; the last line printed is its path."""
     register = Register(args.database)
     again = issuing.reprint(register, args.id, args.name, args.provider)
-    if again.note:
-        print(f"aftercare: note: {again.note}", file=sys.stderr)
+    for note in (again.note, again.name_note):
+        if note:
+            print(f"aftercare: note: {note}", file=sys.stderr)
     target = args.out or SHEETS / f"reprint-{again.entry.id}.pdf"
     path = write_atomic(target, again.result.pdf, mode=0o600)
     print(f"Sheet {again.entry.id}, printed {again.entry.printed_on}", file=sys.stderr)

@@ -11,6 +11,7 @@ the templates and styles are those of the original (otherwise it says the layout
 
 from __future__ import annotations
 
+import hmac
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ def record(
         large_print=options.large_print,
         archival=options.archival,
         name_hmac=register.digest(patient.name),
+        name_exact=register.exact_digest(patient.name),
         provider_hmac=register.digest(patient.provider) if patient.provider else None,
         clinic_source=sha256(clinic_raw),
         logo_source=sha256(logo_raw),
@@ -94,6 +96,7 @@ class Reprint:
     entry: Entry
     result: Result
     layout_changed: bool
+    spelled_otherwise: bool = False  # the name matches, but is typed otherwise than printed
 
     @property
     def note(self) -> str | None:
@@ -104,6 +107,16 @@ class Reprint:
             f"sheet {self.entry.id} was made by aftercare {self.entry.generator_version} with "
             "other templates or styles: the words and dates are the original's, the layout "
             "may differ"
+        )
+
+    @property
+    def name_note(self) -> str | None:
+        """What to tell the user when the name prints otherwise than on the original."""
+        if not self.spelled_otherwise:
+            return None
+        return (
+            f"the name is typed otherwise than on sheet {self.entry.id} (capitals or spaces): "
+            "the reprint prints it as typed; type it as on the original for the same sheet"
         )
 
 
@@ -141,4 +154,7 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
             sheet_id=entry.id,
         )
         result = SheetMaker(content).render(clinic, policy, patient, entry.printed_on, options)
-    return Reprint(entry, result, entry.layout_digest != layout_digest())
+    spelled_otherwise = entry.name_exact is not None and not hmac.compare_digest(
+        entry.name_exact, register.exact_digest(patient.name)
+    )
+    return Reprint(entry, result, entry.layout_digest != layout_digest(), spelled_otherwise)

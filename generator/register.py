@@ -68,6 +68,7 @@ sheets_table = sa.Table(
     sa.Column("large_print", sa.Boolean, nullable=False),
     sa.Column("archival", sa.Boolean, nullable=False),
     sa.Column("name_hmac", sa.String(64), nullable=False),
+    sa.Column("name_exact", sa.String(64)),  # keyed digest of the name as printed (NFC only)
     sa.Column("provider_hmac", sa.String(64)),
     sa.Column("clinic_source", sa.String(64), nullable=False),
     sa.Column("logo_source", sa.String(64), nullable=False),
@@ -193,6 +194,7 @@ class Entry:
     logo_path: str
     generator_version: str
     layout_digest: str
+    name_exact: str | None = None  # the name as printed: a reprint can say it is spelled otherwise
 
     def public(self) -> dict:
         """The entry as shown to staff and auditors: never a name, never a digest of one."""
@@ -231,6 +233,12 @@ class Register:
     def digest(self, text: str) -> str:
         """The keyed HMAC-SHA256 of a normalised name or provider."""
         return hmac.new(self.key, normalise(text).encode(), hashlib.sha256).hexdigest()
+
+    def exact_digest(self, text: str) -> str:
+        """The keyed digest of a name as printed (NFC only): tells a reprint whether the name
+        is typed exactly as on the original, case and spaces included."""
+        exact = unicodedata.normalize("NFC", text)
+        return hmac.new(self.key, ("exact\0" + exact).encode(), hashlib.sha256).hexdigest()
 
     def session_tag(self, session_id: str) -> str:
         """A desk session, keyed and shortened: tells sessions apart, names nobody."""

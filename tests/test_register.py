@@ -134,8 +134,9 @@ def test_a_reprint_is_the_same_pdf_byte_for_byte_even_after_the_content_changed(
     again = issuing.reprint(register, entry.id.lower(), "jane doe", "DR. RIVERA")
     assert again.entry.id == entry.id and again.note is None
     assert again.result.pdf != original.pdf  # typed in other case: the name prints as typed
+    assert again.name_note and "typed otherwise than on sheet" in again.name_note
     exact = issuing.reprint(register, entry.id, NAME, PROVIDER)
-    assert exact.result.pdf == original.pdf
+    assert exact.result.pdf == original.pdf and exact.name_note is None
 
 
 def test_a_reprint_refuses_a_name_or_provider_that_does_not_match(register, content):
@@ -312,7 +313,12 @@ def test_api_reprint_is_byte_for_byte_and_names_a_mismatch(registered):
         "/api/reprints", json={"id": sheet_id, "name": NAME, "provider": PROVIDER}
     )
     assert again.status_code == 200 and again.data == original.data
-    assert again.headers["X-Sheet-Id"] == sheet_id
+    assert again.headers["X-Sheet-Id"] == sheet_id and "X-Name-Note" not in again.headers
+    lower = registered.post(
+        "/api/reprints", json={"id": sheet_id, "name": "JANE DOE", "provider": PROVIDER}
+    )
+    assert lower.status_code == 200 and lower.data != original.data
+    assert lower.headers["X-Name-Note"] == "the name is typed otherwise than on the original"
     wrong = registered.post(
         "/api/reprints", json={"id": sheet_id, "name": "Jane Roe", "provider": PROVIDER}
     )

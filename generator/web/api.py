@@ -162,6 +162,8 @@ def reprints():
         return unavailable(exc)
     response = pdf_response(again.result.pdf, f"reprint-{again.entry.id}.pdf")
     response.headers["X-Sheet-Id"] = again.entry.id
+    if again.name_note:
+        response.headers["X-Name-Note"] = "the name is typed otherwise than on the original"
     if again.note:
         response.headers["X-Layout-Note"] = "the layout may differ from the original"
     return response

@@ -94,6 +94,10 @@ SHARED = (
         "sheet %(id)s was made by aftercare %(version)s with other templates or styles: the "
         "words and dates are the original's, the layout may differ"
     ),
+    N_(
+        "the name is typed otherwise than on sheet %(id)s (capitals or spaces): the reprint "
+        "prints it as typed; type it as on the original for the same sheet"
+    ),
 )
 
 
@@ -438,7 +442,7 @@ def reprint():
         date_words=Dates(content.clinic.locale).long(entry.procedure_date),
         name=fields["name"],
         sheet_id=entry.id,
-        note=shared_text(again.note) if again.note else None,
+        note="; ".join(shared_text(n) for n in (again.note, again.name_note) if n) or None,
     )
     return redirect(f"/sheets/{state().results.add(result)}", 303)
 

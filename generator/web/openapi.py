@@ -208,6 +208,13 @@ def spec_document(
                             "description": "The same PDF as the original",
                             "headers": {
                                 **_SHEET_ID,
+                                "X-Name-Note": {
+                                    "description": (
+                                        "present when the name matches but is typed otherwise "
+                                        "(capitals, spaces): the reprint prints it as typed"
+                                    ),
+                                    "schema": {"type": "string"},
+                                },
                                 "X-Layout-Note": {
                                     "description": (
                                         "present when templates or styles changed since: "
