@@ -39,7 +39,12 @@ from .manifest import layout_digest
 from .paths import VAR
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: nothing to misread
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Columns added since version 1 (the first register of 2026-11-27): added to an older register
+# when it is opened. The key check is adopted from the first key that opens it.
+ADDED_COLUMNS = {
+    2: (("aftercare_schema", "key_check", "VARCHAR(64)"), ("sheets", "name_exact", "VARCHAR(64)")),
+}
 CHANNELS = ("cli", "batch", "desk", "api")
 KEY_ENV, URL_ENV = "AFTERCARE_REGISTER_KEY", "AFTERCARE_DATABASE_URL"
 KEY_BYTES = 32
@@ -378,6 +383,7 @@ class Register:
             try:
                 with self.engine.begin() as db:
                     metadata.create_all(db)
+                    _upgrade(db, check)
                     row = db.execute(sa.select(schema_table)).first()
                     if row is None:
                         db.execute(
@@ -407,6 +413,27 @@ class Register:
                     f"newer than this aftercare ({__version__}) knows: upgrade aftercare"
                 )
             )
+
+
+def _upgrade(db, check: str) -> None:
+    """Bring a register made by an older aftercare up to this schema, in place."""
+    inspector = sa.inspect(db)
+    version = db.execute(sa.text("SELECT max(version) FROM aftercare_schema")).scalar()
+    if version is None or version >= SCHEMA_VERSION:
+        return
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        for table, column, kind in ADDED_COLUMNS.get(step, ()):
+            if column not in {c["name"] for c in inspector.get_columns(table)}:
+                db.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    db.execute(
+        sa.text("UPDATE aftercare_schema SET version = :version, key_check = :check").bindparams(
+            version=SCHEMA_VERSION, check=check
+        )
+        if version < 2
+        else sa.text("UPDATE aftercare_schema SET version = :version").bindparams(
+            version=SCHEMA_VERSION
+        )
+    )
 
 
 def _engine(url: str) -> sa.Engine:

@@ -536,3 +536,25 @@ def test_a_desk_sheet_is_recorded_when_printed_not_when_previewed(registered, re
     assert register.get(sheet_id).channel == "desk"
     assert registered.get(f"{location}/download").status_code == 200  # printed twice: one entry
     assert [e.id for e in register.find(NAME)].count(sheet_id) == 1
+
+
+def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, content):
+    """Version 1 had no key check and no digest of the name as printed."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    reg = Register(url, KEY)
+    entry, original = issue(reg, Project(content))
+    reg.dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as db:  # back to the shape of version 1
+        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN name_exact"))
+        db.execute(sa.text("ALTER TABLE aftercare_schema DROP COLUMN key_check"))
+        db.execute(sa.text("UPDATE aftercare_schema SET version = 1"))
+    engine.dispose()
+    upgraded = Register(url, KEY)
+    try:
+        again = issuing.reprint(upgraded, entry.id, NAME, PROVIDER)
+        assert again.result.pdf == original.pdf and again.name_note is None
+        with upgraded.engine.connect() as db:
+            assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 2
+    finally:
+        upgraded.dispose()
