@@ -291,6 +291,11 @@ class Register:
     def prune(self, before: date) -> int:
         """Delete entries printed before `before`, and archived files no entry needs."""
         with self.engine.begin() as db:
+            if db.dialect.name == "postgresql":
+                # Wait for sheets being recorded and keep new ones out until done: an entry
+                # committed meanwhile could need a file this prune finds unused. (SQLite
+                # serialises writers; a stale prune fails there rather than delete.)
+                db.execute(sa.text("LOCK TABLE sheets IN SHARE MODE"))
             gone = db.execute(
                 sheets_table.delete().where(sheets_table.c.printed_on < before)
             ).rowcount
