@@ -134,7 +134,7 @@ def reading_level(policy: policy_module.Policy, target: float) -> list[str]:
     if policy.lang.lower().replace("_", "-").split("-")[0] != "en":
         return [f"{where}: not scored: the reading grade is measured for English only "
                 f"(lang: {policy.lang})"]  # fmt: skip
-    fm = split(policy.path.read_text(encoding="utf-8-sig"))
+    fm = split(policy.source.decode("utf-8-sig"))  # the text as read: no second read
     titles, units = plain_units(fm.body, fm.body_line)
     lines = [f"{where}: {_grade(units, target)}"] if units else []
     for index, title in enumerate(titles):

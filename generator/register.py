@@ -45,7 +45,6 @@ SCHEMA_VERSION = 2
 ADDED_COLUMNS = {
     2: (("aftercare_schema", "key_check", "VARCHAR(64)"), ("sheets", "name_exact", "VARCHAR(64)")),
 }
-CHANNELS = ("cli", "batch", "desk", "api")
 KEY_ENV, URL_ENV = "AFTERCARE_REGISTER_KEY", "AFTERCARE_DATABASE_URL"
 KEY_BYTES = 32
 
