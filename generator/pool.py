@@ -85,13 +85,13 @@ def _serve(conn, content_dir: str, warmup) -> None:
             conn.send(("crash", type(exc).__name__))
 
 
-_PDFIUM = threading.Lock()  # PDFium must not be called from two threads at once
+PDFIUM = threading.Lock()  # PDFium must not be called from two threads at once
 
 
 def first_page_png(pdf: bytes) -> bytes:
     """Page 1 as a PNG, to check name, date and procedure at a glance (one call at a time:
     PDFium crashes when two threads use it together)."""
-    with _PDFIUM:
+    with PDFIUM:
         return _first_page_png(pdf)
 
 

@@ -17,6 +17,7 @@ import zxingcpp
 
 from generator import cli
 from generator.paths import CONTENT
+from generator.pool import PDFIUM
 from generator.project import Project
 
 TODAY = date(2026, 11, 23)
@@ -50,11 +51,12 @@ def project() -> Project:
 
 def pdf_pages(pdf: bytes) -> list[str]:
     """The text of each page, with runs of white space made single spaces."""
-    document = pdfium.PdfDocument(io.BytesIO(pdf))
-    try:
-        return [normalise(page.get_textpage().get_text_range()) for page in document]
-    finally:
-        document.close()
+    with PDFIUM:  # PDFium crashes the process when two threads use it at once
+        document = pdfium.PdfDocument(io.BytesIO(pdf))
+        try:
+            return [normalise(page.get_textpage().get_text_range()) for page in document]
+        finally:
+            document.close()
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -70,11 +72,12 @@ def normalise(text: str) -> str:
 
 def qr_codes(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
     """Decode every QR code on a rendered page, as a phone camera would."""
-    document = pdfium.PdfDocument(io.BytesIO(pdf))
-    try:
-        image = document[page].render(scale=scale).to_pil()
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pdfium.PdfDocument(io.BytesIO(pdf))
+        try:
+            image = document[page].render(scale=scale).to_pil()
+        finally:
+            document.close()
     return [
         r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
     ]
@@ -82,11 +85,12 @@ def qr_codes(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
 
 def pdf_metadata(pdf: bytes) -> dict:
     """The PDF's document information dictionary."""
-    document = pdfium.PdfDocument(io.BytesIO(pdf))
-    try:
-        return document.get_metadata_dict()
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pdfium.PdfDocument(io.BytesIO(pdf))
+        try:
+            return document.get_metadata_dict()
+        finally:
+            document.close()
 
 
 def wait_for(condition, seconds: float = 60.0) -> bool:
