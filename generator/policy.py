@@ -18,6 +18,8 @@ from .errors import AftercareError, Problem, Problems
 from .frontmatter import FrontMatter, FrontMatterError, split
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Names the online site uses for pages of its own: a policy of that name would collide.
+RESERVED_SLUGS = {"visit", "assets"}
 HEADING_RE = re.compile(r"^##(?!#)\s+(?P<title>.*?)(?:\s+\{#(?P<id>[^}\s]*)\})?\s*#*\s*$")
 BREAK_RE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")
 FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
@@ -187,6 +189,11 @@ def load(path: Path) -> Policy:
         problems.add(
             "file name must be lower-case letters, digits and '-', ending in .md "
             "(a translation: <policy>.<language>.md, as microneedling.es.md)"
+        )
+    slug = translated["slug"] if translated else path.stem
+    if slug in RESERVED_SLUGS:
+        problems.add(
+            f"{slug!r} is a name the online site uses for its own pages ({slug}/); rename the file"
         )
     try:
         fm = split(text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,7 @@ from .languages import Translation
 from .manifest import fingerprint
 from .paths import CONTENT, SHEETS
 from .render import Templates
-from .sheet import DEFAULT_OPTIONS, Options, Sheet
+from .sheet import DEFAULT_OPTIONS, Options, Sheet, as_policies, combination_problems
 from .sheet import build as build_sheet
 
 if TYPE_CHECKING:
@@ -54,26 +54,32 @@ class SheetMaker:
     def render(
         self,
         clinic: clinic_module.Clinic,
-        policy: policy_module.Policy,
+        policies: policy_module.Policy | Sequence[policy_module.Policy],
         patient: patient_module.Patient | None,
         today: date | None = None,
         options: Options = DEFAULT_OPTIONS,
     ) -> Result:
-        """One sheet (a blank handout when `patient` is None); drafts only with options.draft;
-        no personalised sheet of a policy overdue for review if the clinic refuses them."""
+        """One sheet of one policy or of up to three done on the same day (a blank handout
+        when `patient` is None); drafts only with options.draft; no personalised sheet of a
+        policy overdue for review if the clinic refuses them."""
         today = today or date.today()
-        if policy.draft and not options.draft:
-            raise AftercareError(
-                Problem(
-                    "is a draft (draft: true), not for patients; print it with --draft to "
-                    "review it (every page then says DRAFT)",
-                    policy.path,
+        chosen = as_policies(policies)
+        problems = []
+        for policy in chosen:
+            if policy.draft and not options.draft:
+                problems.append(
+                    Problem(
+                        "is a draft (draft: true), not for patients; print it with --draft to "
+                        "review it (every page then says DRAFT)",
+                        policy.path,
+                    )
                 )
-            )
-        refusal = clinic.review_refusal(policy, today) if patient is not None else None
-        if refusal:
-            raise AftercareError(refusal)
-        sheet = build_sheet(clinic, policy, patient, today, options)
+            refusal = clinic.review_refusal(policy, today) if patient is not None else None
+            if refusal:
+                problems.append(refusal)
+        if problems:
+            raise AftercareError(*problems)
+        sheet = build_sheet(clinic, chosen, patient, today, options)
         return self.renderer.render_first_fitting(
             self._calendar_variants(sheet), _calendar_on_page_one, options.archival
         )
@@ -205,15 +211,37 @@ class Project:
 
     def render(
         self,
-        slug: str,
+        slugs: str | Sequence[str],
         patient: patient_module.Patient | None,
         today: date | None = None,
         options: Options = DEFAULT_OPTIONS,
         lang: str | None = None,
     ) -> Result:
-        """Render one sheet (a blank handout when `patient` is None), in `lang` if given."""
-        policy = self.policy_in(slug, lang, options.draft, today)
-        return self.maker.render(self.clinic, policy, patient, today, options)
+        """Render one sheet (a blank handout when `patient` is None) of a policy, or of up to
+        three done on the same day, in `lang` if given."""
+        policies = self.policies_in(slugs, lang, options.draft, today)
+        return self.maker.render(self.clinic, policies, patient, today, options)
+
+    def policies_in(
+        self,
+        slugs: str | Sequence[str],
+        lang: str | None,
+        draft: bool = False,
+        today: date | None = None,
+    ) -> list[policy_module.Policy]:
+        """The policies of one sheet, each in `lang` (see policy_in); every problem of every
+        policy is reported together."""
+        chosen = [slugs] if isinstance(slugs, str) else list(slugs)
+        problems = combination_problems(chosen)
+        found = []
+        for slug in dict.fromkeys(chosen):
+            try:
+                found.append(self.policy_in(slug, lang, draft, today))
+            except AftercareError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise AftercareError(*problems)
+        return found
 
     def fingerprint(self, policies: list[policy_module.Policy], *extra: str) -> str:
         """A digest of everything a handout or page is made from: rebuild when it changes."""
@@ -375,14 +403,16 @@ class LiveContent:
         return Content(clinic, policies, tuple(problems), translations)
 
 
-def sheet_filename(slug: str, patient: patient_module.Patient) -> str:
-    """`<date>-<policy>-<name-slug>.pdf`: letters, digits and '-' only, so it stays put."""
-    return f"{patient.procedure_date.isoformat()}-{slug}-{patient_module.slug(patient.name)}.pdf"
+def sheet_filename(slugs: str | Sequence[str], patient: patient_module.Patient) -> str:
+    """`<date>-<policy>-<name-slug>.pdf`, or `<date>-<a>+<b>-<name-slug>.pdf` for a sheet of
+    several procedures: letters, digits, '-' and '+' only, so it stays put."""
+    joined = slugs if isinstance(slugs, str) else "+".join(slugs)
+    return f"{patient.procedure_date.isoformat()}-{joined}-{patient_module.slug(patient.name)}.pdf"
 
 
 def write_sheet(
     project: Project,
-    slug: str,
+    slugs: str | Sequence[str],
     patient: patient_module.Patient,
     out: Path | None = None,
     today: date | None = None,
@@ -391,10 +421,10 @@ def write_sheet(
 ) -> tuple[Path, Result]:
     """Render a personalised sheet and write it atomically; returns the path and the result."""
     if out is None:
-        target = SHEETS / sheet_filename(slug, patient)
+        target = SHEETS / sheet_filename(slugs, patient)
     elif Path(out).is_dir() or str(out).endswith(("/", "\\")):
-        target = Path(out) / sheet_filename(slug, patient)
+        target = Path(out) / sheet_filename(slugs, patient)
     else:
         target = Path(out)
-    result = project.render(slug, patient, today, options, lang)
+    result = project.render(slugs, patient, today, options, lang)
     return write_atomic(target, result.pdf, mode=0o600), result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,9 +34,16 @@ class Day:
 
     date: date
     in_plan: bool
-    phases: tuple[int, ...]  # numbers of the phases that cover this day
+    # For each procedure of the sheet (most sheets have one), the numbers of its phases that
+    # cover this day.
+    by_procedure: tuple[tuple[int, ...], ...]
     is_procedure: bool
     label: str  # "24", or "Dec 1" where a month starts
+
+    @property
+    def phases(self) -> tuple[int, ...]:
+        """The phases of the first (on most sheets the only) procedure that cover this day."""
+        return self.by_procedure[0]
 
 
 @dataclass(frozen=True)
@@ -121,10 +129,22 @@ def month_grid(
 ) -> Calendar:
     """Whole weeks from the procedure date to the last phase's start, coloured by phase.
     Weeks start on `first_weekday` (0 = Monday), by default the locale's."""
+    return visit_grid((phases,), procedure, locale, words, first_weekday)
+
+
+def visit_grid(
+    plans: Sequence[tuple[Phase, ...]],
+    procedure: date,
+    locale: str,
+    words: gettext.NullTranslations = ENGLISH,
+    first_weekday: int | None = None,
+) -> Calendar:
+    """The month grid of procedures done on one day, each with its own phases: every day
+    says, for each procedure, which of its phases cover it. It runs to the latest plan's end."""
     loc = Locale.parse(locale)
     if first_weekday is None:
         first_weekday = loc.first_week_day
-    last = procedure + timedelta(days=last_day(phases))
+    last = procedure + timedelta(days=max(last_day(phases) for phases in plans))
     start = procedure - timedelta(days=(procedure.weekday() - first_weekday) % 7)
     end = last + timedelta(days=(first_weekday - last.weekday() - 1) % 7)
     weeks, week = [], []
@@ -132,7 +152,10 @@ def month_grid(
     while day <= end:
         offset = (day - procedure).days
         in_plan = procedure <= day <= last
-        covering = tuple(n for n, p in enumerate(phases, start=1) if in_plan and p.covers(offset))
+        covering = tuple(
+            tuple(n for n, p in enumerate(phases, start=1) if in_plan and p.covers(offset))
+            for phases in plans
+        )
         month_starts = day.day == 1 or day == procedure
         label = format_skeleton("MMMd", day, locale=loc) if month_starts else str(day.day)
         week.append(Day(day, in_plan, covering, day == procedure, label))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,6 +10,7 @@ import babel
 
 from . import i18n, qr, schedule
 from .clinic import Clinic
+from .errors import AftercareError, Problem
 from .patient import Patient
 from .policy import Policy
 
@@ -41,6 +43,12 @@ class PlanItem:
     when: str | None  # "Wed, Nov 25 – Mon, Nov 30"; None on a blank handout
     start: int
     end: int | None
+    letter: str = ""  # its procedure's letter on a combined sheet
+
+    @property
+    def mark(self) -> str:
+        """What its swatch and calendar marks say: "2", or "B2" on a combined sheet."""
+        return f"{self.letter}{self.number}"
 
 
 @dataclass(frozen=True)
@@ -88,27 +96,61 @@ PLAN_TOP, PLAN_ROW, QR_BOTTOM, CALENDAR_FRAME = 112.0, 10.1, 157.0, 32.0
 ROW_MM, COMPACT_BELOW, MIN_ROW, ROW_STEP, BROKEN_ROW = 19.7, 13.0, 6.2, 1.0, 10.0
 
 
-def fit_calendar(weeks: int, phases: int, name: str, paper: str, large_print: bool) -> CalendarFit:
-    """A first guess at the tallest calendar rows that keep the whole calendar on page 1."""
+def fit_calendar(weeks: int, rows: int, name: str, paper: str, large_print: bool) -> CalendarFit:
+    """A first guess at the tallest calendar rows that keep the whole calendar on page 1,
+    below a plan of `rows` lines."""
     if large_print:  # large print flows over pages anyway: big rows, compact past five weeks
         return CalendarFit(26.7 if weeks <= 5 else 15.5, weeks > 5, weeks > 8)
     name_extra = 0.0 if len(name) <= 40 else 8.0 if len(name) <= 120 else 14.0
-    overview_bottom = max(PLAN_TOP + PLAN_ROW * phases, QR_BOTTOM) + name_extra
+    overview_bottom = max(PLAN_TOP + PLAN_ROW * rows, QR_BOTTOM) + name_extra
     room = PAGE_BOTTOM[paper] - overview_bottom - CALENDAR_FRAME
     return CalendarFit.of_height(room / weeks)
 
 
+MAX_PROCEDURES = 3
+LETTERS = "ABC"
+
+
+def combination_problems(slugs: Sequence[str], field: str = "policy") -> list[Problem]:
+    """What is wrong with a choice of procedures for one sheet: none, too many, or one twice."""
+    if not slugs:
+        return [Problem("choose a procedure", field=field)]
+    problems = []
+    if len(slugs) > MAX_PROCEDURES:
+        problems.append(
+            Problem(
+                f"{len(slugs)} procedures; one sheet combines at most {MAX_PROCEDURES}",
+                field=field,
+            )
+        )
+    twice = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    if twice:
+        problems.append(Problem(f"{', '.join(twice)} is chosen twice", field=field))
+    return problems
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One policy on a sheet: its plan and its instructions. On a combined sheet its letter
+    ("A", "B", "C") tells its phases from the others' in the plan and the calendar."""
+
+    policy: Policy
+    letter: str  # "" on a sheet of one procedure
+    plan: tuple[PlanItem, ...]
+    sections: tuple[Section, ...]
+    reviewed_on: str | None  # the policy's review date, worded in the sheet's locale
+
+
 @dataclass(frozen=True)
 class Sheet:
-    """Everything one printed sheet shows. `patient` is None for a blank handout."""
+    """Everything one printed sheet shows: one procedure or several done on the same day.
+    `patient` is None for a blank handout."""
 
     clinic: Clinic
-    policy: Policy
+    procedures: tuple[Procedure, ...]
     patient: Patient | None
     procedure_date: str | None
-    plan: tuple[PlanItem, ...]
     calendar: schedule.Calendar | None
-    sections: tuple[Section, ...]
     url: str  # the online page
     qr_url: str  # what the QR code opens: the page, with the procedure date in the fragment
     short_url: str
@@ -120,57 +162,98 @@ class Sheet:
     calendar_fit: CalendarFit | None = None
     sheet_id: str | None = None
     locale: str = "en_US"  # Babel locale of the dates: the sheet's language (i18n.date_locale)
-    reviewed_on: str | None = None  # the policy's review date, worded in that locale
+
+    @property
+    def policy(self) -> Policy:
+        """The first procedure's policy (the only one, on most sheets)."""
+        return self.procedures[0].policy
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        return tuple(procedure.policy for procedure in self.procedures)
+
+    @property
+    def combined(self) -> bool:
+        """Whether the sheet combines several procedures."""
+        return len(self.procedures) > 1
+
+    @property
+    def lang(self) -> str:
+        return self.policy.lang
+
+    @property
+    def title(self) -> str:
+        """The procedures' titles: "Micro-Needling Post Procedure + Example Procedure"."""
+        return " + ".join(policy.title for policy in self.policies)
+
+    @property
+    def plan(self) -> tuple[PlanItem, ...]:
+        """Every procedure's phases, in order."""
+        return tuple(item for procedure in self.procedures for item in procedure.plan)
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """Every procedure's instructions, in order."""
+        return tuple(part for procedure in self.procedures for part in procedure.sections)
+
+
+def as_policies(policies: Policy | Sequence[Policy]) -> tuple[Policy, ...]:
+    """One policy, or several, as a tuple."""
+    return (policies,) if isinstance(policies, Policy) else tuple(policies)
 
 
 def build(
     clinic: Clinic,
-    policy: Policy,
+    policies: Policy | Sequence[Policy],
     patient: Patient | None,
     today: date,
     options: Options = DEFAULT_OPTIONS,
 ) -> Sheet:
-    """Assemble the view model of one sheet; blank when `patient` is None. Its words and
-    dates are in the policy's language (see i18n)."""
-    words = i18n.translations(policy.lang)
-    locale = i18n.date_locale(policy.lang, clinic.locale)
-    whens: list[str | None]
+    """Assemble the view model of one sheet of one or more procedures done on the same day;
+    blank when `patient` is None. Its words and dates are in the policies' language (see i18n)."""
+    policies = as_policies(policies)
+    problems = combination_problems([policy.slug for policy in policies])
+    if problems:
+        raise AftercareError(*problems)
+    lang = policies[0].lang
+    if any(policy.lang != lang for policy in policies):
+        raise ValueError("the policies of one sheet are in one language")
+    words = i18n.translations(lang)
+    locale = i18n.date_locale(lang, clinic.locale)
+    combined = len(policies) > 1
+    procedures = tuple(
+        _procedure(policy, LETTERS[index] if combined else "", patient, words, locale)
+        for index, policy in enumerate(policies)
+    )
+    calendar, procedure_date = None, None
     if patient is not None:
-        procedure = patient.procedure_date
-        dates = schedule.Dates(locale, procedure.year)
-        whens = [p.when for p in schedule.dated_phases(policy.phases, procedure, dates, words)]
+        day = patient.procedure_date
         # Names in the sheet's language; the week starts where the clinic is (Sunday in the US).
         week_start = babel.Locale.parse(clinic.locale).first_week_day
-        calendar = schedule.month_grid(policy.phases, procedure, locale, words, week_start)
-        procedure_date = dates.long(procedure)
-    else:
-        whens = [None] * len(policy.phases)
-        calendar, procedure_date = None, None
-    plan = tuple(
-        PlanItem(n, p.label, schedule.day_wording(p, words), when, p.start, p.end)
-        for n, (p, when) in enumerate(zip(policy.phases, whens, strict=True), start=1)
-    )
-    by_section = {phase.section: item for phase, item in zip(policy.phases, plan, strict=True)}
-    sections = tuple(
-        Section(b.html, b.id, b.title, by_section.get(b.id) if b.id else None)
-        for b in policy.blocks
-    )
+        plans = [policy.phases for policy in policies]
+        calendar = schedule.visit_grid(plans, day, locale, words, week_start)
+        procedure_date = schedule.Dates(locale, day.year).long(day)
     paper = options.paper or clinic.paper
     fit = None
     if calendar is not None and patient is not None:
-        fit = fit_calendar(len(calendar.weeks), len(plan), patient.name, paper, options.large_print)
-    url = clinic.page_url(policy.slug, policy.lang if policy.is_translation else None)
-    reviewed_on = schedule.Dates(locale).medium(policy.reviewed_on) if policy.reviewed_on else None
-    # A URL fragment never reaches a server: the online page reads the date in the browser.
-    qr_url = f"{url}#d={patient.procedure_date.isoformat()}" if patient else url
+        rows = sum(len(p.plan) for p in procedures) + (len(procedures) if combined else 0)
+        fit = fit_calendar(len(calendar.weeks), rows, patient.name, paper, options.large_print)
+    translated = policies[0].lang if policies[0].is_translation else None
+    if combined:
+        # A URL fragment never reaches a server: the online page reads it in the browser.
+        url = clinic.visit_url(translated)
+        qr_url = f"{url}#p={'+'.join(policy.slug for policy in policies)}"
+        if patient is not None:
+            qr_url += f"&d={patient.procedure_date.isoformat()}"
+    else:
+        url = clinic.page_url(policies[0].slug, translated)
+        qr_url = f"{url}#d={patient.procedure_date.isoformat()}" if patient else url
     return Sheet(
         clinic=clinic,
-        policy=policy,
+        procedures=procedures,
         patient=patient,
         procedure_date=procedure_date,
-        plan=plan,
         calendar=calendar,
-        sections=sections,
         url=url,
         qr_url=qr_url,
         short_url=url.split("://", 1)[-1],
@@ -178,9 +261,29 @@ def build(
         printed=schedule.Dates(locale).medium(today),
         paper=paper,
         large_print=options.large_print,
-        draft=policy.draft and options.draft,
+        draft=options.draft and any(policy.draft for policy in policies),
         calendar_fit=fit,
         sheet_id=options.sheet_id if patient is not None else None,
         locale=locale,
-        reviewed_on=reviewed_on,
     )
+
+
+def _procedure(
+    policy: Policy, letter: str, patient: Patient | None, words, locale: str
+) -> Procedure:
+    whens: list[str | None] = [None] * len(policy.phases)
+    if patient is not None:
+        day = patient.procedure_date
+        dates = schedule.Dates(locale, day.year)
+        whens = [p.when for p in schedule.dated_phases(policy.phases, day, dates, words)]
+    plan = tuple(
+        PlanItem(n, p.label, schedule.day_wording(p, words), when, p.start, p.end, letter)
+        for n, (p, when) in enumerate(zip(policy.phases, whens, strict=True), start=1)
+    )
+    by_section = {phase.section: item for phase, item in zip(policy.phases, plan, strict=True)}
+    sections = tuple(
+        Section(b.html, b.id, b.title, by_section.get(b.id) if b.id else None)
+        for b in policy.blocks
+    )
+    reviewed_on = schedule.Dates(locale).medium(policy.reviewed_on) if policy.reviewed_on else None
+    return Procedure(policy, letter, plan, sections, reviewed_on)
