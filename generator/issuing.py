@@ -144,8 +144,10 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
                 register.archived(source.source)
             )
         clinic = clinic_module.load(content / "clinic.toml")
-        first = entry.policies[0]
-        policy = policy_module.load(content / (first.file or f"{first.slug}.md"))
+        policies = [
+            policy_module.load(content / (source.file or f"{source.slug}.md"))
+            for source in entry.policies
+        ]
         options = Options(
             paper=entry.paper,
             large_print=entry.large_print,
@@ -153,7 +155,7 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
             draft=False,
             sheet_id=entry.id,
         )
-        result = SheetMaker(content).render(clinic, policy, patient, entry.printed_on, options)
+        result = SheetMaker(content).render(clinic, policies, patient, entry.printed_on, options)
     spelled_otherwise = entry.name_exact is not None and not hmac.compare_digest(
         entry.name_exact, register.exact_digest(patient.name)
     )

@@ -67,7 +67,14 @@ class CalendarFit:
 
     row_mm: float  # from one row's top rule to the next
     compact: bool  # date and phase marks on one line
-    breaks: bool  # too many weeks for page 1: rows continue on the next page
+    breaks: bool  # too many weeks for page 1: the calendar goes on, or starts, on page 2
+    weeks: int = 0
+
+    @property
+    def splits(self) -> bool:
+        """Whether its rows continue on the next page. A calendar of a few weeks, which a
+        reader takes in at once, is never split: without room on page 1 it starts page 2."""
+        return self.breaks and self.weeks > WHOLE_WEEKS
 
     @property
     def cell_mm(self) -> float:
@@ -75,17 +82,17 @@ class CalendarFit:
         return round(self.row_mm - (1.2 if self.compact else 2.4) - 0.3, 1)
 
     @staticmethod
-    def of_height(row_mm: float) -> CalendarFit:
+    def of_height(row_mm: float, weeks: int) -> CalendarFit:
         """Rows of this height (at most 19.7 mm): compact under 13 mm; under 6.2 mm the rows
         would be unreadable, so the calendar keeps 10 mm rows and breaks across pages."""
         row = min(ROW_MM, row_mm)
         if row < MIN_ROW:
-            return CalendarFit(BROKEN_ROW, True, True)
-        return CalendarFit(round(row, 1), row < COMPACT_BELOW, False)
+            return CalendarFit(BROKEN_ROW, True, True, weeks)
+        return CalendarFit(round(row, 1), row < COMPACT_BELOW, False, weeks)
 
     def smaller(self) -> CalendarFit:
         """The next try when the calendar did not fit on page 1."""
-        return CalendarFit.of_height(self.row_mm - ROW_STEP)
+        return CalendarFit.of_height(self.row_mm - ROW_STEP, self.weeks)
 
 
 # Page 1 of a standard sheet, in millimetres, measured on rendered sheets: where the plan's
@@ -94,17 +101,18 @@ class CalendarFit:
 PAGE_BOTTOM = {"letter": 279.4 - 18, "a4": 297 - 18}
 PLAN_TOP, PLAN_ROW, QR_BOTTOM, CALENDAR_FRAME = 112.0, 10.1, 157.0, 32.0
 ROW_MM, COMPACT_BELOW, MIN_ROW, ROW_STEP, BROKEN_ROW = 19.7, 13.0, 6.2, 1.0, 10.0
+WHOLE_WEEKS = 6
 
 
 def fit_calendar(weeks: int, rows: int, name: str, paper: str, large_print: bool) -> CalendarFit:
     """A first guess at the tallest calendar rows that keep the whole calendar on page 1,
     below a plan of `rows` lines."""
     if large_print:  # large print flows over pages anyway: big rows, compact past five weeks
-        return CalendarFit(26.7 if weeks <= 5 else 15.5, weeks > 5, weeks > 8)
+        return CalendarFit(26.7 if weeks <= 5 else 15.5, weeks > 5, weeks > 8, weeks)
     name_extra = 0.0 if len(name) <= 40 else 8.0 if len(name) <= 120 else 14.0
     overview_bottom = max(PLAN_TOP + PLAN_ROW * rows, QR_BOTTOM) + name_extra
     room = PAGE_BOTTOM[paper] - overview_bottom - CALENDAR_FRAME
-    return CalendarFit.of_height(room / weeks)
+    return CalendarFit.of_height(room / weeks, weeks)
 
 
 MAX_PROCEDURES = 3
