@@ -1,23 +1,14 @@
-// Dated plan, entirely in the browser. The procedure date comes from the URL fragment
-// (#d=YYYY-MM-DD), which browsers never send to a server. Without it, or without
-// JavaScript, the page shows the plan by day numbers. Every word it shows comes translated
-// in the page's plan data (data.words), with %(name)s placeholders filled in here.
-(function () {
+// Dated plans, entirely in the browser. The procedure date comes from the URL fragment
+// (#d=YYYY-MM-DD on a policy's page, #p=a+b&d=YYYY-MM-DD on the visit page), which browsers
+// never send to a server. Without it, or without JavaScript, a page shows the plan by day
+// numbers. Every word it shows comes translated in the page's data (data.words), with
+// %(name)s placeholders filled in here.
+//
+// `aftercare` holds what every dated page shares: dates and their wording, the status line,
+// the calendar file. The rest of this file is a policy's page; visit.js is the visit page.
+var aftercare = (function () {
   "use strict";
   var DAY = 86400000;
-  var data = JSON.parse(document.getElementById("plan-data").textContent);
-  var words = data.words;
-  var plural = new Intl.PluralRules(data.locale);
-  var options = { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" };
-  var short = new Intl.DateTimeFormat(data.locale, options);
-  var shortYear = new Intl.DateTimeFormat(data.locale, Object.assign({ year: "numeric" }, options));
-  var long = new Intl.DateTimeFormat(data.locale, { dateStyle: "full", timeZone: "UTC" });
-  var status = document.getElementById("status");
-  var form = document.getElementById("date-form");
-  var input = document.getElementById("procedure-date");
-  var button = document.getElementById("add-to-calendar");
-  var spans = Array.prototype.slice.call(document.querySelectorAll("[data-start]"));
-  var items = Array.prototype.slice.call(document.querySelectorAll(".phase"));
 
   // A message with its %(name)s placeholders filled in ("%%" is a percent sign).
   function fill(message, values) {
@@ -26,6 +17,7 @@
     });
   }
 
+  // A YYYY-MM-DD date as a UTC time, or null when it is not a real date from 1900 to 2199.
   function parse(text) {
     var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
     if (!m) return null;
@@ -39,88 +31,91 @@
     return new Date(time).toISOString().slice(0, 10);
   }
 
-  function range(span) {
-    var end = span.getAttribute("data-end");
-    return { start: +span.getAttribute("data-start"), end: end === "" ? null : +end };
-  }
-
-  function when(procedure, r) {
-    var year = new Date(procedure).getUTCFullYear();
-    function fmt(days) {
-      var date = new Date(procedure + days * DAY);
-      return (date.getUTCFullYear() === year ? short : shortYear).format(date);
-    }
-    if (r.end === null) return fill(words.from, { date: fmt(r.start) });
-    if (r.end === r.start) return fmt(r.start);
-    return fill(words.range, { start: fmt(r.start), end: fmt(r.end) });
-  }
-
-  function today() {
+  // Which day of the plan today is: 0 on the procedure's day, negative before it.
+  function dayOf(procedure) {
     var now = new Date();
-    return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+    return Math.round((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - procedure) / DAY);
   }
 
-  function show(procedure) {
-    var offset = procedure === null ? null : Math.round((today() - procedure) / DAY);
-    var current = [];
-    spans.forEach(function (span) {
-      span.textContent = procedure === null ? span.getAttribute("data-days") : when(procedure, range(span));
-    });
-    items.forEach(function (item, index) {
-      var r = range(item.querySelector("[data-start]"));
-      var here = offset !== null && offset >= r.start && (r.end === null || offset <= r.end);
-      item.classList.toggle("current", here);
-      if (here) {
-        item.setAttribute("aria-current", "step");
-        current.push(data.labels[index]);
-      } else {
-        item.removeAttribute("aria-current");
+  // The date wording of a page, in its locale and words.
+  function wording(locale, words) {
+    var plural = new Intl.PluralRules(locale);
+    var options = { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" };
+    var short = new Intl.DateTimeFormat(locale, options);
+    var shortYear = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, options));
+    var long = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeZone: "UTC" });
+
+    // When a phase ({start, end}; end null: open-ended) is: "Tue, Nov 24", "from Mon, Nov 30".
+    function when(procedure, r) {
+      var year = new Date(procedure).getUTCFullYear();
+      function fmt(days) {
+        var date = new Date(procedure + days * DAY);
+        return (date.getUTCFullYear() === year ? short : shortYear).format(date);
       }
-    });
-    button.hidden = procedure === null;
-    status.hidden = procedure === null;
-    if (procedure === null) return;
-    input.value = iso(procedure);
-    var text = fill(words.procedureDate, { date: long.format(new Date(procedure)) }) + " ";
-    if (offset < 0) {
-      var startsIn = words.startsIn[plural.select(-offset)] || words.startsIn.other;
-      text += fill(startsIn, { count: -offset });
-    } else if (current.length) {
-      text += fill(words.todayIn, { day: offset, phases: current.join(words.separator) });
-    } else {
-      text += fill(words.today, { day: offset });
+      if (r.end === null) return fill(words.from, { date: fmt(r.start) });
+      if (r.end === r.start) return fmt(r.start);
+      return fill(words.range, { start: fmt(r.start), end: fmt(r.end) });
     }
-    status.textContent = text;
+
+    // The status line: the procedure date, then when the plan starts or which day today is
+    // (with the labels of the phases it falls in, when given).
+    function status(procedure, current) {
+      var offset = dayOf(procedure);
+      var text = fill(words.procedureDate, { date: long.format(new Date(procedure)) }) + " ";
+      if (offset < 0) {
+        var startsIn = words.startsIn[plural.select(-offset)] || words.startsIn.other;
+        return text + fill(startsIn, { count: -offset });
+      }
+      if (current.length) {
+        return text + fill(words.todayIn, { day: offset, phases: current.join(words.separator) });
+      }
+      return text + fill(words.today, { day: offset });
+    }
+
+    return { when: when, status: status };
   }
 
-  function fromFragment() {
-    var m = /^#d=(\d{4}-\d{2}-\d{2})$/.exec(window.location.hash);
-    return m ? parse(m[1]) : null;
+  // Whether today falls in a phase ({start, end}).
+  function isCurrent(procedure, r) {
+    var offset = dayOf(procedure);
+    return offset >= r.start && (r.end === null || offset <= r.end);
   }
 
-  // The plan as an iCalendar file (RFC 5545): one all-day event per phase. An open-ended
-  // phase is one event on its first day that says it goes on.
-  function ics(procedure) {
-    var stamp = new Date().toISOString().replace(/[-:]/g, "").slice(0, 15) + "Z";
-    var page = data.url + "#d=" + iso(procedure);
-    var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//aftercare//plan//EN", "CALSCALE:GREGORIAN"];
-    items.forEach(function (item, index) {
-      var r = range(item.querySelector("[data-start]"));
-      var open = r.end === null;
-      var event = { phase: data.labels[index], title: data.title };
-      var summary = fill(open ? words.summaryOpen : words.summary, event);
+  // One all-day event per phase of a plan ({slug, title, url, phases: [{label, start, end}]}).
+  // An open-ended phase is one event on its first day that says it goes on.
+  function events(plan, procedure, words, phone) {
+    var page = plan.url + "#d=" + iso(procedure);
+    return plan.phases.map(function (phase, index) {
+      var open = phase.end === null;
+      var event = { phase: phase.label, title: plan.title };
       var description = (open ? [words.openEnded] : []).concat(
         fill(words.summary, event),
         fill(words.instructions, { url: page }),
-        fill(words.questions, { phone: data.phone }));
+        fill(words.questions, { phone: phone }));
+      return {
+        uid: plan.slug + "-" + (index + 1) + "-" + iso(procedure) + "@aftercare",
+        start: procedure + phase.start * DAY,
+        end: procedure + ((open ? phase.start : phase.end) + 1) * DAY,
+        summary: fill(open ? words.summaryOpen : words.summary, event),
+        description: description.join("\n"),
+        url: page
+      };
+    });
+  }
+
+  // Events as an iCalendar file (RFC 5545).
+  function calendar(events) {
+    var stamp = new Date().toISOString().replace(/[-:]/g, "").slice(0, 15) + "Z";
+    var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//aftercare//plan//EN", "CALSCALE:GREGORIAN"];
+    events.forEach(function (event) {
       lines.push("BEGIN:VEVENT",
-        "UID:" + data.slug + "-" + (index + 1) + "-" + iso(procedure) + "@aftercare",
+        "UID:" + event.uid,
         "DTSTAMP:" + stamp,
-        "DTSTART;VALUE=DATE:" + iso(procedure + r.start * DAY).replace(/-/g, ""),
-        "DTEND;VALUE=DATE:" + iso(procedure + ((open ? r.start : r.end) + 1) * DAY).replace(/-/g, ""),
-        "SUMMARY:" + escape(summary),
-        "DESCRIPTION:" + escape(description.join("\n")),
-        "URL:" + page,
+        "DTSTART;VALUE=DATE:" + iso(event.start).replace(/-/g, ""),
+        "DTEND;VALUE=DATE:" + iso(event.end).replace(/-/g, ""),
+        "SUMMARY:" + escape(event.summary),
+        "DESCRIPTION:" + escape(event.description),
+        "URL:" + event.url,
         "END:VEVENT");
     });
     lines.push("END:VCALENDAR");
@@ -148,43 +143,108 @@
     return out;
   }
 
-  button.addEventListener("click", function () {
-    var procedure = fromFragment();
-    if (procedure === null) return;
+  // Save a calendar file made here: nothing is sent anywhere.
+  function download(name, text) {
     var link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([ics(procedure)], { type: "text/calendar" }));
-    link.download = data.slug + "-plan.ics";
+    link.href = URL.createObjectURL(new Blob([text], { type: "text/calendar" }));
+    link.download = name;
     document.body.appendChild(link);
     link.click();
     link.remove();
+  }
+
+  // While `keep()` says so, in-page links (phase links, the skip link) scroll and move the
+  // focus without replacing the fragment, so what it says stays, also after a reload.
+  function keepFragment(keep) {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest('a[href^="#"]');
+      if (!link || !keep() || event.button !== 0 || event.ctrlKey || event.metaKey ||
+          event.shiftKey || event.altKey) return;
+      var target;
+      try {
+        target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+      } catch (error) {
+        return; // a malformed fragment: leave it to the browser
+      }
+      if (!target) return;
+      event.preventDefault();
+      target.scrollIntoView();
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: true });
+    });
+  }
+
+  return {
+    fill: fill, parse: parse, iso: iso, wording: wording, isCurrent: isCurrent,
+    events: events, calendar: calendar, download: download, keepFragment: keepFragment
+  };
+})();
+
+// A policy's page: its plan, dated from #d=YYYY-MM-DD.
+(function (plans) {
+  "use strict";
+  var element = document.getElementById("plan-data");
+  if (!element) return; // the visit page: visit.js
+  var data = JSON.parse(element.textContent);
+  var say = plans.wording(data.locale, data.words);
+  var status = document.getElementById("status");
+  var form = document.getElementById("date-form");
+  var input = document.getElementById("procedure-date");
+  var button = document.getElementById("add-to-calendar");
+  var spans = Array.prototype.slice.call(document.querySelectorAll("[data-start]"));
+  var items = Array.prototype.slice.call(document.querySelectorAll(".phase"));
+
+  function range(span) {
+    var end = span.getAttribute("data-end");
+    return { start: +span.getAttribute("data-start"), end: end === "" ? null : +end };
+  }
+
+  function show(procedure) {
+    var current = [];
+    spans.forEach(function (span) {
+      span.textContent = procedure === null ? span.getAttribute("data-days") : say.when(procedure, range(span));
+    });
+    items.forEach(function (item, index) {
+      var here = procedure !== null && plans.isCurrent(procedure, range(item.querySelector("[data-start]")));
+      item.classList.toggle("current", here);
+      if (here) {
+        item.setAttribute("aria-current", "step");
+        current.push(data.labels[index]);
+      } else {
+        item.removeAttribute("aria-current");
+      }
+    });
+    button.hidden = procedure === null;
+    status.hidden = procedure === null;
+    if (procedure === null) return;
+    input.value = plans.iso(procedure);
+    status.textContent = say.status(procedure, current);
+  }
+
+  function fromFragment() {
+    var m = /^#d=(\d{4}-\d{2}-\d{2})$/.exec(window.location.hash);
+    return m ? plans.parse(m[1]) : null;
+  }
+
+  button.addEventListener("click", function () {
+    var procedure = fromFragment();
+    if (procedure === null) return;
+    var phases = items.map(function (item, index) {
+      var r = range(item.querySelector("[data-start]"));
+      return { label: data.labels[index], start: r.start, end: r.end };
+    });
+    var plan = { slug: data.slug, title: data.title, url: data.url, phases: phases };
+    plans.download(data.slug + "-plan.ics", plans.calendar(plans.events(plan, procedure, data.words, data.phone)));
   });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var procedure = parse(input.value);
-    if (procedure !== null) window.location.hash = "d=" + iso(procedure);
+    var procedure = plans.parse(input.value);
+    if (procedure !== null) window.location.hash = "d=" + plans.iso(procedure);
   });
 
-  // With a date in the fragment, in-page links (phase links, the skip link) scroll and move
-  // the focus without replacing the fragment, so the dates stay, also after a reload.
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest('a[href^="#"]');
-    if (!link || fromFragment() === null || event.button !== 0 || event.ctrlKey || event.metaKey ||
-        event.shiftKey || event.altKey) return;
-    var target;
-    try {
-      target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
-    } catch (error) {
-      return; // a malformed fragment: leave it to the browser
-    }
-    if (!target) return;
-    event.preventDefault();
-    target.scrollIntoView();
-    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
-    target.focus({ preventScroll: true });
-  });
-
+  plans.keepFragment(function () { return fromFragment() !== null; });
   window.addEventListener("hashchange", function () { show(fromFragment()); });
   form.hidden = false;
   show(fromFragment());
-})();
+})(aftercare);

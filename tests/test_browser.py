@@ -11,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from generator.paths import CONTENT
 from generator.project import Project
 from generator.site import build_site
 
@@ -309,3 +310,234 @@ def test_the_open_ended_phase_is_one_all_day_event_that_says_it_goes_on(browser,
     assert [("from this day on" in unescape(e["SUMMARY"])) for e in events] == [0, 0, 0, 1]
     assert not any("no end date" in unescape(e["DESCRIPTION"]) for e in events[:-1])
     assert errors == []
+
+
+# ---------- The visit page: several procedures of one visit (#p=a+b&d=...) --------------------
+
+
+@pytest.fixture(scope="module")
+def visit_server(tmp_path_factory):
+    """A site of the shipped policy, the synthetic example (with Spanish and Arabic
+    translations) and a synthetic "Lorem Care", served on loopback."""
+    from .conftest import DATA
+    from .test_languages import add_translation
+
+    content = tmp_path_factory.mktemp("content")
+    for name in ("clinic.toml", "harbor-logo.svg", "microneedling.md"):
+        shutil.copy(CONTENT / name, content)
+    example = (DATA / "example-procedure.md").read_text()
+    (content / "example-procedure.md").write_text(example)
+    (content / "lorem-care.md").write_text(example.replace("Example Procedure", "Lorem Care"))
+    add_translation(content, "es")
+    add_translation(content, "ar")
+    folder = tmp_path_factory.mktemp("site")
+    build_site(Project(content), folder)
+    with serve(folder) as served:
+        yield served
+
+
+MICRONEEDLING_DATES = [
+    "Mon, Nov 23",
+    "Tue, Nov 24",
+    "Wed, Nov 25 – Mon, Nov 30",
+    "from Mon, Nov 30",
+]
+EXAMPLE_DATES = ["Mon, Nov 23", "Tue, Nov 24 – Thu, Nov 26", "from Thu, Nov 26"]
+BOTH = "microneedling+example-procedure"
+
+
+def procedures(page) -> list[dict]:
+    """Each procedure the visit page shows: its letter, title, link and phase dates."""
+    shown = []
+    for section in page.locator(".procedure").all():
+        link = section.locator("h2 a")
+        shown.append(
+            {
+                "letter": section.locator(".letter").inner_text(),
+                "title": link.inner_text(),
+                "href": link.get_attribute("href"),
+                "when": [t.strip() for t in section.locator(".phase-when").all_inner_texts()],
+            }
+        )
+    return shown
+
+
+def test_the_visit_page_dates_every_procedure_of_the_visit(browser, visit_server):
+    base, requests = visit_server
+    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}&d=2026-11-23")
+    assert procedures(page) == [
+        {
+            "letter": "A",
+            "title": "Micro-Needling Post Procedure",
+            "href": "../microneedling/#d=2026-11-23",
+            "when": MICRONEEDLING_DATES,
+        },
+        {
+            "letter": "B",
+            "title": "Example Procedure",
+            "href": "../example-procedure/#d=2026-11-23",
+            "when": EXAMPLE_DATES,
+        },
+    ]
+    assert "Monday, November 23, 2026" in page.inner_text("#status")
+    assert page.locator("#all-procedures").is_hidden()
+    page.click("text=Example Procedure")
+    page.wait_for_url("**/example-procedure/#d=2026-11-23")
+    assert phase_texts(page) == EXAMPLE_DATES
+    assert errors == []
+    assert not any("2026" in line or "microneedling+" in line for line in requests)
+
+
+def test_one_calendar_file_holds_every_phase_of_every_procedure(browser, visit_server):
+    base, requests = visit_server
+    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}&d=2026-11-23")
+    with page.expect_download() as info:
+        page.click("#add-to-calendar")
+    assert info.value.suggested_filename == "visit-plan.ics"
+    raw = info.value.path().read_bytes()
+    assert_folded(raw)
+    events = calendar_events(raw.decode("utf-8"))
+    assert [unescape(e["SUMMARY"]) for e in events] == [
+        "Day of procedure: Micro-Needling Post Procedure",
+        "Day 1: Micro-Needling Post Procedure",
+        "Days 2-7: Micro-Needling Post Procedure",
+        "Days 7+ (from this day on): Micro-Needling Post Procedure",
+        "Day 0: Example Procedure",
+        "Days 1-3: Example Procedure",
+        "Days 3+ (from this day on): Example Procedure",
+    ]
+    url = "https://harborskin.example/aftercare/{}/#d=2026-11-23"
+    assert [e["URL"] for e in events] == [url.format("microneedling")] * 4 + [
+        url.format("example-procedure")
+    ] * 3
+    assert (events[5]["DTSTART"], events[5]["DTEND"]) == ("20261124", "20261127")
+    assert len({e["UID"] for e in events}) == 7
+    assert all("Questions: call (555) 010-4400" in unescape(e["DESCRIPTION"]) for e in events)
+    assert not any(".ics" in line for line in requests)
+    assert errors == []
+
+
+def test_a_procedure_not_on_the_site_is_named_and_the_others_still_shown(browser, visit_server):
+    base, _ = visit_server
+    page, errors = open_page(browser, f"{base}/visit/#p=microneedling+no-such-care&d=2026-11-23")
+    assert page.locator(".letter").all_inner_texts() == ["A", "B"]
+    notice = page.inner_text(".notice")
+    assert "no-such-care" in notice and "not on this site" in notice
+    assert [p["title"] for p in procedures(page)] == ["Micro-Needling Post Procedure"]
+    assert procedures(page)[0]["when"] == MICRONEEDLING_DATES
+    # What the fragment says is shown as text, never as markup.
+    page.goto(f"{base}/visit/#p=%3Cb%3Ebold%3C%2Fb%3E")
+    assert "<b>bold</b>" in page.inner_text(".notice")
+    assert page.locator(".notice b").count() == 0
+    assert errors == []
+
+
+def test_each_procedure_once_and_at_most_three(browser, visit_server):
+    base, _ = visit_server
+    chosen = "example-procedure+example-procedure+microneedling+lorem-care+no-such-care"
+    page, errors = open_page(browser, f"{base}/visit/#p={chosen}&d=2026-11-23")
+    assert [(p["letter"], p["title"]) for p in procedures(page)] == [
+        ("A", "Example Procedure"),
+        ("B", "Micro-Needling Post Procedure"),
+        ("C", "Lorem Care"),
+    ]
+    assert page.locator(".notice").count() == 0
+    assert errors == []
+
+
+def test_without_procedures_the_visit_page_lists_them_all(browser, visit_server):
+    base, _ = visit_server
+    for javascript in (True, False):
+        page, errors = open_page(browser, f"{base}/visit/", javascript=javascript)
+        links = page.locator("#all-procedures a")
+        assert links.all_inner_texts() == [
+            "Example Procedure",
+            "Lorem Care",
+            "Micro-Needling Post Procedure",
+        ]
+        assert links.first.get_attribute("href") == "../example-procedure/"
+        assert page.locator(".procedure").count() == 0
+        assert page.locator("#date-form").is_hidden()
+        assert errors == []
+    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}&d=2026-11-23", javascript=False)
+    assert page.locator("#all-procedures").is_visible() and page.locator("#visit").is_hidden()
+    page, errors = open_page(browser, f"{base}/visit/#d=2026-11-23")  # a date, no procedures
+    first = page.locator("#all-procedures a").first
+    assert first.get_attribute("href") == "../example-procedure/#d=2026-11-23"
+    assert errors == []
+
+
+def test_a_blank_handouts_visit_asks_for_the_date(browser, visit_server):
+    base, _ = visit_server
+    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}")
+    assert [p["when"] for p in procedures(page)] == [
+        ["Day 0", "Day 1", "Days 2–7", "Day 7 onward"],
+        ["Day 0", "Days 1–3", "Day 3 onward"],
+    ]
+    assert procedures(page)[0]["href"] == "../microneedling/"
+    assert page.locator("#add-to-calendar").is_hidden()
+    page.fill("#procedure-date", "2026-11-23")
+    page.click("text=Show my dates")
+    assert page.url.endswith(f"#p={BOTH}&d=2026-11-23")
+    assert [p["when"] for p in procedures(page)] == [MICRONEEDLING_DATES, EXAMPLE_DATES]
+    assert page.locator("#add-to-calendar").is_visible()
+    assert errors == []
+
+
+def test_the_visit_page_in_a_translation_falls_back_to_the_source_and_says_so(
+    browser, visit_server
+):
+    base, _ = visit_server
+    page, errors = open_page(
+        browser, f"{base}/visit/es/#p=example-procedure+microneedling&d=2026-11-23"
+    )
+    example, micro = procedures(page)
+    assert example["title"] == "Procedimiento de ejemplo"
+    assert example["href"] == "../../example-procedure/es/#d=2026-11-23"
+    assert example["when"][0] != "Mon, Nov 23" and "23" in example["when"][0]
+    assert micro["href"] == "../../microneedling/#d=2026-11-23"
+    assert page.locator(".procedure").nth(1).locator("h2 a bdi").get_attribute("lang") == "en"
+    assert "inglés" in page.locator(".procedure").nth(1).inner_text()
+    assert errors == []
+
+
+def test_a_right_to_left_visit_page_isolates_english_words(browser, visit_server):
+    base, _ = visit_server
+    page, errors = open_page(browser, f"{base}/visit/ar/#p=example-procedure+microneedling")
+    assert page.evaluate("document.dir") == "rtl"
+    assert page.locator(".letter").all_inner_texts() == ["A", "B"]
+    assert procedures(page)[0]["title"] == "إجراء تجريبي"
+    english = page.locator(".procedure").nth(1)
+    assert english.locator("h2 a").get_attribute("hreflang") == "en"
+    assert english.locator("h2 a bdi").get_attribute("lang") == "en"  # isolated: "Days 7+"
+    assert english.locator(".phase-label bdi").last.inner_text() == "Days 7+"
+    assert english.locator(".phase-label bdi").last.get_attribute("lang") == "en"
+    assert errors == []
+
+
+def test_the_skip_link_keeps_the_visit_in_the_address(browser, visit_server):
+    base, _ = visit_server
+    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}&d=2026-11-23")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.url.endswith(f"#p={BOTH}&d=2026-11-23")
+    assert len(procedures(page)) == 2
+    assert errors == []
+
+
+def test_the_visit_page_reads_at_phone_width_and_passes_axe(browser, visit_server):
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    base, _ = visit_server
+    for path in (
+        "visit/",
+        f"visit/#p={BOTH}",
+        f"visit/#p={BOTH}+nope&d=2026-11-23",
+        f"visit/ar/#p={BOTH}&d=2026-11-23",  # right to left: nothing sticks out on the left
+        "example-procedure/ar/#d=2026-11-23",
+    ):
+        page, errors = open_page(browser, f"{base}/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        violations = axe_module.Axe().run(page).response["violations"]
+        bad = [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")]
+        assert bad == [], path
+        assert errors == []
