@@ -1,4 +1,5 @@
-"""`aftercare batch`: one personalised sheet per CSV row; a bad row never stops the others."""
+"""`aftercare batch`: one personalised sheet per CSV row; a bad row never stops the others.
+The policy cell names one policy, or up to three done on the same day as `a+b`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from pathlib import Path
 from . import patient as patient_module
 from .errors import AftercareError, Problem, display_path
 from .files import write_atomic
+from .patient import Patient
 from .project import sheet_filename
 from .register import open_register
-from .sheet import DEFAULT_OPTIONS, Options
+from .sheet import DEFAULT_OPTIONS, Options, split_slugs
 from .workers import Task
 
 REQUIRED = ("name", "policy", "date")
@@ -62,22 +64,41 @@ def read_rows(
         if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
             continue  # blank line
         try:
-            if None in record:
-                raise AftercareError(Problem("has more cells than the header has columns"))
-            slug = (record.get("policy") or "").strip()
-            lang = (record.get("lang") or "").strip() or None
-            project.policy_in(slug, lang, options.draft)  # a stale translation is refused
-            if not (record.get("date") or "").strip():
-                raise AftercareError(Problem("is required", field="date"))
-            patient = patient_module.make(
-                record.get("name"), record["date"].strip(), record.get("provider")
-            )
+            slugs, lang, patient = _read_row(project, record, options)
         except AftercareError as exc:
-            errors.append((line, f"{where}:{line}: {exc.problems[0]}"))
+            errors.append((line, f"{where}:{line}: " + "; ".join(str(p) for p in exc.problems)))
             continue
-        target = out_dir / _unique_name(slug, patient, used)
-        tasks.append(Task(line, slug, patient, target, date.today(), options, lang=lang))
+        target = out_dir / _unique_name(slugs, patient, used)
+        tasks.append(Task(line, slugs, patient, target, date.today(), options, lang=lang))
     return tasks, errors
+
+
+def _read_row(
+    project, record: dict, options: Options
+) -> tuple[tuple[str, ...], str | None, Patient]:
+    """One row's procedures (`a+b` in the policy cell), language and patient; every problem
+    of the row at once. A policy not issuable in the row's language is refused."""
+    if None in record:
+        raise AftercareError(Problem("has more cells than the header has columns"))
+    problems = []
+    lang = (record.get("lang") or "").strip() or None
+    slugs: tuple[str, ...] = ()
+    try:
+        slugs = split_slugs(record.get("policy") or "")
+        project.policies_in(slugs, lang, options.draft)
+    except AftercareError as exc:
+        problems.extend(exc.problems)
+    try:
+        if not (record.get("date") or "").strip():
+            raise AftercareError(Problem("is required", field="date"))
+        patient = patient_module.make(
+            record.get("name"), record["date"].strip(), record.get("provider")
+        )
+    except AftercareError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise AftercareError(*problems)
+    return slugs, lang, patient
 
 
 def _check_header(path: Path, columns: list[str]) -> None:
@@ -99,9 +120,9 @@ def _check_header(path: Path, columns: list[str]) -> None:
         )
 
 
-def _unique_name(slug: str, patient, used: dict[str, int]) -> str:
+def _unique_name(slugs: tuple[str, ...], patient: Patient, used: dict[str, int]) -> str:
     """The usual file name; '-2', '-3'... for later rows that would share it."""
-    name = sheet_filename(slug, patient)
+    name = sheet_filename(slugs, patient)
     used[name] = used.get(name, 0) + 1
     if used[name] > 1:
         name = name.removesuffix(".pdf") + f"-{used[name]}.pdf"

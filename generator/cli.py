@@ -24,7 +24,7 @@ from .net import valid_address
 from .paths import CONTENT, HANDOUTS, SHEETS, SITE
 from .project import Project, write_sheet
 from .register import Register, export_csv, open_register
-from .sheet import Options
+from .sheet import Options, split_slugs
 from .site import build_site
 
 
@@ -69,7 +69,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
 
     sheet = commands.add_parser("sheet", parents=[common], help="write one personalised PDF")
-    sheet.add_argument("policy", metavar="POLICY", help="policy slug, e.g. microneedling")
+    sheet.add_argument(
+        "policies",
+        nargs="+",
+        metavar="POLICY",
+        help="policy slug, e.g. microneedling; up to 3 for procedures done on the same day "
+        "(a b, or a+b), all on one sheet",
+    )
     sheet.add_argument("--name", required=True, help="patient's name")
     sheet.add_argument("--date", help="procedure date, YYYY-MM-DD (default: today)")
     sheet.add_argument("--provider", help="provider's name (optional)")
@@ -88,13 +94,22 @@ def make_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         metavar="FILE",
-        help="PDF to write (default: output/sheets/<date>-<policy>-<name>.pdf)",
+        help="PDF to write (default: output/sheets/<date>-<policy>-<name>.pdf, with <a>+<b> "
+        "for several policies)",
     )
     _database_option(sheet)
     handouts = commands.add_parser(
         "handouts", parents=[common], help="write one blank handout per policy"
     )
     handouts.add_argument("--out", type=Path, metavar="DIR", help="default: output/handouts")
+    handouts.add_argument(
+        "--combine",
+        action="append",
+        default=[],
+        metavar="A+B",
+        help="also write the blank handout of procedures done on the same day, <a>+<b>.pdf "
+        "(up to 3; repeatable)",
+    )
     _jobs_option(handouts)
     _print_options(handouts)
 
@@ -106,7 +121,8 @@ def make_parser() -> argparse.ArgumentParser:
         "csv",
         type=Path,
         metavar="FILE.csv",
-        help="columns name,policy,date,provider,lang (provider and lang optional)",
+        help="columns name,policy,date,provider,lang (provider and lang optional); a policy "
+        "cell may combine up to 3 procedures as a+b",
     )
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
@@ -273,20 +289,32 @@ def cmd_check(args) -> int:
 
 
 def cmd_sheet(project: Project, args) -> None:
-    """Write one personalised sheet and record it; the last line printed is its path."""
-    patient = patient_module.make(args.name, args.date, args.provider)
+    """Write one personalised sheet of one policy or of up to three done on the same day, and
+    record it; the last line printed is its path."""
     options = _options(args)
+    today = date.today()
+    problems = []  # every problem with the input at once, before anything is written
+    try:
+        slugs = split_slugs(args.policies)
+        policies = project.policies_in(slugs, args.lang, options.draft, today)
+    except AftercareError as exc:
+        problems.extend(exc.problems)
+    try:
+        patient = patient_module.make(args.name, args.date, args.provider)
+    except AftercareError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise AftercareError(*problems)
     register = None if options.draft else open_register(project.clinic, args.database)
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
-    today = date.today()
-    path, result = write_sheet(project, args.policy, patient, args.out, today, options, args.lang)
+    path, result = write_sheet(project, slugs, patient, args.out, today, options, args.lang)
     if register is not None:
         try:  # a sheet is issued only once it is in the register
             issuing.record(
                 register,
                 clinic=project.clinic,
-                policies=[project.policy_in(args.policy, args.lang)],
+                policies=policies,
                 patient=patient,
                 printed_on=today,
                 options=options,
@@ -314,9 +342,8 @@ def _warn_missing_glyphs(count: int) -> None:
 def cmd_handouts(project: Project, args) -> None:
     """Write the blank handouts; unchanged ones are left as they are."""
     _print_warnings(project, project.issuable_policies())
-    report = handouts(
-        project, args.out, _options(args), args.jobs, Progress.for_terminal("handouts")
-    )
+    progress = Progress.for_terminal("handouts")
+    report = handouts(project, args.out, _options(args), args.jobs, progress, args.combine)
     print(report.summary("Handouts"), file=sys.stderr)
     print(display_path(args.out or HANDOUTS))
 

@@ -1,16 +1,19 @@
-"""`aftercare handouts`: one blank handout per policy, only what changed."""
+"""`aftercare handouts`: one blank handout per policy, and per combination of procedures done
+on the same day that the clinic asks for (`a+b.pdf`); only what changed is rendered again."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from .errors import AftercareError
+from .errors import AftercareError, Problem
 from .manifest import BuildReport, Manifest
 from .paths import HANDOUTS
+from .policy import Policy
 from .project import Project
-from .sheet import DEFAULT_OPTIONS, Options
+from .sheet import DEFAULT_OPTIONS, Options, combination_problems, split_slugs
 from .workers import Task, run
 
 
@@ -20,41 +23,29 @@ def handouts(
     options: Options = DEFAULT_OPTIONS,
     jobs: int | None = None,
     progress=None,
+    combine: Sequence[str] = (),
 ) -> BuildReport:
-    """One blank handout per policy, rendered again only when its inputs changed."""
+    """One blank handout per policy and per combination in `combine` ("a+b"), rendered again
+    only when its inputs changed. The folder then holds what this build made: handouts an
+    earlier build made and this one does not (a combination not asked for again) are removed."""
     folder = Path(out or HANDOUTS)
     # Everything is read and validated before writing; drafts are not for patients.
     policies = project.issuable_policies()
+    combinations = _combinations(project, combine)
     manifest = Manifest(folder)
     options = replace(options, paper=options.paper or project.clinic.paper)
     todo, unchanged, fingerprints = [], [], {}
-    # Each policy, and each of its translations that may be issued: <slug>.<lang>.pdf.
-    versions = [
-        (policy, None) for policy in policies
-    ] + [
-        (translation.policy, lang)
-        for policy in policies
-        for lang, translation in sorted(project.translations(policy.slug).items())
-        if translation.issuable
-    ]  # fmt: skip
-    for policy, lang in versions:
-        target = folder / (f"{policy.slug}.{lang}.pdf" if lang else f"{policy.slug}.pdf")
-        fingerprint = project.fingerprint([policy], "handout", options.key())
+    for chosen, lang in _versions(project, [(p,) for p in policies] + combinations):
+        slugs = tuple(policy.slug for policy in chosen)
+        stem = "+".join(slugs)
+        target = folder / (f"{stem}.{lang}.pdf" if lang else f"{stem}.pdf")
+        fingerprint = project.fingerprint(list(chosen), "handout", options.key())
         if manifest.is_current(target, fingerprint):
             unchanged.append(target)
         else:
             fingerprints[target] = fingerprint
             todo.append(
-                Task(
-                    target.name,
-                    policy.slug,
-                    None,
-                    target,
-                    date.today(),
-                    options,
-                    mode=0o644,
-                    lang=lang,
-                )
+                Task(target.name, slugs, None, target, date.today(), options, 0o644, lang=lang)
             )
     outcomes = list(run(project, todo, jobs, progress))
     errors = [o.error for o in outcomes if o.error]
@@ -65,3 +56,59 @@ def handouts(
     removed = manifest.remove_stale()
     manifest.save()
     return BuildReport(sorted(o.path for o in outcomes if o.path), unchanged, removed)
+
+
+def _versions(
+    project: Project, sheets: list[tuple[Policy, ...]]
+) -> list[tuple[tuple[Policy, ...], str | None]]:
+    """Each sheet in its own language, then in every language all its policies may be issued
+    in (`<slug>.<lang>.pdf`, `<a>+<b>.<lang>.pdf`)."""
+    versions: list[tuple[tuple[Policy, ...], str | None]] = [(sheet, None) for sheet in sheets]
+    for sheet in sheets:
+        ready = [
+            {lang: t.policy for lang, t in project.translations(p.slug).items() if t.issuable}
+            for p in sheet
+        ]
+        for lang in sorted(set.intersection(*(set(languages) for languages in ready))):
+            versions.append((tuple(languages[lang] for languages in ready), lang))
+    return versions
+
+
+def _combinations(project: Project, texts: Sequence[str]) -> list[tuple[Policy, ...]]:
+    """The policies of each `--combine a+b`, each combination once; every problem at once."""
+    found: dict[tuple[str, ...], tuple[Policy, ...]] = {}
+    problems: list[Problem] = []
+    for text in texts:
+        try:
+            slugs = split_slugs(text, "--combine")
+        except AftercareError as exc:
+            problems.extend(exc.problems)
+            continue
+        if len(slugs) == 1:
+            message = f"{text.strip()!r} is one procedure; combine two or three, such as a+b"
+            problems.append(Problem(message, field="--combine"))
+        problems.extend(combination_problems(slugs, "--combine"))
+        chosen = []
+        for slug in dict.fromkeys(slugs):
+            try:
+                policy = project.policy(slug)
+            except AftercareError as exc:
+                problems.extend(  # an unknown name; a broken file is reported by then
+                    replace(p, field="--combine") if p.field == "policy" else p
+                    for p in exc.problems
+                )
+                continue
+            if policy.draft:
+                problems.append(
+                    Problem(
+                        "is a draft (draft: true), not for patients; a handout combines only "
+                        "policies ready for patients",
+                        policy.path,
+                        field="--combine",
+                    )
+                )
+            chosen.append(policy)
+        found[slugs] = tuple(chosen)
+    if problems:
+        raise AftercareError(*problems)
+    return list(found.values())

@@ -137,6 +137,26 @@ def combination_problems(slugs: Sequence[str], field: str = "policy") -> list[Pr
     return problems
 
 
+def split_slugs(texts: str | Sequence[str], field: str = "policy") -> tuple[str, ...]:
+    """The policy slugs written as `a+b` (or as several such parts, as typed after `aftercare
+    sheet`), every malformed part reported; whether they make one sheet is
+    `sheet.combination_problems`' to say."""
+    slugs: list[str] = []
+    problems = []
+    for text in [texts] if isinstance(texts, str) else texts:
+        parts = [part.strip() for part in text.split("+")]
+        if not text.strip():
+            problems.append(Problem("is required", field=field))
+        elif not all(parts):
+            wrong = f"{text.strip()!r} is not a procedure or procedures joined by '+'"
+            problems.append(Problem(f"{wrong}, such as a+b", field=field))
+        else:
+            slugs.extend(parts)
+    if problems:
+        raise AftercareError(*problems)
+    return tuple(slugs)
+
+
 @dataclass(frozen=True)
 class Procedure:
     """One policy on a sheet: its plan and its instructions. On a combined sheet its letter
@@ -205,6 +225,12 @@ class Sheet:
         return tuple(part for procedure in self.procedures for part in procedure.sections)
 
 
+def fragment_date(day: date) -> str:
+    """The procedure date as the QR code's fragment carries it: YYYYMMDD, two bytes shorter
+    than YYYY-MM-DD, which keeps the demo clinic's code at version 4. The site reads both."""
+    return f"{day:%Y%m%d}"
+
+
 def as_policies(policies: Policy | Sequence[Policy]) -> tuple[Policy, ...]:
     """One policy, or several, as a tuple."""
     return (policies,) if isinstance(policies, Policy) else tuple(policies)
@@ -252,10 +278,10 @@ def build(
         url = clinic.visit_url(translated)
         qr_url = f"{url}#p={'+'.join(policy.slug for policy in policies)}"
         if patient is not None:
-            qr_url += f"&d={patient.procedure_date.isoformat()}"
+            qr_url += f"&d={fragment_date(patient.procedure_date)}"
     else:
         url = clinic.page_url(policies[0].slug, translated)
-        qr_url = f"{url}#d={patient.procedure_date.isoformat()}" if patient else url
+        qr_url = f"{url}#d={fragment_date(patient.procedure_date)}" if patient else url
     return Sheet(
         clinic=clinic,
         procedures=procedures,

@@ -41,8 +41,8 @@ class Outcome:
 class Task:
     """One sheet (or blank handout, when `patient` is None) to render and write."""
 
-    key: Any  # what the caller knows it by: a CSV line, a policy slug
-    slug: str
+    key: Any  # what the caller knows it by: a CSV line, a file name
+    slugs: tuple[str, ...]  # the policy, or up to three done on the same day
     patient: Patient | None
     target: Path
     today: date
@@ -76,7 +76,7 @@ def _render_task(task: Task) -> Outcome:
     asked: a file stays only once its entry is in the register."""
     assert _project is not None, "run() or _start() sets the project first"
     try:
-        result = _project.render(task.slug, task.patient, task.today, task.options, task.lang)
+        result = _project.render(task.slugs, task.patient, task.today, task.options, task.lang)
         write_atomic(task.target, result.pdf, mode=task.mode)
         if task.register_url is not None:
             try:
@@ -105,7 +105,7 @@ def _record(task: Task) -> None:
         issuing.record(
             register,
             clinic=_project.clinic,
-            policies=[_project.policy_in(task.slug, task.lang)],
+            policies=_project.policies_in(task.slugs, task.lang, task.options.draft, task.today),
             patient=task.patient,
             printed_on=task.today,
             options=task.options,

@@ -1,10 +1,12 @@
 """`aftercare batch`: one sheet per row, bad rows reported by row, unique names, reruns."""
 
 import codecs
+import re
 
 import pytest
 
 from .conftest import pdf_text
+from .test_cli import add_lorem_care, add_synthetic
 
 HEADER = "name,policy,date,provider\n"
 
@@ -106,3 +108,77 @@ def test_a_name_printed_as_empty_boxes_is_warned_about(run, tmp_path):
     assert result.code == 0
     assert "warning: 1 character(s) have no font on this machine" in result.err
     assert char not in result.err  # the character itself is patient data
+
+
+def test_a_policy_cell_may_combine_procedures_and_bad_combinations_are_reported_by_row(
+    run, synthetic_content, tmp_path
+):
+    add_lorem_care(synthetic_content)
+    for slug, title in (("ipsum-care", "Ipsum Care"), ("dolor-care", "Dolor Care")):
+        add_synthetic(synthetic_content, slug, title)
+    path = write_csv(
+        tmp_path,
+        (
+            "Jane Doe,example-procedure+lorem-care,2026-11-23,\n"
+            "Ann Lorem,example-procedure+example-procedure,2026-11-23,\n"
+            "Bo Lorem,example-procedure+lorem-care+ipsum-care+dolor-care,2026-11-23,\n"
+            "Cy Lorem,lorem-care+,2026-11-23,\n"
+            "Di Lorem, lorem-care + ipsum-care + example-procedure ,2026-11-24,\n"
+            "Ed Lorem,lorem-care+nope,2026-11-23,\n"
+        ),
+    )
+    out = tmp_path / "sheets"
+    result = run("--content", synthetic_content, "batch", path, "--out", out, "--jobs", "2")
+    assert result.code == 1
+    errors = result.err.strip().splitlines()[:4]
+    assert errors == [
+        f"aftercare: error: {path}:3: policy: example-procedure is chosen twice",
+        f"aftercare: error: {path}:4: policy: 4 procedures; one sheet combines at most 3",
+        f"aftercare: error: {path}:5: policy: 'lorem-care+' is not a procedure or procedures "
+        "joined by '+', such as a+b",
+        f"aftercare: error: {path}:7: policy: unknown policy 'nope'; known policies: "
+        "dolor-care, example-procedure, ipsum-care, lorem-care",
+    ]
+    assert "2 written, 4 failed" in result.err
+    assert "Lorem" not in result.err  # no patient's name in a message
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "2026-11-23-example-procedure+lorem-care-jane-doe.pdf",
+        "2026-11-24-lorem-care+ipsum-care+example-procedure-di-lorem.pdf",
+        "sheet-ids.csv",
+    ]
+    text = pdf_text((out / names[1]).read_bytes())
+    assert all(title in text for title in ("Lorem Care", "Ipsum Care", "Example Procedure"))
+    assert "B2 Days 1-3 Wed, Nov 25 – Fri, Nov 27" in text  # Ipsum Care is the second
+    ids = (out / "sheet-ids.csv").read_text().splitlines()
+    assert ids[0] == "row,file,id" and [line.split(",")[:2] for line in ids[1:]] == [
+        ["2", names[0]],
+        ["6", names[1]],
+    ]
+    shown = run("register", "show", ids[1].split(",")[2])
+    assert re.search(
+        r"^policies\s+example-procedure 0\.9 \(\w+\), lorem-care 0\.9", shown.out, re.M
+    )
+
+
+def test_a_batch_of_bad_combinations_only_writes_nothing(run, synthetic_content, tmp_path):
+    add_lorem_care(synthetic_content)
+    path = write_csv(
+        tmp_path,
+        (
+            "Ann Lorem,lorem-care+lorem-care,2026-11-23,\n"
+            "Bo Lorem,+,2026-11-23,\n"
+            "Cy Lorem,,2026-11-23,\n"
+        ),
+    )
+    out = tmp_path / "sheets"
+    result = run("--content", synthetic_content, "batch", path, "--out", out)
+    assert result.code == 1
+    assert result.err.strip().splitlines()[:3] == [
+        f"aftercare: error: {path}:2: policy: lorem-care is chosen twice",
+        f"aftercare: error: {path}:3: policy: '+' is not a procedure or procedures joined by "
+        "'+', such as a+b",
+        f"aftercare: error: {path}:4: policy: is required",
+    ]
+    assert "0 written, 3 failed" in result.err
+    assert not out.exists()

@@ -1,14 +1,63 @@
 """The `aftercare` command as a user runs it: output, exit codes, messages, files."""
 
 import errno
+import io
 import re
 from datetime import date
+from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 
 from generator import project as project_module
+from generator.policy import load
 
-from .conftest import pdf_text
+from .conftest import DATA, normalise, pdf_text
+
+# Synthetic policies only: copies of tests/data/example-procedure.md with other titles, other
+# sentences and (for Lorem Care) later phase ends, so that each procedure's dates can be told
+# apart on a combined sheet.
+SECOND = {
+    "title: Example Procedure": "title: Lorem Care",
+    "Days 1-3": "Days 1-5",
+    "end: 3": "end: 5",
+    "Days 3+": "Days 5+",
+    "start: 3": "start: 5",
+    "Lorem care text for tests.": "Lorem care, second synthetic policy.",
+    "Lorem ipsum dolor sit amet.": "Lorem care ipsum dolor.",
+    "Consectetur adipiscing elit.": "Vestibulum lorem care elit.",
+    "Sed do eiusmod tempor.": "Lorem care eiusmod tempor.",
+}
+
+
+def add_synthetic(folder: Path, slug: str, title: str, changes: dict | None = None) -> Path:
+    """Another obviously synthetic policy in `folder`, made from the example procedure."""
+    text = (DATA / "example-procedure.md").read_text()
+    for old, new in (changes or {"title: Example Procedure": f"title: {title}"}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / f"{slug}.md"
+    path.write_text(text)
+    return path
+
+
+def add_lorem_care(folder: Path) -> Path:
+    """Lorem Care: a second synthetic policy whose phases end later than the example's."""
+    return add_synthetic(folder, "lorem-care", "Lorem Care", SECOND)
+
+
+def sentences_of(path: Path) -> list[str]:
+    """Every sentence of a policy's instructions, as a reader compares them."""
+    policy = load(path)
+    source = " ".join(re.sub(r"<[^>]+>", " ", b.html) for b in policy.blocks)
+    return re.split(r"(?<=[.!:])\s+", normalise(source.replace("&amp;", "&")))
+
+
+@pytest.fixture
+def combined_content(synthetic_content) -> Path:
+    """The synthetic content folder with Lorem Care beside the example procedure."""
+    add_lorem_care(synthetic_content)
+    return synthetic_content
 
 
 def test_policies_lists_slug_version_and_title(run):
@@ -152,3 +201,125 @@ def test_disk_full_is_a_clear_error_and_leaves_no_temporary_file(run, tmp_path, 
     assert result.code == 1
     assert re.search(r"x\.pdf: cannot write: No space left on device$", result.err.strip())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sheet_of_two_procedures_has_both_plans_texts_and_one_register_entry(
+    run, combined_content, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(project_module, "SHEETS", tmp_path / "sheets")
+    result = run(
+        "--content", combined_content, "sheet", "example-procedure", "lorem-care",
+        "--name", "Jane Doe", "--date", "2026-11-23",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    [written] = (tmp_path / "sheets").iterdir()
+    assert written.name == "2026-11-23-example-procedure+lorem-care-jane-doe.pdf"
+    assert result.last_line.endswith(written.name)
+    assert oct(written.stat().st_mode & 0o777) == "0o600"
+    text = pdf_text(written.read_bytes())
+    assert "Example Procedure" in text and "Lorem Care" in text and "Jane Doe" in text
+    for slug in ("example-procedure", "lorem-care"):
+        sentences = sentences_of(combined_content / f"{slug}.md")
+        assert len(sentences) >= 5
+        assert [s for s in sentences if s not in text] == [], slug
+    for phase in (  # each procedure's phases with their own dates, lettered A and B
+        "A1 Day 0 Mon, Nov 23",
+        "A2 Days 1-3 Tue, Nov 24 – Thu, Nov 26",
+        "A3 Days 3+ from Thu, Nov 26",
+        "B1 Day 0 Mon, Nov 23",
+        "B2 Days 1-5 Tue, Nov 24 – Sat, Nov 28",
+        "B3 Days 5+ from Sat, Nov 28",
+    ):
+        assert phase in text, phase
+    [sheet_id] = re.findall(r"^Sheet (\S+)$", result.err, re.M)
+    shown = run("register", "show", sheet_id)
+    assert shown.code == 0, shown.err
+    assert re.search(
+        r"^policies\s+example-procedure 0\.9 \(\w+\), lorem-care 0\.9 \(\w+\)$", shown.out, re.M
+    ), shown.out
+
+
+def test_three_procedures_in_large_print_on_a4(run, combined_content, tmp_path):
+    add_synthetic(combined_content, "ipsum-care", "Ipsum Care")
+    out = tmp_path / "three.pdf"
+    result = run(
+        "--content", combined_content, "sheet", "example-procedure+lorem-care", "ipsum-care",
+        "--name", "Jane Doe", "--date", "2026-11-23", "--large-print", "--paper", "a4",
+        "--out", out,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    pdf = out.read_bytes()
+    text = pdf_text(pdf)
+    assert all(title in text for title in ("Example Procedure", "Lorem Care", "Ipsum Care"))
+    assert "C3 Days 3+ from Thu, Nov 26" in text
+    document = pdfium.PdfDocument(io.BytesIO(pdf))
+    assert tuple(round(v) for v in document[0].get_size()) == (595, 842)
+    document.close()
+
+
+@pytest.mark.parametrize(
+    ("policies", "message"),
+    [
+        (
+            ["example-procedure", "example-procedure"],
+            "aftercare: error: policy: example-procedure is chosen twice",
+        ),
+        (
+            ["lorem-care+example-procedure+lorem-care"],
+            "aftercare: error: policy: lorem-care is chosen twice",
+        ),
+        (
+            ["example-procedure", "lorem-care", "ipsum-care", "dolor-care"],
+            "aftercare: error: policy: 4 procedures; one sheet combines at most 3",
+        ),
+        (
+            ["example-procedure+", "lorem-care"],
+            "aftercare: error: policy: 'example-procedure+' is not a procedure or "
+            "procedures joined by '+', such as a+b",
+        ),
+    ],
+)
+def test_a_bad_combination_is_one_clear_error_and_writes_nothing(
+    run, combined_content, tmp_path, policies, message
+):
+    add_synthetic(combined_content, "ipsum-care", "Ipsum Care")
+    add_synthetic(combined_content, "dolor-care", "Dolor Care")
+    result = run(
+        "--content", combined_content, "sheet", *policies, "--name", "Jane Doe", "--out", tmp_path,
+    )  # fmt: skip
+    assert result.code == 1
+    assert result.err.strip().splitlines() == [message]
+    assert "Traceback" not in result.err
+    assert list(tmp_path.iterdir()) == [combined_content]
+
+
+def test_every_problem_with_the_input_is_reported_at_once(run, combined_content, tmp_path):
+    result = run(
+        "--content", combined_content, "sheet", "lorem-care", "nope", "lorem-care",
+        "--name", " ", "--date", "2026-02-30", "--out", tmp_path / "x.pdf",
+    )  # fmt: skip
+    assert result.code == 1
+    assert result.err.strip().splitlines() == [
+        "aftercare: error: policy: lorem-care is chosen twice",
+        "aftercare: error: policy: unknown policy 'nope'; known policies: example-procedure, "
+        "lorem-care",
+        "aftercare: error: name: must not be empty",
+        "aftercare: error: date: is not a real date (check the month and the day)",
+    ]
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_every_policy_must_be_issuable_in_the_language_and_each_one_that_is_not_is_named(
+    run, combined_content, tmp_path
+):
+    result = run(
+        "--content", combined_content, "sheet", "example-procedure", "lorem-care", "nope",
+        "--name", "Jane Doe", "--lang", "es", "--out", tmp_path / "x.pdf",
+    )  # fmt: skip
+    assert result.code == 1
+    errors = result.err.strip().splitlines()
+    assert errors[0].startswith("aftercare: error: lang: example-procedure has no 'es' translation")
+    assert errors[1].startswith("aftercare: error: lang: lorem-care has no 'es' translation")
+    assert errors[2].startswith("aftercare: error: policy: unknown policy 'nope'")
+    assert len(errors) == 3
+    assert not (tmp_path / "x.pdf").exists()

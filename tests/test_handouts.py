@@ -1,6 +1,7 @@
 """Blank handouts: write-in lines, day numbers instead of dates, the undated QR code, paper size,
 and rebuilds only when an input changed."""
 
+import hashlib
 import io
 import os
 
@@ -9,7 +10,9 @@ import pypdfium2 as pdfium
 from generator.handouts import handouts
 from generator.sheet import Options
 
-from .conftest import pdf_text, qr_codes
+from .conftest import DATA, pdf_text, qr_codes
+from .test_cli import add_lorem_care, add_synthetic
+from .test_large_print import sizes_of
 
 
 def test_blank_handout_has_day_numbers_and_the_plain_qr_code(run, tmp_path):
@@ -80,3 +83,126 @@ def test_an_invalid_policy_stops_the_build_before_anything_is_written(
     assert result.code == 1
     assert "broken.md" in result.err and "version: is required" in result.err
     assert not (tmp_path / "h").exists()
+
+
+COMBINED = "example-procedure+lorem-care"
+
+
+def test_combine_writes_the_blank_combined_handout_beside_the_others(
+    run, synthetic_content, tmp_path
+):
+    add_lorem_care(synthetic_content)
+    out = tmp_path / "handouts"
+    result = run("--content", synthetic_content, "handouts", "--combine", COMBINED, "--out", out)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        f"{COMBINED}.pdf",
+        "example-procedure.pdf",
+        "lorem-care.pdf",
+    ]
+    pdf = (out / f"{COMBINED}.pdf").read_bytes()
+    text = pdf_text(pdf)
+    for expected in (
+        "Example Procedure",
+        "Lorem Care",
+        "A1 Day 0",
+        "A2 Days 1-3 Days 1–3",
+        "B2 Days 1-5 Days 1–5",
+        "B3 Days 5+ Day 5 onward",
+        "Lorem care, second synthetic policy.",
+        "Lorem ipsum dolor sit amet.",
+    ):
+        assert expected in text, expected
+    assert "Nov" not in text and "printed" not in text  # no dates at all
+    assert qr_codes(pdf) == [f"https://harborskin.example/aftercare/visit/#p={COMBINED}"]
+    assert oct((out / f"{COMBINED}.pdf").stat().st_mode & 0o777) == "0o644"
+
+
+def test_combined_handouts_are_rebuilt_only_when_an_input_changed(run, synthetic_content, tmp_path):
+    add_lorem_care(synthetic_content)
+    add_synthetic(synthetic_content, "ipsum-care", "Ipsum Care")
+    out = tmp_path / "handouts"
+    triple = "ipsum-care+lorem-care+example-procedure"
+    combine = ("--combine", COMBINED, "--combine", triple, "--combine", COMBINED)
+
+    def build(*extra):
+        result = run("--content", synthetic_content, "handouts", *combine, "--out", out, *extra)
+        assert result.code == 0, result.err
+        return result.err
+
+    assert "Handouts: 5 written, 0 unchanged" in build()
+    stamp = os.stat(out / f"{triple}.pdf").st_mtime_ns
+    assert "Handouts: 0 written, 5 unchanged" in build()
+    assert os.stat(out / f"{triple}.pdf").st_mtime_ns == stamp
+    ipsum = synthetic_content / "ipsum-care.md"
+    ipsum.write_text(ipsum.read_text().replace("Sed do eiusmod tempor.", "Sed do eiusmod."))
+    assert "Handouts: 2 written, 3 unchanged" in build()  # ipsum-care and the triple
+    assert "Sed do eiusmod." in pdf_text((out / f"{triple}.pdf").read_bytes())
+    assert "Handouts: 5 written, 0 unchanged" in build("--large-print")
+    assert min(sizes_of((out / f"{COMBINED}.pdf").read_bytes(), "Lorem care ipsum dolor.")) >= 16
+    # The folder holds what the last build asked for: without --combine, combined ones go.
+    result = run("--content", synthetic_content, "handouts", "--out", out)
+    assert "Handouts: 3 written, 0 unchanged, 2 removed" in result.err
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        "example-procedure.pdf",
+        "ipsum-care.pdf",
+        "lorem-care.pdf",
+    ]
+
+
+def test_bad_combinations_are_all_reported_and_nothing_is_written(run, synthetic_content, tmp_path):
+    add_lorem_care(synthetic_content)
+    out = tmp_path / "handouts"
+    result = run(
+        "--content", synthetic_content, "handouts", "--out", out,
+        "--combine", "lorem-care+lorem-care", "--combine", "example-procedure",
+        "--combine", "lorem-care+nope", "--combine", "+lorem-care",
+    )  # fmt: skip
+    assert result.code == 1
+    assert result.err.strip().splitlines() == [
+        "aftercare: error: --combine: lorem-care is chosen twice",
+        "aftercare: error: --combine: 'example-procedure' is one procedure; combine two or "
+        "three, such as a+b",
+        "aftercare: error: --combine: unknown policy 'nope'; known policies: "
+        "example-procedure, lorem-care",
+        "aftercare: error: --combine: '+lorem-care' is not a procedure or procedures joined "
+        "by '+', such as a+b",
+    ]
+    assert not out.exists()
+
+
+def add_spanish(content, slug: str, title: str) -> None:
+    """A synthetic, reviewed Spanish translation of `slug`, made from its source as it is now."""
+    text = (DATA / "translations" / "example-procedure.es.md").read_text(encoding="utf-8")
+    source = hashlib.sha256((content / f"{slug}.md").read_bytes()).hexdigest()[:8]
+    text = text.replace("SOURCE_HASH", source).replace("example-procedure", slug)
+    text = text.replace("Procedimiento de ejemplo", title)
+    (content / f"{slug}.es.md").write_text(text, encoding="utf-8")
+
+
+def test_a_combination_is_also_written_in_each_language_all_its_policies_are_ready_in(
+    run, synthetic_content, tmp_path
+):
+    add_lorem_care(synthetic_content)
+    add_synthetic(synthetic_content, "ipsum-care", "Ipsum Care")
+    add_spanish(synthetic_content, "example-procedure", "Procedimiento de ejemplo")
+    add_spanish(synthetic_content, "ipsum-care", "Cuidado ipsum")
+    out = tmp_path / "handouts"
+    result = run(
+        "--content", synthetic_content, "handouts", "--out", out,
+        "--combine", "example-procedure+ipsum-care", "--combine", COMBINED,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        "example-procedure+ipsum-care.es.pdf",
+        "example-procedure+ipsum-care.pdf",
+        f"{COMBINED}.pdf",  # Lorem Care has no Spanish translation
+        "example-procedure.es.pdf",
+        "example-procedure.pdf",
+        "ipsum-care.es.pdf",
+        "ipsum-care.pdf",
+        "lorem-care.pdf",
+    ]
+    spanish = pdf_text((out / "example-procedure+ipsum-care.es.pdf").read_bytes())
+    assert "Procedimiento de ejemplo + Cuidado ipsum" in spanish
+    assert "Lorem ipsum en español, tres." in spanish and "Ipsum Care" not in spanish

@@ -192,3 +192,30 @@ def test_the_desk_shows_the_same_warnings_as_check(desk):
     assert client.get("/healthz").json["content_problems"] == 0  # a warning is not a problem
     touch_later(folder / "lorem-care.md", LOREM)
     assert "an image will be removed" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_draft_in_a_combined_sheet_or_handout_is_refused_unless_drafted(run, folder, tmp_path):
+    (folder / "draft-care.md").write_text(EXAMPLE.replace("version:", "draft: true\nversion:"))
+    sheet = ("--content", folder, "sheet", "lorem-care", "draft-care", "--name", "Ann")
+    refused = run(*sheet, "--out", tmp_path)
+    assert refused.code == 1
+    assert refused.err.strip().splitlines() == [
+        f"aftercare: error: {folder / 'draft-care.md'}: is a draft (draft: true), not for "
+        "patients; print it with --draft to review it (every page then says DRAFT)"
+    ]
+    assert not list(tmp_path.glob("*.pdf"))
+    review = run(*sheet, "--draft", "--out", tmp_path / "review.pdf")
+    assert review.code == 0, review.err
+    pages = pdf_pages((tmp_path / "review.pdf").read_bytes())
+    assert all("DRAFT, not for patients" in page for page in pages)
+    assert "Sheet " not in review.err  # a draft is not issued: no register entry
+    handouts = run(
+        "--content", folder, "handouts", "--combine", "lorem-care+draft-care",
+        "--out", tmp_path / "h",
+    )  # fmt: skip
+    assert handouts.code == 1
+    assert handouts.err.strip().splitlines() == [
+        f"aftercare: error: {folder / 'draft-care.md'}: --combine: is a draft (draft: true), "
+        "not for patients; a handout combines only policies ready for patients"
+    ]
+    assert not (tmp_path / "h").exists()
