@@ -4,7 +4,6 @@ one calendar that says each procedure's phase on each day, one QR code, one regi
 from __future__ import annotations
 
 import io
-import itertools
 import re
 import shutil
 
@@ -81,21 +80,19 @@ def calendar_cells(pdf: bytes, page: int = 0) -> dict[str, list[str]]:
     finally:
         document.close()
     header = next(box for text, box in runs if text == "SUN")
-    below = [(text, box) for text, box in runs if box[3] < header[1]]
-    labels = [(t, b) for t, b in below if re.fullmatch(r"(?:(?!Day)[A-Z][a-z]{2} )?\d{1,2}", t)]
+    day, mark = r"(?:(?!Day)[A-Z][a-z]{2} )?\d{1,2}", r"[A-C]\d"
+    in_cells = re.compile(f"{day}|{mark}|Procedure")
+    # The table ends where the legend starts: the first other words below the weekdays.
+    legend = max(b[3] for t, b in runs if b[3] < header[1] and not in_cells.fullmatch(t))
+    table = [(text, box) for text, box in runs if legend + 3 < box[3] < header[1]]
+    labels = [(t, b) for t, b in table if re.fullmatch(day, t)]
     cells: dict[str, list[str]] = {label: [] for label, _ in labels}
-    first = min(box[0] for _, box in labels)  # the first weekday's column: one label a week
-    tops = sorted((box[3] for _, box in labels if box[0] - first < 1), reverse=True)
-    row = min(a - b for a, b in itertools.pairwise(tops))  # a week's height
-    for text, (left, _, _, top) in below:
-        if not re.fullmatch(r"[A-C]\d", text):
-            continue
-        # The cell's label is at its top left: the nearest label up and to the left.
-        column = max(b[0] for _, b in labels if b[0] <= left + 0.5)
-        above = [(t, b) for t, b in labels if abs(b[0] - column) < 1 and b[3] >= top - 3]
-        owner = min(above, key=lambda item: item[1][3] - top, default=None)
-        if owner is not None and owner[1][3] - top < row:  # not the legend below the table
-            cells[owner[0]].append(text)
+    for text, (left, _, _, top) in table:
+        if re.fullmatch(mark, text):
+            # The cell's label is at its top left: the nearest label up and to the left.
+            column = max(b[0] for _, b in labels if b[0] <= left + 0.5)
+            above = [(t, b) for t, b in labels if abs(b[0] - column) < 1 and b[3] >= top - 3]
+            cells[min(above, key=lambda item: item[1][3] - top)[0]].append(text)
     return {label: sorted(marks) for label, marks in cells.items()}
 
 
