@@ -67,7 +67,7 @@ class Clinic:
     def visit_url(self, lang: str | None = None) -> str:
         """The online page of a visit with several procedures: {base_url}/visit/, or
         {base_url}/visit/{lang}/ in a language other than the policies' own. Which procedures
-        and which date it shows come in the fragment (#p=a+b&d=YYYY-MM-DD), never to a server."""
+        and which date it shows come in the fragment (#p=a+b&d=YYYYMMDD), never to a server."""
         return f"{self.base_url}/visit/{lang}/" if lang else f"{self.base_url}/visit/"
 
     def review_refusal(self, policy: Policy, today: date) -> Problem | None:

@@ -1,6 +1,6 @@
 """`aftercare site`: the online version, a static site with one mobile-first page per policy,
 and a visit page for sheets that combine several procedures (which ones, and the date, come in
-its URL fragment: #p=a+b&d=YYYY-MM-DD, read in the browser)."""
+its URL fragment: #p=a+b&d=YYYYMMDD (YYYY-MM-DD also read), read in the browser)."""
 
 from __future__ import annotations
 

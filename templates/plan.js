@@ -1,8 +1,9 @@
 // Dated plans, entirely in the browser. The procedure date comes from the URL fragment
-// (#d=YYYY-MM-DD on a policy's page, #p=a+b&d=YYYY-MM-DD on the visit page), which browsers
-// never send to a server. Without it, or without JavaScript, a page shows the plan by day
-// numbers. Every word it shows comes translated in the page's data (data.words), with
-// %(name)s placeholders filled in here.
+// (#d=YYYYMMDD on a policy's page, #p=a+b&d=YYYYMMDD on the visit page), which browsers
+// never send to a server. Sheets printed before the compact date say d=YYYY-MM-DD: both forms
+// are read, always; the pages write the compact one. Without a date, or without JavaScript, a
+// page shows the plan by day numbers. Every word it shows comes translated in the page's data
+// (data.words), with %(name)s placeholders filled in here.
 //
 // `aftercare` holds what every dated page shares: dates and their wording, the status line,
 // the calendar file. The rest of this file is a policy's page; visit.js is the visit page.
@@ -17,18 +18,24 @@ var aftercare = (function () {
     });
   }
 
-  // A YYYY-MM-DD date as a UTC time, or null when it is not a real date from 1900 to 2199.
+  // A YYYYMMDD or YYYY-MM-DD date as a UTC time, or null when it is not a real date from 1900
+  // to 2199.
   function parse(text) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    var m = /^(\d{4})(-?)(\d{2})\2(\d{2})$/.exec(text || "");
     if (!m) return null;
-    var time = Date.UTC(+m[1], +m[2] - 1, +m[3]);
+    var time = Date.UTC(+m[1], +m[3] - 1, +m[4]);
     var date = new Date(time);
-    if (date.getUTCMonth() !== +m[2] - 1 || +m[1] < 1900 || +m[1] > 2199) return null;
+    if (date.getUTCMonth() !== +m[3] - 1 || +m[1] < 1900 || +m[1] > 2199) return null;
     return time;
   }
 
   function iso(time) {
     return new Date(time).toISOString().slice(0, 10);
+  }
+
+  // A date as the fragments write it: YYYYMMDD (short, so the printed QR code stays small).
+  function compact(time) {
+    return iso(time).replace(/-/g, "");
   }
 
   // Which day of the plan today is: 0 on the procedure's day, negative before it.
@@ -84,7 +91,7 @@ var aftercare = (function () {
   // One all-day event per phase of a plan ({slug, title, url, phases: [{label, start, end}]}).
   // An open-ended phase is one event on its first day that says it goes on.
   function events(plan, procedure, words, phone) {
-    var page = plan.url + "#d=" + iso(procedure);
+    var page = plan.url + "#d=" + compact(procedure);
     return plan.phases.map(function (phase, index) {
       var open = phase.end === null;
       var event = { phase: phase.label, title: plan.title };
@@ -175,12 +182,12 @@ var aftercare = (function () {
   }
 
   return {
-    fill: fill, parse: parse, iso: iso, wording: wording, isCurrent: isCurrent,
+    fill: fill, parse: parse, iso: iso, compact: compact, wording: wording, isCurrent: isCurrent,
     events: events, calendar: calendar, download: download, keepFragment: keepFragment
   };
 })();
 
-// A policy's page: its plan, dated from #d=YYYY-MM-DD.
+// A policy's page: its plan, dated from #d=YYYYMMDD (or #d=YYYY-MM-DD).
 (function (plans) {
   "use strict";
   var element = document.getElementById("plan-data");
@@ -222,7 +229,7 @@ var aftercare = (function () {
   }
 
   function fromFragment() {
-    var m = /^#d=(\d{4}-\d{2}-\d{2})$/.exec(window.location.hash);
+    var m = /^#d=([\d-]+)$/.exec(window.location.hash);
     return m ? plans.parse(m[1]) : null;
   }
 
@@ -240,7 +247,7 @@ var aftercare = (function () {
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var procedure = plans.parse(input.value);
-    if (procedure !== null) window.location.hash = "d=" + plans.iso(procedure);
+    if (procedure !== null) window.location.hash = "d=" + plans.compact(procedure);
   });
 
   plans.keepFragment(function () { return fromFragment() !== null; });

@@ -1,5 +1,6 @@
 // The visit page: the procedures of one visit, as a combined sheet's QR code names them in the
-// fragment (#p=a+b&d=YYYY-MM-DD: slugs in the sheet's order, the date optional), each with its
+// fragment (#p=a+b&d=YYYYMMDD: slugs in the sheet's order, the date optional, and read as
+// YYYY-MM-DD too, as sheets printed before the compact date wrote it), each with its
 // letter, a link to its own page and its phases, dated; one calendar file holds them all.
 // Dates, wording and the calendar file come from plan.js (`aftercare`). Without JavaScript, or
 // without #p=, the page lists every procedure.
@@ -59,7 +60,7 @@
 
   // A link to a policy's page, with the date when there is one.
   function href(policy, procedure) {
-    return policy.href + (procedure === null ? "" : "#d=" + plans.iso(procedure));
+    return policy.href + (procedure === null ? "" : "#d=" + plans.compact(procedure));
   }
 
   // One procedure of the visit: its letter, its title linked to its page, its phases.
@@ -137,7 +138,8 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var procedure = plans.parse(input.value);
-    if (procedure !== null) window.location.hash = "p=" + fromFragment().p + "&d=" + plans.iso(procedure);
+    if (procedure === null) return;
+    window.location.hash = "p=" + fromFragment().p + "&d=" + plans.compact(procedure);
   });
 
   plans.keepFragment(function () { return window.location.hash.length > 1; });

@@ -14,6 +14,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from PIL import Image
 
 from generator import cli
 from generator.paths import CONTENT
@@ -81,6 +82,13 @@ def qr_codes(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
     return [
         r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
     ]
+
+
+def zbar_qr_codes(image: Image.Image) -> list[str]:
+    """Decode every QR code in an image with zbar, a second reader that differs from zxing."""
+    from pyzbar import pyzbar  # needs Debian's libzbar0 (scripts/setup-system): only here
+
+    return [r.data.decode() for r in pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])]
 
 
 def pdf_metadata(pdf: bytes) -> dict:

@@ -84,9 +84,12 @@ def phase_texts(page):
     return [t.strip() for t in page.locator(".phase .phase-when").all_inner_texts()]
 
 
-def test_fragment_date_shows_the_dated_plan(browser, server):
+@pytest.mark.parametrize(
+    "day", ["20261123", "2026-11-23"], ids=["compact, as sheets print it", "as older sheets did"]
+)
+def test_fragment_date_shows_the_dated_plan(browser, server, day):
     base, requests = server
-    page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-11-23")
+    page, errors = open_page(browser, f"{base}/microneedling/index.html#d={day}")
     assert phase_texts(page) == [
         "Mon, Nov 23",
         "Tue, Nov 24",
@@ -96,7 +99,7 @@ def test_fragment_date_shows_the_dated_plan(browser, server):
     assert "Monday, November 23, 2026" in page.inner_text("#status")
     assert page.locator("#days-2-7 .part-when").inner_text() == "Wed, Nov 25 – Mon, Nov 30"
     assert errors == []
-    assert not any("2026-11-23" in line for line in requests)  # the fragment never left
+    assert not any(day in line for line in requests)  # the fragment never left
 
 
 def test_where_the_patient_is_today_is_highlighted(browser, server):
@@ -116,14 +119,15 @@ def test_a_date_typed_in_the_form_dates_the_plan(browser, server):
     assert page.locator("#add-to-calendar").is_hidden()
     page.fill("#procedure-date", "2028-02-26")
     page.click("text=Show my dates")
-    assert page.url.endswith("#d=2028-02-26")
+    assert page.url.endswith("#d=20280226")
     assert phase_texts(page)[2] == "Mon, Feb 28 – Sat, Mar 4"
     assert errors == []
 
 
-def test_a_bad_fragment_falls_back_to_day_numbers(browser, server):
+@pytest.mark.parametrize("day", ["2026-02-30", "20260230", "2026-1123", "202611230"])
+def test_a_bad_fragment_falls_back_to_day_numbers(browser, server, day):
     base, _ = server
-    page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-02-30")
+    page, errors = open_page(browser, f"{base}/microneedling/index.html#d={day}")
     assert phase_texts(page) == ["Day 0", "Day 1", "Days 2–7", "Day 7 onward"]
     assert page.locator("#status").is_hidden()
     assert errors == []
@@ -255,7 +259,7 @@ def test_calendar_events_carry_their_phase_the_clinic_phone_and_the_dated_page(b
     page, errors = open_page(browser, f"{base}/microneedling/index.html#d=2026-12-28")
     raw = download_calendar(page)
     events = calendar_events(raw.decode("utf-8"))
-    url = "https://harborskin.example/aftercare/microneedling/#d=2026-12-28"
+    url = "https://harborskin.example/aftercare/microneedling/#d=20261228"
     labels = ["Day of procedure", "Day 1", "Days 2-7", "Days 7+"]
     assert len(events) == len(labels)
     for label, event in zip(labels, events, strict=True):
@@ -292,7 +296,7 @@ def test_calendar_text_is_escaped_and_long_lines_are_folded(browser, synthetic_c
     assert unescape(description).splitlines()[0] == summary
     assert f"Questions: call {phone}" in unescape(description)
     assert ics_escape(phone) in description
-    url = "https://harborskin.example/aftercare/example-procedure/#d=2026-12-28"
+    url = "https://harborskin.example/aftercare/example-procedure/#d=20261228"
     assert [e["URL"] for e in events] == [url] * 3  # a URI, not escaped
     assert errors == []
 
@@ -362,27 +366,30 @@ def procedures(page) -> list[dict]:
     return shown
 
 
-def test_the_visit_page_dates_every_procedure_of_the_visit(browser, visit_server):
+@pytest.mark.parametrize(
+    "day", ["20261123", "2026-11-23"], ids=["compact, as sheets print it", "as older sheets did"]
+)
+def test_the_visit_page_dates_every_procedure_of_the_visit(browser, visit_server, day):
     base, requests = visit_server
-    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}&d=2026-11-23")
+    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}&d={day}")
     assert procedures(page) == [
         {
             "letter": "A",
             "title": "Micro-Needling Post Procedure",
-            "href": "../microneedling/#d=2026-11-23",
+            "href": "../microneedling/#d=20261123",
             "when": MICRONEEDLING_DATES,
         },
         {
             "letter": "B",
             "title": "Example Procedure",
-            "href": "../example-procedure/#d=2026-11-23",
+            "href": "../example-procedure/#d=20261123",
             "when": EXAMPLE_DATES,
         },
     ]
     assert "Monday, November 23, 2026" in page.inner_text("#status")
     assert page.locator("#all-procedures").is_hidden()
     page.click("text=Example Procedure")
-    page.wait_for_url("**/example-procedure/#d=2026-11-23")
+    page.wait_for_url("**/example-procedure/#d=20261123")
     assert phase_texts(page) == EXAMPLE_DATES
     assert errors == []
     assert not any("2026" in line or "microneedling+" in line for line in requests)
@@ -406,7 +413,7 @@ def test_one_calendar_file_holds_every_phase_of_every_procedure(browser, visit_s
         "Days 1-3: Example Procedure",
         "Days 3+ (from this day on): Example Procedure",
     ]
-    url = "https://harborskin.example/aftercare/{}/#d=2026-11-23"
+    url = "https://harborskin.example/aftercare/{}/#d=20261123"
     assert [e["URL"] for e in events] == [url.format("microneedling")] * 4 + [
         url.format("example-procedure")
     ] * 3
@@ -463,7 +470,7 @@ def test_without_procedures_the_visit_page_lists_them_all(browser, visit_server)
     assert page.locator("#all-procedures").is_visible() and page.locator("#visit").is_hidden()
     page, errors = open_page(browser, f"{base}/visit/#d=2026-11-23")  # a date, no procedures
     first = page.locator("#all-procedures a").first
-    assert first.get_attribute("href") == "../example-procedure/#d=2026-11-23"
+    assert first.get_attribute("href") == "../example-procedure/#d=20261123"
     assert errors == []
 
 
@@ -478,7 +485,7 @@ def test_a_blank_handouts_visit_asks_for_the_date(browser, visit_server):
     assert page.locator("#add-to-calendar").is_hidden()
     page.fill("#procedure-date", "2026-11-23")
     page.click("text=Show my dates")
-    assert page.url.endswith(f"#p={BOTH}&d=2026-11-23")
+    assert page.url.endswith(f"#p={BOTH}&d=20261123")
     assert [p["when"] for p in procedures(page)] == [MICRONEEDLING_DATES, EXAMPLE_DATES]
     assert page.locator("#add-to-calendar").is_visible()
     assert errors == []
@@ -493,9 +500,9 @@ def test_the_visit_page_in_a_translation_falls_back_to_the_source_and_says_so(
     )
     example, micro = procedures(page)
     assert example["title"] == "Procedimiento de ejemplo"
-    assert example["href"] == "../../example-procedure/es/#d=2026-11-23"
+    assert example["href"] == "../../example-procedure/es/#d=20261123"
     assert example["when"][0] != "Mon, Nov 23" and "23" in example["when"][0]
-    assert micro["href"] == "../../microneedling/#d=2026-11-23"
+    assert micro["href"] == "../../microneedling/#d=20261123"
     assert page.locator(".procedure").nth(1).locator("h2 a bdi").get_attribute("lang") == "en"
     assert "inglés" in page.locator(".procedure").nth(1).inner_text()
     assert errors == []

@@ -141,7 +141,7 @@ def test_each_calendar_day_names_the_phase_of_every_procedure(two):
 
 
 def test_the_qr_code_opens_the_visit_page_with_both_procedures_and_the_date(two):
-    assert qr_codes(two.pdf) == [f"{VISIT}#p=example-procedure+lorem-care&d=2026-11-23"]
+    assert qr_codes(two.pdf) == [f"{VISIT}#p=example-procedure+lorem-care&d=20261123"]
     assert "harborskin.example/aftercare/visit/" in pdf_text(two.pdf).replace(" ", "")
 
 

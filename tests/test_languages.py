@@ -51,7 +51,7 @@ def test_a_spanish_sheet_has_the_translation_and_its_own_page(content):
     text = pdf_text(result.pdf)
     assert "Procedimiento de ejemplo" in text and "Lorem ipsum en español, dos." in text
     assert "Días 1-3" in text and "Example Procedure" not in text
-    assert qr_codes(result.pdf) == [f"https://harborskin.example/aftercare/{SLUG}/es/#d=2026-11-23"]
+    assert qr_codes(result.pdf) == [f"https://harborskin.example/aftercare/{SLUG}/es/#d=20261123"]
     assert pdf_metadata(result.pdf)["Title"] == "Procedimiento de ejemplo"
 
 

@@ -60,7 +60,7 @@ def test_sheet_has_every_sentence_of_the_policy(letter):
 
 
 def test_qr_code_opens_the_online_page_with_the_date_in_the_fragment(letter):
-    assert qr_codes(letter.pdf) == [URL + "#d=2026-11-23"]
+    assert qr_codes(letter.pdf) == [URL + "#d=20261123"]
     assert "harborskin.example/aftercare/microneedling/" in pdf_text(letter.pdf).replace(" ", "")
 
 
@@ -171,5 +171,5 @@ def test_a_synthetic_policy_renders_from_another_content_folder(synthetic_conten
     text = pdf_text(result.pdf)
     assert "Example Procedure" in text and "Days 1-3 Tue, Nov 24 – Thu, Nov 26" in text
     assert qr_codes(result.pdf) == [
-        "https://harborskin.example/aftercare/example-procedure/#d=2026-11-23"
+        "https://harborskin.example/aftercare/example-procedure/#d=20261123"
     ]
