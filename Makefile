@@ -20,8 +20,15 @@ help: ## list the targets
 
 setup: system venv ## install system libraries and fonts (when missing) and the .venv
 
-setup-test: venv ## setup, plus Chromium and PostgreSQL for the browser and register tests
+setup-test: venv node_modules/.package-lock.json ## setup, plus Chromium, PostgreSQL and pdf.js for the tests
 	@scripts/setup-system --browser
+
+# pdf.js, pinned by package-lock.json, reads the sheets in the tests as Firefox does
+# (tests/pdfjs). `npm ci` runs again only when package.json or the lock changed.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the tests need Node.js 20.19 or later" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 system:
 	@scripts/setup-system

@@ -7,14 +7,18 @@ in the caller's own FHIR server. It returns plain JSON-ready dicts.
 
 - DocumentReference (R4): status `current`; `identifier` the sheet ID printed in the
   footer, when the sheet has one; `type` LOINC 69730-0 "Instructions"; `description` the
-  policy title; `date` the issue time (instant, UTC); one `content` whose attachment is
-  the PDF itself (`data`), with `hash` the base64 SHA-1 of the PDF bytes (as R4 defines
-  it), `size`, `language` the policy's, `title` the policy title and `creation`.
-- CarePlan (R4): status `active`, intent `plan`, `title`/`description` the policy title,
-  `instantiatesUri` the policy's online page, `period` and `created`; one `activity` per
-  phase whose `detail` has status `scheduled` (the one element R4 requires there), the
-  phase label as `description` and `scheduledPeriod` with the real dates (procedure date +
-  start and end days; an open-ended phase has a `start` only).
+  sheet's title (the policy title, or every procedure's joined by " + " on a sheet of
+  several done on one visit); `date` the issue time (instant, UTC); one `content` whose
+  attachment is the PDF itself (`data`), with `hash` the base64 SHA-1 of the PDF bytes (as
+  R4 defines it), `size`, `language` the policies', `title` the sheet's title and `creation`.
+- CarePlan (R4): status `active`, intent `plan`, `title`/`description` the sheet's title,
+  `instantiatesUri` the online page of each policy, `period` and `created`; one `activity`
+  per phase (every procedure's, grouped by procedure) whose `detail` has status `scheduled`
+  (the one element R4 requires there), the phase label as `description` and
+  `scheduledPeriod` with the real dates (procedure date + start and end days; an open-ended
+  phase has a `start` only). On a sheet of several procedures each phase's `description` is
+  its policy's title and its label ("Lorem Care: Day 1") and its `instantiatesUri` names
+  its policy's page, so every activity says which procedure it belongs to.
 
 Patient data. The patient's name and provider never enter the bundle: the caller already
 has them, and the bundle is often stored or forwarded. Only the procedure date is used, to
@@ -41,6 +45,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .errors import AftercareError, Problem
+from .policy import Policy
 from .sheet import Sheet
 
 SHEET_ID_SYSTEM = "urn:aftercare:sheet-id"
@@ -129,7 +134,6 @@ def instant(moment: datetime) -> str:
 def _document_reference(
     sheet: Sheet, pdf: bytes, issued: datetime, subject: dict | None
 ) -> dict[str, Any]:
-    policy = sheet.policy
     resource: dict[str, Any] = {"resourceType": "DocumentReference"}
     if sheet.sheet_id:
         resource["identifier"] = [{"system": SHEET_ID_SYSTEM, "value": sheet.sheet_id}]
@@ -138,16 +142,16 @@ def _document_reference(
     if subject is not None:
         resource["subject"] = dict(subject)
     resource["date"] = instant(issued)
-    resource["description"] = policy.title
+    resource["description"] = sheet.title
     resource["content"] = [
         {
             "attachment": {
                 "contentType": "application/pdf",
-                "language": policy.lang,
+                "language": sheet.lang,
                 "data": base64.b64encode(pdf).decode("ascii"),
                 "size": len(pdf),
                 "hash": base64.b64encode(hashlib.sha1(pdf).digest()).decode("ascii"),
-                "title": policy.title,
+                "title": sheet.title,
                 "creation": instant(issued),
             }
         }
@@ -160,32 +164,35 @@ def _care_plan(sheet: Sheet, procedure: date, issued: datetime, subject: dict) -
         return (procedure + timedelta(days=offset)).isoformat()
 
     activities = []
-    for item in sheet.plan:
-        period = {"start": day(item.start)}
-        if item.end is not None:
-            period["end"] = day(item.end)
-        activities.append(
-            {
-                "detail": {
-                    "status": "scheduled",
-                    "description": item.label,
-                    "scheduledPeriod": period,
-                }
-            }
-        )
+    for part in sheet.procedures:
+        for item in part.plan:
+            period = {"start": day(item.start)}
+            if item.end is not None:
+                period["end"] = day(item.end)
+            detail: dict[str, Any] = {"status": "scheduled", "description": item.label}
+            if sheet.combined:  # which procedure the phase is of
+                detail["description"] = f"{part.policy.title}: {item.label}"
+                detail["instantiatesUri"] = [_page(sheet, part.policy)]
+            detail["scheduledPeriod"] = period
+            activities.append({"detail": detail})
     plan_period = {"start": day(min(item.start for item in sheet.plan))}
     ends = [item.end for item in sheet.plan]
     if all(end is not None for end in ends):
         plan_period["end"] = day(max(end for end in ends if end is not None))
     return {
         "resourceType": "CarePlan",
-        "instantiatesUri": [sheet.url],
+        "instantiatesUri": [_page(sheet, policy) for policy in sheet.policies],
         "status": "active",
         "intent": "plan",
-        "title": sheet.policy.title,
-        "description": sheet.policy.title,
+        "title": sheet.title,
+        "description": sheet.title,
         "subject": dict(subject),
         "period": plan_period,
         "created": instant(issued),
         "activity": activities,
     }
+
+
+def _page(sheet: Sheet, policy: Policy) -> str:
+    """The online page of one policy of the sheet, in the sheet's language."""
+    return sheet.clinic.page_url(policy.slug, policy.lang if policy.is_translation else None)

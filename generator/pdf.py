@@ -15,12 +15,14 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import tagging
 from .paths import STYLES, TEMPLATES
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
 MISSING_GLYPH = ".notdef glyph"
 # Every PDF is tagged (structure tree, language, title, alt text): PDF/UA-1. Archive copies
-# are PDF/A-3a, which is tagged too and also meets PDF/A-3b.
+# are PDF/A-3a, which is tagged too and also meets PDF/A-3b, and claim PDF/UA-1 as well.
+# WeasyPrint's tags are corrected as they are written: see tagging.py.
 ACCESSIBLE = "pdf/ua-1"
 ARCHIVAL = "pdf/a-3a"
 
@@ -107,17 +109,24 @@ class Renderer:
     ) -> Result:
         """Lay out each HTML variant in turn and write the first whose layout `fits` (or the
         last one): for what only the layout can tell, such as a calendar filling page 1."""
-        variant = ARCHIVAL if archival else ACCESSIBLE
         with _captured_warnings() as warnings:
             for html in variants:
                 del warnings[:]  # only the written layout's warnings count
-                document = weasyprint.HTML(
-                    string=html, base_url=self.base_url, url_fetcher=self.fetcher
-                ).render(font_config=self.font_config, stylesheets=[self.css], pdf_variant=variant)
+                document = self.layout(html, archival)
                 if fits(document):
                     break
-            pdf = document.write_pdf(pdf_identifier=True, pdf_variant=variant)
+            pdf = tagging.write_pdf(document, ARCHIVAL if archival else ACCESSIBLE)
         return Result(pdf, len(document.pages), warnings)
+
+    def layout(self, html: str, archival: bool = False) -> weasyprint.Document:
+        """The HTML laid out in pages, not yet written."""
+        return weasyprint.HTML(
+            string=html, base_url=self.base_url, url_fetcher=self.fetcher
+        ).render(
+            font_config=self.font_config,
+            stylesheets=[self.css],
+            pdf_variant=ARCHIVAL if archival else ACCESSIBLE,
+        )
 
 
 @contextmanager

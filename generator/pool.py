@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .errors import AftercareError, Problem
 from .project import SheetMaker
+from .sheet import as_policies
 
 # Workers are started with "spawn": the server has threads, and forking a threaded process
 # can copy a lock in its locked state.
@@ -56,8 +57,9 @@ class Rendered:
 def _serve(conn, content_dir: str, warmup) -> None:
     """Worker loop: a warm SheetMaker; render each task that arrives on the pipe.
 
-    The worker reads no content: each task carries the clinic and policy to render, so it
-    always prints what the desk decided to serve, whatever happens to the files meanwhile.
+    The worker reads no content: each task carries the clinic and the policies (a tuple) to
+    render, so it always prints what the desk decided to serve, whatever happens to the files
+    meanwhile.
     """
     # The desk decides when workers stop (it kills them after draining): a SIGTERM to the
     # whole process group (systemd, Ctrl+C) must not end renders in flight.
@@ -194,13 +196,14 @@ class RenderPool:
         with self._lock:
             return sum(1 for w in self._workers if w.ready and w.alive())
 
-    def render(self, clinic, policy, patient, today, options, preview=False) -> Rendered:
-        """Render one sheet in a worker.
+    def render(self, clinic, policies, patient, today, options, preview=False) -> Rendered:
+        """Render one sheet in a worker: of one policy, or of a sequence of up to three done
+        on the same visit (one task, one round trip to the worker, whatever their number).
 
         Raises Busy (no worker free in time), RenderTimeout (the render itself took too long),
         RenderFailed (an internal error) or AftercareError (bad input).
         """
-        task = (clinic, policy, patient, today, options, preview)
+        task = (clinic, as_policies(policies), patient, today, options, preview)
         queue_deadline = time.monotonic() + self.queue_timeout
         for attempt in (1, 2):
             worker = self._take(queue_deadline)

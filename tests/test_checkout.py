@@ -14,6 +14,7 @@ from PIL import Image
 
 from generator.pool import RenderPool
 from generator.project import LiveContent
+from generator.register import Register
 from generator.schedule import Dates
 from generator.web import create_app
 
@@ -201,3 +202,100 @@ def test_the_desk_wears_the_clinics_colours(client):
     assert "outline: 3px solid var(--accent)" in client.get("/assets/desk.css").get_data(
         as_text=True
     )
+
+
+# ---------- Several procedures on one visit ----------------------------------------------------
+
+
+def test_a_second_procedure_can_be_chosen_and_starts_empty(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<label for="policy-2">Second procedure <span class="optional">(optional)</span>' in page
+    assert '<select id="policy-2" name="policy">' in page
+    assert '<option value="" selected>None</option>' in page
+    assert 'id="policy-3"' not in page  # two policies: a third could only repeat one
+
+
+def test_two_procedures_make_one_sheet_naming_both(client):
+    response = submit(
+        client, policy=["example-procedure", "lorem-care"], name="Zoë Lorem", when="today"
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[-800:]
+    location = response.headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "<dt>Procedures</dt><dd>Example Procedure</dd><dd>Lorem Care</dd>" in page
+    assert "Zoë Lorem, Example Procedure + Lorem Care," in page  # the preview's alt text
+    pdf = client.get(f"{location}/sheet.pdf")
+    first = pdf_pages(pdf.data)[0]
+    assert "Example Procedure + Lorem Care" in first and "Zoë Lorem" in first
+    assert "A Example Procedure A1 Day 0" in first and "B Lorem Care B1 Day 0" in first
+    download = client.get(f"{location}/download")
+    assert download.headers["Content-Disposition"] == (
+        f'attachment; filename="example-procedure+lorem-care-{date.today().isoformat()}.pdf"'
+    )
+    fresh = client.get("/next").get_data(as_text=True)  # the first procedure is remembered
+    assert '<option value="example-procedure" selected>' in fresh
+    assert '<option value="lorem-care" selected>' not in fresh
+    assert '<option value="" selected>None</option>' in fresh
+
+
+def test_a_second_procedure_alone_is_the_procedure(client):
+    response = submit(client, policy=["", "lorem-care"], name="Ann Lorem", when="today")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Procedure</dt><dd>Lorem Care</dd>" in page
+
+
+def test_the_same_procedure_twice_is_shown_at_the_second_with_nothing_lost(client):
+    response = submit(
+        client,
+        policy=["lorem-care", "lorem-care"],
+        name="Ann Typed",
+        when="today",
+        provider="Dr. Ipsum",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please fix 1 thing below." in page
+    assert error_of(page, "policy-2") == (
+        "Second procedure: Lorem Care is already chosen above: choose another procedure, or "
+        "none here"
+    )
+    invalid = 'aria-invalid="true" aria-describedby="policy-2-error" autofocus>'
+    assert f'<select id="policy-2" name="policy" {invalid}' in page
+    assert page.count('<option value="lorem-care" selected>') == 2  # both choices kept
+    assert 'value="Ann Typed"' in page and 'value="Dr. Ipsum"' in page
+
+
+def test_more_than_three_procedures_is_refused_at_the_procedure(client):
+    fields = {"policy": ["example-procedure", "lorem-care", "", "example-procedure"]}
+    response = submit(client, **fields, name="Ann", when="today")
+    assert response.status_code == 422
+    assert error_of(response.get_data(as_text=True), "policy") == (
+        "Procedure: one sheet is for at most 3 procedures"
+    )
+
+
+def test_reprint_and_look_up_name_every_procedure(app, tmp_path):
+    register = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", b"k" * 32)
+    try:
+        desk = app.extensions["aftercare"]
+        client = create_app(desk.content, desk.pool, register=register).test_client()
+        made = submit(client, policy=["lorem-care", "example-procedure"], name="Ann", when="today")
+        assert made.status_code == 303
+        page = client.get(made.headers["Location"]).get_data(as_text=True)
+        [sheet_id] = re.findall(r"<dd>([0-9A-Z]{4}-[0-9A-Z]{4})</dd>", page)
+        original = client.get(made.headers["Location"] + "/sheet.pdf").data  # now recorded
+        found = client.post("/lookup", data={"csrf": csrf_of(client), "name": "ann"})
+        assert (
+            f'<tr><td>{sheet_id}</td><td class="procedures">Lorem Care 0.9 +<br>'
+            "Example Procedure 0.9</td>"
+        ) in found.get_data(as_text=True)
+        again = client.post(
+            "/reprint", data={"csrf": csrf_of(client), "id": sheet_id, "name": "Ann"}
+        )
+        assert again.status_code == 303
+        result = client.get(again.headers["Location"]).get_data(as_text=True)
+        assert "<dt>Procedures</dt><dd>Lorem Care 0.9</dd><dd>Example Procedure 0.9</dd>" in result
+        assert client.get(again.headers["Location"] + "/sheet.pdf").data == original
+    finally:
+        register.dispose()

@@ -6,10 +6,12 @@ from urllib.parse import urljoin
 import pytest
 import waitress
 
+from generator.project import LiveContent
 from generator.web import create_app
 
 from .conftest import pdf_text
 from .test_browser import ARGS, CHROMIUM
+from .test_web import visit_content
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +75,57 @@ def test_an_invalid_date_shows_its_error_beside_the_field(page):
     assert error.inner_text().startswith("Procedure date")
     assert page.get_attribute("#date", "aria-describedby") == "date-error"
     assert page.input_value("#name") == "Jane Doe"
+
+
+@pytest.fixture(scope="module")
+def visit_desk(tmp_path_factory, pool):
+    """The desk of four synthetic policies, served by waitress."""
+    folder = visit_content(tmp_path_factory.mktemp("visit") / "content")
+    app = create_app(LiveContent(folder), pool)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+def test_two_procedures_of_one_visit_from_the_form_to_the_pdf(visit_desk, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 820, "height": 1200})
+        page.goto(visit_desk + "/")
+        assert page.evaluate("document.activeElement.id") == "policy"
+        labels = page.locator("label[for^='policy']").all_inner_texts()
+        assert labels == [
+            "Procedure",
+            "Second procedure (optional)",
+            "Third procedure (optional)",
+        ]
+        page.select_option("#policy", "lorem-care")
+        page.select_option("#policy-2", "lorem-care")  # a slip: the same one twice
+        page.fill("#name", "Zoë Lorem")
+        page.click("text=Create PDF")
+        assert page.inner_text("#policy-2-error").startswith("Second procedure: Lorem Care is")
+        assert page.evaluate("document.activeElement.id") == "policy-2"
+        assert (
+            page.input_value("#name") == "Zoë Lorem" and page.input_value("#policy") == "lorem-care"
+        )
+        violations = axe_module.Axe().run(page).response["violations"]
+        assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
+        page.screenshot(path=str(tmp_path / "desk-twice.png"), full_page=True)
+        page.select_option("#policy-2", "example-procedure")
+        with page.expect_navigation():
+            page.click("text=Create PDF")
+        assert page.locator(".summary dd").all_inner_texts()[:3] == [
+            "Zoë Lorem",
+            "Lorem Care",
+            "Example Procedure",
+        ]
+        assert page.evaluate("document.querySelector('.preview img').naturalWidth") >= 800
+        page.screenshot(path=str(tmp_path / "desk-result.png"), full_page=True)
+        href = page.get_attribute("a:text-is('Print')", "href")
+        text = pdf_text(page.request.get(urljoin(page.url, href)).body())
+        assert "Lorem Care + Example Procedure" in text and "Zoë Lorem" in text
+        browser.close()

@@ -319,3 +319,48 @@ def test_procedure_date_drives_the_dates_not_today(project):
     starts = [a["detail"]["scheduledPeriod"]["start"] for a in plan["activity"]]
     assert starts == ["2028-02-28", "2028-02-29", "2028-03-01", "2028-03-06"]
     assert date.fromisoformat(starts[0]) != TODAY
+
+
+def test_a_combined_sheet_names_every_procedure(project, synthetic_content):
+    """A sheet of two synthetic procedures done on one day: the document and the plan name
+    both, and each activity says whose phase it is, with its own dates."""
+    lorem = (synthetic_content / "example-procedure.md").read_text()
+    lorem = lorem.replace("Example Procedure", "Lorem Care").replace(
+        "  - label: Days 3+\n    start: 3\n", "  - label: Days 3-14\n    start: 3\n    end: 14\n"
+    )
+    (synthetic_content / "lorem-care.md").write_text(lorem.replace("## Days 3+", "## Days 3-14"))
+    policies = [
+        load(synthetic_content / f"{slug}.md") for slug in ("example-procedure", "lorem-care")
+    ]
+    options = Options(sheet_id=SHEET_ID)
+    pdf = project.maker.render(project.clinic, policies, jane(), TODAY, options).pdf
+    sheet = build(project.clinic, policies, jane(), TODAY, options)
+    bundle = fhir.bundle(sheet, pdf, issued=ISSUED, patient_reference=REFERENCE)
+    Bundle.model_validate(bundle)
+    found = resources(bundle)
+    CarePlan.model_validate(found["CarePlan"])
+    document = found["DocumentReference"]
+    assert document["description"] == "Example Procedure + Lorem Care"
+    assert document["content"][0]["attachment"]["title"] == "Example Procedure + Lorem Care"
+    assert base64.b64decode(document["content"][0]["attachment"]["data"]) == pdf
+    plan = found["CarePlan"]
+    assert plan["title"] == plan["description"] == "Example Procedure + Lorem Care"
+    pages = [
+        f"https://harborskin.example/aftercare/{slug}/"
+        for slug in ("example-procedure", "lorem-care")
+    ]
+    assert plan["instantiatesUri"] == pages
+    assert plan["period"] == {"start": "2026-11-23"}  # Example Procedure's last phase is open
+    assert [
+        (a["detail"]["description"], a["detail"]["instantiatesUri"], a["detail"]["scheduledPeriod"])
+        for a in plan["activity"]
+    ] == [
+        ("Example Procedure: Day 0", pages[:1], {"start": "2026-11-23", "end": "2026-11-23"}),
+        ("Example Procedure: Days 1-3", pages[:1], {"start": "2026-11-24", "end": "2026-11-26"}),
+        ("Example Procedure: Days 3+", pages[:1], {"start": "2026-11-26"}),
+        ("Lorem Care: Day 0", pages[1:], {"start": "2026-11-23", "end": "2026-11-23"}),
+        ("Lorem Care: Days 1-3", pages[1:], {"start": "2026-11-24", "end": "2026-11-26"}),
+        ("Lorem Care: Days 3-14", pages[1:], {"start": "2026-11-26", "end": "2026-12-07"}),
+    ]
+    blob = json.dumps(bundle, ensure_ascii=False)
+    assert NAME not in blob and PROVIDER not in blob

@@ -1,5 +1,10 @@
 """Schemathesis fuzzes the API from its own OpenAPI description, with every check: the server
-must answer every generated request (valid and invalid) as the description says."""
+must answer every generated request (valid and invalid) as the description says. Once with the
+shipped content, and once more for `POST /api/sheets` with several synthetic policies in two
+languages, where `policy`/`policies` and `lang` rules meet."""
+
+import json
+import shutil
 
 import pytest
 import schemathesis
@@ -9,6 +14,11 @@ from schemathesis import GenerationMode
 from generator.paths import CONTENT
 from generator.project import LiveContent
 from generator.web import create_app
+from generator.web.openapi import spec
+
+from .conftest import DATA
+from .test_languages import add_translation
+from .test_web import synthetic_policy
 
 pytestmark = pytest.mark.load
 TOKEN = "fuzz-token-0123456789-abcdef"
@@ -43,4 +53,61 @@ def _real_pool(pool):
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_the_api_answers_as_its_description_says(case):
+    case.call_and_validate()
+
+
+# Four synthetic policies: one also in Spanish, one whose own language is Spanish.
+LANGUAGES = {
+    "cuidado-lorem": ["es"],
+    "example-procedure": ["en", "es"],
+    "ipsum-care": ["en"],
+    "lorem-care": ["en"],
+}
+
+
+class _LateApp:
+    """Stands in for the desk of the synthetic policies, made in a temporary folder when the
+    test runs (the description is known before: it is made from the policies alone)."""
+
+    target = None
+
+    def __call__(self, environ, start_response):
+        return type(self).target(environ, start_response)
+
+
+COMBINED = schemathesis.openapi.from_dict(json.loads(json.dumps(spec(list(LANGUAGES), LANGUAGES))))
+COMBINED.app = _LateApp()
+COMBINED.config.update(headers={"Authorization": f"Bearer {TOKEN}"})
+COMBINED.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=MAX_EXAMPLES
+)
+COMBINED.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+
+
+@pytest.fixture(scope="module")
+def combined_desk(tmp_path_factory):
+    """The desk of the synthetic policies; it must describe itself as COMBINED says."""
+    folder = tmp_path_factory.mktemp("fuzz") / "content"
+    folder.mkdir()
+    for name in ("clinic.toml", "harbor-logo.svg"):
+        shutil.copy(CONTENT / name, folder)
+    shutil.copy(DATA / "example-procedure.md", folder)
+    (folder / "lorem-care.md").write_text(synthetic_policy("Lorem Care", "0.3", 14))
+    (folder / "ipsum-care.md").write_text(synthetic_policy("Ipsum Care", "2.1", 9))
+    spanish = synthetic_policy("Cuidado Lorem", "1.0", 5).replace("phases:", "lang: es\nphases:")
+    (folder / "cuidado-lorem.md").write_text(spanish)
+    add_translation(folder, "es")
+    app = create_app(LiveContent(folder), _SessionPool(), token=TOKEN)
+    served = app.test_client().get(
+        "/api/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert served.json == COMBINED.raw_schema
+    _LateApp.target = app
+    yield app
+    _LateApp.target = None
+
+
+@COMBINED.include(path="/api/sheets", method="POST").parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_several_policies_and_languages_are_answered_as_described(case, combined_desk):
     case.call_and_validate()

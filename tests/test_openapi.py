@@ -3,18 +3,28 @@ schema accepts and refuses the same values as the server's own checks."""
 
 import json
 import re
+import shutil
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+import jsonschema_rs  # what Schemathesis validates with (tests/test_fuzz.py)
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator import patient as patient_module
 from generator.errors import AftercareError
+from generator.paths import CONTENT
+from generator.project import LiveContent
+from generator.web import sheets
 from generator.web.openapi import spec
 
-from .conftest import examples
+from .conftest import DATA, examples
+from .test_languages import add_translation
+from .test_web import synthetic_policy
 
-SPEC_FIELDS = ("policy", "name", "date", "provider", "paper", "lang", "large_print", "pdf_a")
+SPEC_FIELDS = (
+    "policy", "policies", "name", "date", "provider", "paper", "lang", "large_print", "pdf_a",
+)  # fmt: skip
 API_ONLY_FIELDS = ("patient_reference",)  # for a FHIR answer; the desk's form has no such field
 any_text = st.text(st.characters(codec="utf-8"), max_size=210)
 wide_text = st.one_of(
@@ -51,8 +61,18 @@ def test_the_description_lists_the_policies_and_every_field(client):
     assert served == json.loads(json.dumps(spec(["microneedling"])))
     request = served["components"]["schemas"]["SheetRequest"]
     assert sorted(request["properties"]) == sorted(SPEC_FIELDS + API_ONLY_FIELDS)
+    assert sorted(sheets.FIELDS) == sorted(SPEC_FIELDS)  # the fields the server reads
     assert request["properties"]["policy"]["enum"] == ["microneedling"]
-    assert request["additionalProperties"] is False and request["required"] == ["policy", "name"]
+    assert request["properties"]["policies"] == {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 3,
+        "uniqueItems": True,
+        "items": {"type": "string", "enum": ["microneedling"]},
+        "description": request["properties"]["policies"]["description"],
+    }
+    assert request["additionalProperties"] is False and request["required"] == ["name"]
+    assert request["oneOf"] == [{"required": ["policy"]}, {"required": ["policies"]}]
     responses = served["paths"]["/api/sheets"]["post"]["responses"]
     assert sorted(responses) == ["200", "400", "401", "403", "413", "422", "429", "500", "503"]
     for path in served["paths"].values():  # every operation states the limits it enforces
@@ -114,7 +134,106 @@ def test_policies_with_different_languages_each_name_their_own():
     described = spec(["lorem", "ipsum"], {"lorem": ["en", "es"], "ipsum": ["en"]})
     request = described["components"]["schemas"]["SheetRequest"]
     assert request["properties"]["lang"]["enum"] == ["en", "es", "", None]
-    assert request["oneOf"] == [
-        {"properties": {"policy": {"const": "lorem"}, "lang": {"enum": ["en", "es", "", None]}}},
-        {"properties": {"policy": {"const": "ipsum"}, "lang": {"enum": ["en", "", None]}}},
+    assert request["anyOf"] == [
+        {
+            "properties": {
+                "lang": {"enum": ["", None]},
+                "policies": {"items": {"enum": ["lorem", "ipsum"]}},
+            }
+        },
+        {
+            "required": ["lang"],
+            "properties": {
+                "lang": {"const": "en"},
+                "policy": {"enum": ["lorem", "ipsum"]},
+                "policies": {"items": {"enum": ["lorem", "ipsum"]}},
+            },
+        },
+        {
+            "required": ["lang"],
+            "properties": {
+                "lang": {"const": "es"},
+                "policy": {"enum": ["lorem"]},
+                "policies": {"items": {"enum": ["lorem"]}},
+            },
+        },
+    ]
+
+
+# ---------- Which policies, and in which language: schema and server agree ---------------------
+
+
+@pytest.fixture(scope="module")
+def languages_content(tmp_path_factory):
+    """Synthetic policies: one with a Spanish translation, three in English only, one whose
+    own language is Spanish, and a draft."""
+    folder = tmp_path_factory.mktemp("openapi") / "content"
+    folder.mkdir()
+    for name in ("clinic.toml", "harbor-logo.svg"):
+        shutil.copy(CONTENT / name, folder)
+    shutil.copy(DATA / "example-procedure.md", folder)
+    (folder / "lorem-care.md").write_text(synthetic_policy("Lorem Care", "0.3", 14))
+    (folder / "ipsum-care.md").write_text(synthetic_policy("Ipsum Care", "2.1", 9))
+    (folder / "dolor-care.md").write_text(synthetic_policy("Dolor Care", "1.0", 5))
+    spanish = synthetic_policy("Cuidado Lorem", "1.0", 5).replace("phases:", "lang: es\nphases:")
+    (folder / "cuidado-lorem.md").write_text(spanish)
+    draft = synthetic_policy("Draft Care", "0.1", 4).replace("phases:", "draft: true\nphases:")
+    (folder / "draft-care.md").write_text(draft)
+    add_translation(folder, "es")
+    content = LiveContent(folder).current()
+    assert not content.problems
+    slugs = [policy.slug for policy in content.offered()]
+    described = spec(slugs, {slug: content.languages(slug) for slug in slugs})
+    return content, described["components"]["schemas"]["SheetRequest"]
+
+
+OFFERED = ["example-procedure", "lorem-care", "ipsum-care", "dolor-care", "cuidado-lorem"]
+NOT_OFFERED = ["draft-care", "botox", ""]
+slug = st.sampled_from(OFFERED) | st.sampled_from(NOT_OFFERED)
+slugs = st.lists(st.sampled_from(OFFERED), min_size=1, max_size=5, unique=True) | st.lists(
+    slug, max_size=5
+)
+not_a_slug = st.none() | st.integers() | st.lists(st.integers(), max_size=2)
+choices = st.one_of(
+    st.fixed_dictionaries({"policy": slug}),
+    st.fixed_dictionaries({"policies": slugs}),
+    st.fixed_dictionaries({"policy": slug | not_a_slug, "policies": slugs | not_a_slug}),
+    st.fixed_dictionaries({}, optional={"policy": not_a_slug, "policies": slug | not_a_slug}),
+)
+languages = st.fixed_dictionaries(
+    {}, optional={"lang": st.sampled_from(["en", "es", "ar", "", None])}
+)
+bodies = st.builds(lambda chosen, lang: {"name": "Ann Lorem", **chosen, **lang}, choices, languages)
+
+
+@settings(max_examples=examples(1000), deadline=None)
+@given(body=bodies)
+@example(body={"name": "Ann", "policies": ["example-procedure", "cuidado-lorem"]})
+@example(body={"name": "Ann", "policies": ["lorem-care", "lorem-care"]})
+@example(body={"name": "Ann", "policies": OFFERED[:4]})
+@example(body={"name": "Ann", "policies": ["lorem-care", "ipsum-care"], "lang": "es"})
+@example(body={"name": "Ann", "policies": ["cuidado-lorem", "example-procedure"], "lang": "es"})
+@example(body={"name": "Ann", "policy": "lorem-care", "policies": ["lorem-care"]})
+def test_the_policy_and_language_rules_match_the_server(languages_content, body):
+    content, rules = languages_content
+    valid = jsonschema_rs.validator_for(rules).is_valid(body)
+    assert valid == accepted(sheets.parse_sheet_request, content, body), body
+
+
+def test_mixed_languages_are_refused_by_both(languages_content):
+    content, rules = languages_content
+    body = {"name": "Ann", "policies": ["lorem-care", "cuidado-lorem"]}
+    assert not jsonschema_rs.validator_for(rules).is_valid(body)
+    with pytest.raises(AftercareError) as refused:
+        sheets.parse_sheet_request(content, body)
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("lang", "Lorem Care can be issued in: English (en)"),
+        ("lang", "Cuidado Lorem can be issued in: Spanish (es)"),
+    ]
+    both = {**body, "policies": ["example-procedure", "cuidado-lorem"], "lang": "es"}
+    assert jsonschema_rs.validator_for(rules).is_valid(both)
+    chosen = sheets.parse_sheet_request(content, both).policies
+    assert [(p.title, p.lang) for p in chosen] == [
+        ("Procedimiento de ejemplo", "es"),
+        ("Cuidado Lorem", "es"),
     ]

@@ -11,6 +11,7 @@ import pytest
 
 from generator import patient as patient_module
 from generator.paths import CONTENT
+from generator.policy import load
 from generator.pool import Busy, RenderPool, _Worker
 from generator.project import Project
 from generator.sheet import Options
@@ -118,3 +119,28 @@ def _alive(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_sheet_of_several_procedures_is_one_task_and_one_round_trip(
+    one_worker, synthetic_content, monkeypatch
+):
+    """The policies travel together as a tuple: one message to the worker, one answer."""
+    lorem = (synthetic_content / "example-procedure.md").read_text()
+    (synthetic_content / "lorem-care.md").write_text(
+        lorem.replace("Example Procedure", "Lorem Care")
+    )
+    policies = [load(synthetic_content / f"{s}.md") for s in ("example-procedure", "lorem-care")]
+    tasks = []
+    real = _Worker.run
+
+    def counted(self, task, timeout):
+        tasks.append(task)
+        return real(self, task, timeout)
+
+    monkeypatch.setattr(_Worker, "run", counted)
+    patient = patient_module.make("Jane Doe", "2026-11-23")
+    result = one_worker.render(SHIPPED.clinic, policies, patient, TODAY, Options())
+    [task] = tasks
+    assert task[1] == tuple(policies)
+    text = pdf_text(result.pdf)
+    assert "Example Procedure + Lorem Care" in text and "Jane Doe" in text

@@ -2,15 +2,20 @@
 
 import json
 import logging
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
 
 from generator.paths import CONTENT
 from generator.pool import RenderPool
+from generator.project import LiveContent
+from generator.register import Register
 from generator.web import create_app
 
-from .conftest import pdf_text
+from .conftest import DATA, pdf_text
+from .test_languages import add_translation
 
 TOKEN = "correct-horse-battery-staple"
 
@@ -115,7 +120,9 @@ def test_policies_health_and_openapi(client):
     assert client.get("/healthz").json["status"] == "ok"
     spec = client.get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.") and "/api/sheets" in spec["paths"]
-    assert spec["components"]["schemas"]["SheetRequest"]["required"] == ["policy", "name"]
+    request = spec["components"]["schemas"]["SheetRequest"]
+    assert request["required"] == ["name"]
+    assert request["oneOf"] == [{"required": ["policy"]}, {"required": ["policies"]}]
 
 
 def test_desk_form_defaults_to_today_and_makes_a_pdf(client):
@@ -247,3 +254,186 @@ def test_a_short_token_is_refused(run, tmp_path):
     path.write_text("short")
     result = run("serve", "--host", "0.0.0.0", "--token-file", path)
     assert result.code == 1 and "at least 16 characters" in result.err
+
+
+# ---------- Several procedures on one sheet (synthetic policies) -------------------------------
+
+SYNTHETIC = ("example-procedure", "lorem-care", "ipsum-care", "dolor-care")
+
+
+def synthetic_policy(title: str, version: str, last_end: int) -> str:
+    """The synthetic example policy under another title, with a last phase that ends."""
+    text = (DATA / "example-procedure.md").read_text()
+    text = text.replace("Example Procedure", title).replace('"0.9"', f'"{version}"')
+    return text.replace(
+        "  - label: Days 3+\n    start: 3\n",
+        f"  - label: Days 3-{last_end}\n    start: 3\n    end: {last_end}\n",
+    ).replace("## Days 3+", f"## Days 3-{last_end}")
+
+
+def visit_content(folder: Path) -> Path:
+    """The demo clinic in `folder`, four synthetic policies, a Spanish translation of the
+    first and a draft."""
+    folder.mkdir()
+    for name in ("clinic.toml", "harbor-logo.svg"):
+        shutil.copy(CONTENT / name, folder)
+    shutil.copy(DATA / "example-procedure.md", folder)
+    (folder / "lorem-care.md").write_text(synthetic_policy("Lorem Care", "0.3", 14))
+    (folder / "ipsum-care.md").write_text(synthetic_policy("Ipsum Care", "2.1", 9))
+    (folder / "dolor-care.md").write_text(synthetic_policy("Dolor Care", "1.0", 5))
+    draft = synthetic_policy("Draft Care", "0.1", 4).replace("phases:", "draft: true\nphases:")
+    (folder / "draft-care.md").write_text(draft)
+    add_translation(folder, "es")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def visit_folder(tmp_path_factory) -> Path:
+    return visit_content(tmp_path_factory.mktemp("visit") / "content")
+
+
+@pytest.fixture
+def visit_register(tmp_path):
+    register = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", b"k" * 32)
+    yield register
+    register.dispose()
+
+
+@pytest.fixture
+def visit_client(visit_folder, pool, visit_register):
+    """The desk and API serving the synthetic policies, with a register."""
+    return create_app(LiveContent(visit_folder), pool, register=visit_register).test_client()
+
+
+def test_api_policies_make_one_sheet_of_every_procedure(visit_client):
+    response = post_sheet(
+        visit_client,
+        {
+            "policies": ["example-procedure", "lorem-care"],
+            "name": "Jane Doe",
+            "date": "2026-11-23",
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        'inline; filename="example-procedure+lorem-care-2026-11-23.pdf"'
+    )
+    text = pdf_text(response.data)
+    assert "Example Procedure + Lorem Care" in text and "Jane Doe" in text
+    # each procedure's phases with their own dates, grouped under its title
+    assert (
+        "A Example Procedure A1 Day 0 Mon, Nov 23 A2 Days 1-3 Tue, Nov 24 – Thu, Nov 26 "
+        "A3 Days 3+ from Thu, Nov 26"
+    ) in text
+    assert (
+        "B Lorem Care B1 Day 0 Mon, Nov 23 B2 Days 1-3 Tue, Nov 24 – Thu, Nov 26 "
+        "B3 Days 3-14 Thu, Nov 26 – Mon, Dec 7"
+    ) in text
+
+
+def test_api_combined_sheet_is_one_register_entry_listing_every_policy(visit_client):
+    body = {"policies": ["lorem-care", "example-procedure", "ipsum-care"], "name": "Ann Lorem"}
+    response = post_sheet(visit_client, body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    sheet_id = response.headers["X-Sheet-Id"]
+    assert f"Sheet {sheet_id}" in pdf_text(response.data)
+    entry = visit_client.get(f"/api/sheets/{sheet_id}")
+    assert entry.status_code == 200
+    assert [(p["slug"], p["version"]) for p in entry.json["policies"]] == [
+        ("lorem-care", "0.3"),
+        ("example-procedure", "0.9"),
+        ("ipsum-care", "2.1"),
+    ]
+    assert entry.json["channel"] == "api" and "Ann" not in entry.get_data(as_text=True)
+
+
+def test_api_one_policy_in_a_list_is_the_same_as_policy(visit_client):
+    response = post_sheet(visit_client, {"policies": ["lorem-care"], "name": "Ann"})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('inline; filename="lorem-care-')
+    assert "Lorem Care" in pdf_text(response.data)
+
+
+def test_api_combined_sheet_in_a_language_every_policy_has(visit_client):
+    both = {"policies": ["example-procedure", "lorem-care"], "name": "Ana", "lang": "es"}
+    response = post_sheet(visit_client, both)
+    assert response.status_code == 422
+    assert response.json == {
+        "error": "Lorem Care can be issued in: English (en)",
+        "field": "lang",
+    }
+    alone = post_sheet(visit_client, {**both, "policies": ["example-procedure"]})
+    assert alone.status_code == 200
+    assert alone.headers["Content-Disposition"].startswith(
+        'inline; filename="example-procedure-es-'
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (
+            {"policy": "lorem-care", "policies": ["lorem-care", "ipsum-care"]},
+            "policies",
+            "give either policy (one procedure) or policies (several), not both",
+        ),
+        ({}, "policy", "is required: give policy (one procedure) or policies (several)"),
+        (
+            {"policies": ["lorem-care", "ipsum-care", "lorem-care"]},
+            "policies",
+            "lorem-care is chosen twice",
+        ),
+        (
+            {"policies": list(SYNTHETIC)},
+            "policies",
+            "4 procedures; one sheet combines at most 3",
+        ),
+        ({"policies": []}, "policies", "choose a procedure"),
+        (
+            {"policies": ["lorem-care", "botox"]},
+            "policies",
+            "botox: must be one of: dolor-care, example-procedure, ipsum-care, lorem-care",
+        ),
+        (
+            {"policies": ["lorem-care", "draft-care"]},
+            "policies",
+            "draft-care: must be one of: dolor-care, example-procedure, ipsum-care, lorem-care",
+        ),
+        ({"policies": "lorem-care"}, "policies", "must be a list of 1 to 3 policy slugs"),
+        ({"policies": ["lorem-care", 7]}, "policies", "must be a list of 1 to 3 policy slugs"),
+    ],
+)
+def test_api_policies_that_cannot_share_a_sheet_are_a_422(visit_client, body, field, message):
+    response = post_sheet(visit_client, {**body, "name": "Ann"})
+    assert response.status_code == 422
+    assert response.json["field"] == field
+    assert message in response.json["error"]
+
+
+def test_api_reports_every_problem_with_policies_at_once(visit_client):
+    body = {"policies": ["botox", "lorem-care", "lorem-care", "x", "y"], "name": " "}
+    response = post_sheet(visit_client, body)
+    assert response.status_code == 422
+    said = [(p["field"], p["error"]) for p in response.json["problems"]]
+    assert ("policies", "5 procedures; one sheet combines at most 3") in said
+    assert ("policies", "lorem-care is chosen twice") in said
+    assert any(e.startswith("botox: must be one of") for f, e in said if f == "policies")
+    assert ("name", "must not be empty") in said
+
+
+def test_api_fhir_answer_of_a_combined_sheet_names_every_procedure(visit_client):
+    body = {
+        "policies": ["example-procedure", "lorem-care"],
+        "name": "Jane Doe",
+        "date": "2026-11-23",
+        "patient_reference": "Patient/123",
+    }
+    response = post_sheet(visit_client, body, headers={"Accept": "application/fhir+json"})
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    assert response.headers["X-Sheet-Id"]
+    found = {e["resource"]["resourceType"]: e["resource"] for e in response.json["entry"]}
+    assert found["DocumentReference"]["description"] == "Example Procedure + Lorem Care"
+    described = [a["detail"]["description"] for a in found["CarePlan"]["activity"]]
+    assert described[0] == "Example Procedure: Day 0" and described[-1] == "Lorem Care: Days 3-14"
+    assert "Jane" not in response.get_data(as_text=True)

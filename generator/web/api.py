@@ -76,7 +76,8 @@ PDF, FHIR_JSON = "application/pdf", "application/fhir+json"
 
 @blueprint.post("/api/sheets")
 def sheets():
-    """One personalised sheet as PDF (or as a FHIR Bundle holding it, for `Accept:
+    """One personalised sheet of one procedure (`policy`) or of several done on one visit
+    (`policies`), as PDF (or as a FHIR Bundle holding it, for `Accept:
     application/fhir+json`); bad input is a JSON error naming the field."""
     try:
         body = read_json_object()
@@ -98,7 +99,7 @@ def sheets():
         return api_error(f"the sheet could not be made: {exc}", None, 500)
     if request.accept_mimetypes.best_match([PDF, FHIR_JSON]) == FHIR_JSON:
         built = build_sheet(
-            content.clinic, sheet.policy, sheet.patient, issued.printed_on, issued.options
+            content.clinic, sheet.policies, sheet.patient, issued.printed_on, issued.options
         )
         payload = fhir.bundle(
             built, issued.rendered.pdf, issued=datetime.now(UTC), patient_reference=reference

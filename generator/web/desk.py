@@ -4,6 +4,11 @@ No slips: with several procedures none is chosen until staff choose one; a blank
 error unless "Today" is chosen, and today means the moment of submitting; a date more than
 30 days away needs a tick; every problem is shown at once beside its field.
 
+Procedures done on the same visit share one sheet: the form has up to three procedure
+selects, all named `policy` (the first as ever, then "Second procedure" and "Third
+procedure", empty unless chosen), read in order. The same procedure twice is an error at the
+later select; only the first procedure is remembered for the next patient.
+
 Every word is in the clinic's language (`_`, `ngettext`: see access.py). Messages from code
 the API shares (patient.py, sheets.py, the register) are English there; `shared_text` puts
 them in the desk's language where the desk shows them.
@@ -39,6 +44,7 @@ from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
 from ..register import UnknownSheet
 from ..schedule import Dates
+from ..sheet import MAX_PROCEDURES
 from .access import (
     _,
     csrf_ok,
@@ -60,7 +66,9 @@ from .state import MAX_BODY, Recording, Result, state
 
 blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
-AFTER_COLON = {"policy", "lang", "paper"}  # "Procedure: choose a procedure"
+# The procedure selects, in order: the first, then the optional second and third.
+PROCEDURE_FIELDS = ("policy", "policy-2", "policy-3")
+AFTER_COLON = {*PROCEDURE_FIELDS, "lang", "paper"}  # "Procedure: choose a procedure"
 
 # What code shared with the API says in English and the desk shows: marked here for the
 # catalogs (their own modules speak English only). A message with values is recognised by its
@@ -135,6 +143,8 @@ def submit():
     """Check the form; then the result page (POST, redirect, GET), or the form with every
     problem beside its field."""
     fields = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
+    chosen = request.form.getlist("policy")  # one per select, in order; "" for none
+    fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
     fields["large_print"] = request.form.get("large_print") == "on"
     fields["confirm_date"] = request.form.get("confirm_date") == "on"
     if not csrf_ok():
@@ -156,8 +166,9 @@ def submit():
                 field="date",
             )
         )
+    picks, choice_problems = _procedures(content, chosen)
+    problems += choice_problems
     request_fields = {
-        "policy": fields["policy"],
         "name": fields["name"],
         "date": typed_date or today.isoformat(),
         "provider": fields["provider"] or None,
@@ -165,9 +176,15 @@ def submit():
         "lang": fields["lang"] or None,
         "large_print": fields["large_print"],
     }
+    if not picks or (len(picks) == 1 and picks[0][1] == "policy"):
+        request_fields["policy"] = picks[0][0] if picks else ""
+        places = None
+    else:
+        request_fields["policies"] = [slug for slug, _ in picks]
+        places = [place for _, place in picks]
     sheet = None
     try:
-        sheet = parse_sheet_request(content, request_fields)
+        sheet = parse_sheet_request(content, request_fields, places)
     except AftercareError as exc:
         problems.extend(exc.problems)
     if not fields["confirm_date"] and not any(p.field == "date" for p in problems):
@@ -204,7 +221,8 @@ def submit():
         pdf=issued.rendered.pdf,
         preview_png=issued.rendered.preview_png or b"",
         filename=sheet.filename(),
-        policy_title=sheet.policy.title,
+        policy_title=sheet.title,
+        policy_titles=tuple(policy.title for policy in sheet.policies),
         date_words=Dates(content.clinic.locale).long(sheet.patient.procedure_date),
         name=sheet.patient.name,
         sheet_id=issued.sheet_id,
@@ -212,10 +230,40 @@ def submit():
     return redirect(f"/sheets/{state().results.add(result)}", 303)
 
 
+def _procedures(content, chosen: list[str]) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """The procedures chosen in the selects, in order, each with its select's field and each
+    once; and what is wrong with the choice, at the select concerned."""
+    titles = {policy.slug: policy.title for policy in content.offered()}
+    problems: list[Problem] = []
+    picks: list[tuple[str, str]] = []
+    for index, slug in enumerate(chosen):
+        if not slug:
+            continue
+        if index >= len(PROCEDURE_FIELDS):  # only a hand-made form has more selects
+            message = ngettext(
+                "one sheet is for at most %(count)s procedure",
+                "one sheet is for at most %(count)s procedures",
+                MAX_PROCEDURES,
+            )
+            problems.append(Problem(message, field="policy"))
+            break
+        if any(slug == earlier for earlier, _ in picks):
+            message = _(
+                "%(title)s is already chosen above: choose another procedure, or none here",
+                title=titles.get(slug, slug),
+            )
+            problems.append(Problem(message, field=PROCEDURE_FIELDS[index]))
+        else:
+            picks.append((slug, PROCEDURE_FIELDS[index]))
+    return picks, problems
+
+
 def field_labels() -> dict[str, str]:
     """The form's fields as its problems name them, in the desk's language."""
     return {
         "policy": pgettext("which procedure", "Procedure"),
+        "policy-2": _("Second procedure"),
+        "policy-3": _("Third procedure"),
         "lang": _("Language"),
         "name": _("Patient name"),
         "date": _("Procedure date"),
@@ -369,7 +417,7 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
     chosen = fields.get("policy") or (policies[0].slug if len(policies) == 1 else "")
     fields = {**fields, "policy": chosen}
     if focus is None:
-        order = ["policy", "lang", "name", "date", "provider", "paper"]
+        order = [*PROCEDURE_FIELDS, "lang", "name", "date", "provider", "paper"]
         focus = next((f for f in order if f in errors), None)
         focus = focus or ("policy" if not chosen else "name")
     today = date.today()
@@ -382,6 +430,11 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
         errors=errors,
         papers=PAPERS,
         policies=policies,
+        # the optional selects for other procedures of the same visit, as many as can differ
+        also=[
+            (field, field_labels()[field])
+            for field in PROCEDURE_FIELDS[1 : min(len(policies), MAX_PROCEDURES)]
+        ],
         csrf=csrf_token(),
         signed_in=_signed(),
         max_kib=MAX_BODY // 1024,
@@ -433,12 +486,14 @@ def reprint():
         return _reprint_page(fields, {"form": message}), 503
     entry = again.entry
     content = state().content.current()
+    names = procedure_names(content, entry)
     result = Result(
         sid=session_id(),
         pdf=again.result.pdf,
         preview_png=first_page_png(again.result.pdf),
         filename=f"reprint-{entry.id}.pdf",
-        policy_title=" + ".join(f"{p.slug} {p.version}" for p in entry.policies),
+        policy_title=" + ".join(names),
+        policy_titles=names,
         date_words=Dates(content.clinic.locale).long(entry.procedure_date),
         name=fields["name"],
         sheet_id=entry.id,
@@ -472,7 +527,19 @@ def lookup():
     except sa.exc.SQLAlchemyError:
         message = _("The register cannot be reached. Try again.")
         return _reprint_page({}, {"form": message}, lookup=fields), 503
-    return _reprint_page({"name": fields["name"]}, {}, lookup=fields, found=found)
+    content = state().content.current()
+    rows = [(entry, procedure_names(content, entry)) for entry in found]
+    return _reprint_page({"name": fields["name"]}, {}, lookup=fields, found=rows)
+
+
+def procedure_names(content, entry) -> tuple[str, ...]:
+    """Each procedure of a register entry with the version it was printed from: its title
+    where the desk still serves it (in the sheet's language), else its slug."""
+    names = []
+    for source in entry.policies:
+        policy = content.policy_in(source.slug, source.lang)
+        names.append(f"{policy.title if policy else source.slug} {source.version}")
+    return tuple(names)
 
 
 EXPIRED = N_("The form had expired. Check the details and press the button again.")

@@ -12,6 +12,7 @@ from .. import __version__
 from ..clinic import PAPERS
 from ..fhir import ABSOLUTE_REFERENCE_RE, MAX_REFERENCE, RELATIVE_REFERENCE_RE
 from ..patient import DATE_PATTERN, MAX_LENGTH, text_patterns
+from ..sheet import MAX_PROCEDURES
 from .state import MAX_BODY
 
 MAX_DEPTH = 32  # levels of JSON nesting
@@ -68,18 +69,36 @@ def spec(policy_slugs: list[str], languages: dict[str, list[str]] | None = None)
     every_language = sorted({code for codes in languages.values() for code in codes})
     description = spec_document(policy_slugs, any_text, visible_text, every_language)
     if len({tuple(codes) for codes in languages.values()}) > 1:
-        # Policies differ in their languages: each policy with its own.
+        # Policies differ in their languages: a language allows only the policies it has.
         request = description["components"]["schemas"]["SheetRequest"]
-        request["oneOf"] = [
-            {
-                "properties": {
-                    "policy": {"const": slug},
-                    "lang": {"enum": [*languages[slug], "", None]},
-                }
-            }
-            for slug in policy_slugs
-        ]
+        request["anyOf"] = language_rules(policy_slugs, languages, every_language)
     return description
+
+
+def language_rules(
+    policy_slugs: list[str], languages: dict[str, list[str]], every_language: list[str]
+) -> list[dict]:
+    """No language: the policies' own, so `policies` share it; or one language and only the
+    policies issuable in it, for `policy` and for every item of `policies`."""
+    rules: list[dict] = []
+    for own in sorted({languages[slug][0] for slug in policy_slugs}):
+        having = [slug for slug in policy_slugs if languages[slug][0] == own]
+        rules.append(
+            {"properties": {"lang": {"enum": ["", None]}, "policies": {"items": {"enum": having}}}}
+        )
+    for code in every_language:
+        having = [slug for slug in policy_slugs if code in languages[slug]]
+        rules.append(
+            {
+                "required": ["lang"],
+                "properties": {
+                    "lang": {"const": code},
+                    "policy": {"enum": having},
+                    "policies": {"items": {"enum": having}},
+                },
+            }
+        )
+    return rules
 
 
 def spec_document(
@@ -123,7 +142,10 @@ def spec_document(
                             ),
                             "headers": {
                                 "Content-Disposition": {
-                                    "description": "inline; filename=<policy>-<date>.pdf",
+                                    "description": (
+                                        "inline; filename=<policy>-<date>.pdf, or "
+                                        "<a>+<b>-<date>.pdf for several procedures"
+                                    ),
                                     "schema": {"type": "string"},
                                 },
                                 **_SHEET_ID,
@@ -300,12 +322,29 @@ def spec_document(
                 "SheetRequest": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["policy", "name"],
+                    "required": ["name"],
+                    "oneOf": [{"required": ["policy"]}, {"required": ["policies"]}],
+                    "description": (
+                        "Exactly one of `policy` (a sheet of one procedure) and `policies` "
+                        "(one sheet for procedures done on the same visit)"
+                    ),
                     "properties": {
                         "policy": {
                             "type": "string",
                             "enum": list(policy_slugs),
                             "description": "policy slug (GET /api/policies)",
+                        },
+                        "policies": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": MAX_PROCEDURES,
+                            "uniqueItems": True,
+                            "items": {"type": "string", "enum": list(policy_slugs)},
+                            "description": (
+                                f"instead of `policy`: up to {MAX_PROCEDURES} policy slugs, "
+                                "each once, for one sheet of procedures done on the same "
+                                "visit, in the order the sheet lists them"
+                            ),
                         },
                         "name": {
                             "type": "string",
@@ -355,9 +394,9 @@ def spec_document(
                             "type": ["string", "null"],
                             "enum": [*every_language, "", None],
                             "description": (
-                                "language of a reviewed, current translation of the policy "
-                                "(GET /api/policies lists them); null, empty or absent: the "
-                                "policy's own"
+                                "language of a reviewed, current translation of the policy, "
+                                "or of every one of `policies` (GET /api/policies lists them); "
+                                "null, empty or absent: the policies' own"
                             ),
                         },
                         "patient_reference": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -18,35 +18,56 @@ from ..patient import Patient
 from ..policy import Policy
 from ..pool import Busy, Rendered, RenderTimeout
 from ..project import Content
-from ..sheet import Options
+from ..sheet import MAX_PROCEDURES, Options, combination_problems
 from .state import state
 
 TEXT_FIELDS = ("policy", "name", "date", "provider", "paper", "lang")
 FLAG_FIELDS = ("large_print", "pdf_a")
-FIELDS = TEXT_FIELDS + FLAG_FIELDS
+LIST_FIELDS = ("policies",)  # several procedures done on one visit, for one sheet
+FIELDS = TEXT_FIELDS + FLAG_FIELDS + LIST_FIELDS
 RETRY_AFTER = 5  # seconds, in the Retry-After header of a 503
 
 
 @dataclass(frozen=True)
 class SheetRequest:
-    """What to render: a policy (the version being served), the patient, and print options."""
+    """What to render: the policies (the versions being served; one, or up to three done on
+    the same visit), the patient, and print options."""
 
-    policy: Policy
+    policies: tuple[Policy, ...]
     patient: Patient
     options: Options
 
+    @property
+    def policy(self) -> Policy:
+        """The first procedure's policy (the only one, on most sheets)."""
+        return self.policies[0]
+
+    @property
+    def title(self) -> str:
+        """Every procedure's title: "Example Procedure + Lorem Care"."""
+        return " + ".join(policy.title for policy in self.policies)
+
     def filename(self) -> str:
-        """The download name: policy (and language) and date, never the patient's name."""
+        """The download name: policies (and language) and date, never the patient's name:
+        `a-2026-11-23.pdf`, `a+b-es-2026-11-23.pdf`."""
+        slugs = "+".join(policy.slug for policy in self.policies)
         lang = f"-{self.policy.lang}" if self.policy.is_translation else ""
-        return f"{self.policy.slug}{lang}-{self.patient.procedure_date.isoformat()}.pdf"
+        return f"{slugs}{lang}-{self.patient.procedure_date.isoformat()}.pdf"
 
 
 class Unavailable(Exception):
     """The sheet could not be made now; try again (HTTP 503)."""
 
 
-def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
-    """Check every field and report every problem at once (AftercareError, by field)."""
+def parse_sheet_request(
+    content: Content, fields: Mapping, policy_fields: Sequence[str] | None = None
+) -> SheetRequest:
+    """Check every field and report every problem at once (AftercareError, by field).
+
+    A sheet is of `policy` (one slug) or of `policies` (a list of one to three): exactly one
+    of the two. A problem with one of `policies` is reported at "policies" and names the slug,
+    or, with `policy_fields` (one field name per item, as the desk's selects), at that field.
+    """
     problems: list[Problem] = [
         Problem("unknown field; fields: " + ", ".join(sorted(FIELDS)), field=key)
         for key in sorted(set(fields) - set(FIELDS))
@@ -57,28 +78,30 @@ def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
     for key in FLAG_FIELDS:
         if fields.get(key) is not None and not isinstance(fields[key], bool):
             problems.append(Problem("must be true or false", field=key))
+    problems += _choice_problems(fields)
     if problems:
         raise AftercareError(*problems)
-    slug = fields.get("policy") or ""
-    offered = {policy.slug: policy for policy in content.offered()}
-    if not slug:
-        problems.append(Problem("choose a procedure", field="policy"))
-    elif slug not in offered:
-        problems.append(Problem(f"must be one of: {', '.join(offered)}", field="policy"))
-    else:
-        refusal = content.clinic.review_refusal(offered[slug], date.today())
-        if refusal is not None:  # clinic.toml overdue_review = "refuse"
-            problems.append(Problem(refusal.message, field="policy"))
     lang = (fields.get("lang") or "").strip() or None
-    chosen = content.policy_in(slug, lang) if slug in offered else None
-    if slug in offered and chosen is None:
-        problems.append(
-            Problem(
-                f"{offered[slug].title} can be issued in: "
-                + ", ".join(f"{language_name(code)} ({code})" for code in content.languages(slug)),
-                field="lang",
-            )
-        )
+    if "policies" in fields:
+        slugs = list(fields["policies"])
+        problems += combination_problems(slugs, "policies")
+        named = policy_fields is None
+        places = list(policy_fields) if policy_fields is not None else ["policies"] * len(slugs)
+    else:
+        slugs, named, places = [fields.get("policy") or ""], False, ["policy"]
+        if not slugs[0]:
+            problems.append(Problem("choose a procedure", field="policy"))
+            slugs, places = [], []
+    chosen: list[Policy] = []
+    checked: set[str] = set()
+    for slug, place in zip(slugs, places, strict=True):
+        if slug not in checked:  # a slug chosen twice is reported once, above
+            checked.add(slug)
+            policy, found = _issuable(content, slug, lang, place, named)
+            problems += found
+            chosen += [policy] if policy is not None else []
+    if len({policy.lang for policy in chosen}) > 1:  # no language given, and their own differ
+        problems += [_languages_problem(content, policy.slug) for policy in chosen]
     patient = None
     try:
         patient = patient_module.make(
@@ -92,8 +115,64 @@ def parse_sheet_request(content: Content, fields: Mapping) -> SheetRequest:
     if problems or patient is None:
         raise AftercareError(*problems)
     options = Options(paper, bool(fields.get("large_print")), bool(fields.get("pdf_a")))
-    assert chosen is not None  # reported above otherwise
-    return SheetRequest(chosen, patient, options)
+    return SheetRequest(tuple(chosen), patient, options)
+
+
+def _choice_problems(fields: Mapping) -> list[Problem]:
+    """Exactly one of `policy` and `policies`, and `policies` a list of slugs."""
+    if "policy" in fields and "policies" in fields:
+        return [
+            Problem(
+                "give either policy (one procedure) or policies (several), not both",
+                field="policies",
+            )
+        ]
+    if "policies" not in fields:
+        if "policy" not in fields:
+            return [
+                Problem(
+                    "is required: give policy (one procedure) or policies (several)",
+                    field="policy",
+                )
+            ]
+        return []
+    chosen = fields["policies"]
+    if not isinstance(chosen, list) or not all(isinstance(slug, str) for slug in chosen):
+        return [
+            Problem(
+                f"must be a list of 1 to {MAX_PROCEDURES} policy slugs (strings)",
+                field="policies",
+            )
+        ]
+    return []
+
+
+def _issuable(
+    content: Content, slug: str, lang: str | None, field: str, named: bool
+) -> tuple[Policy | None, list[Problem]]:
+    """The version of `slug` to issue in `lang`, or why there is none. `named`: the messages
+    say which policy they are about (several share one field)."""
+    prefix = f"{slug or '(empty)'}: " if named else ""
+    offered = {policy.slug: policy for policy in content.offered()}
+    if slug not in offered:
+        return None, [Problem(f"{prefix}must be one of: {', '.join(offered)}", field=field)]
+    problems = []
+    refusal = content.clinic.review_refusal(offered[slug], date.today())
+    if refusal is not None:  # clinic.toml overdue_review = "refuse"
+        problems.append(Problem(prefix + refusal.message, field=field))
+    chosen = content.policy_in(slug, lang)
+    if chosen is None:
+        problems.append(_languages_problem(content, slug))
+    return (None if problems else chosen), problems
+
+
+def _languages_problem(content: Content, slug: str) -> Problem:
+    """The languages a sheet of `slug` can be issued in, as a problem with `lang`."""
+    return Problem(
+        f"{content.policies[slug].title} can be issued in: "
+        + ", ".join(f"{language_name(code)} ({code})" for code in content.languages(slug)),
+        field="lang",
+    )
 
 
 @dataclass(frozen=True)
@@ -129,7 +208,7 @@ def issue(
         if register is not None:
             options = replace(options, sheet_id=register.unused_id())
         rendered = state().pool.render(
-            clinic, request.policy, request.patient, today, options, preview
+            clinic, request.policies, request.patient, today, options, preview
         )
         pending = None
         if register is not None:
@@ -137,7 +216,7 @@ def issue(
                 issuing.record,
                 register,
                 clinic=clinic,
-                policies=[request.policy],
+                policies=list(request.policies),
                 patient=request.patient,
                 printed_on=today,
                 options=options,

@@ -157,12 +157,13 @@ class Result:
     pdf: bytes
     preview_png: bytes
     filename: str
-    policy_title: str
+    policy_title: str  # every procedure's title: "Example Procedure + Lorem Care"
     date_words: str
     name: str
     sheet_id: str | None = None
     note: str | None = None  # a reprint whose layout may differ from the original
     recording: Recording | None = None  # the register entry, stored on first print
+    policy_titles: tuple[str, ...] = ()  # each procedure's, when the sheet has several
 
 
 class ResultStore:
