@@ -48,7 +48,16 @@ def catalogs() -> list[Path]:
 # What the look of a sheet depends on, beyond its content: the code that turns content into
 # HTML and PDF, the templates and styles, and the PDF engine. A change to anything else (the
 # desk, the CLI) leaves reprints identical.
-LAYOUT_CODE = ("sheet.py", "schedule.py", "qr.py", "render.py", "pdf.py", "scripts.py", "i18n.py")
+LAYOUT_CODE = (
+    "sheet.py",
+    "schedule.py",
+    "qr.py",
+    "render.py",
+    "pdf.py",
+    "tagging.py",
+    "scripts.py",
+    "i18n.py",
+)
 
 
 @cache

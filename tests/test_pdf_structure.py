@@ -437,3 +437,22 @@ def test_the_corrections_change_no_pixel(folder, kind):
     assert corrected != plain
     assert pdf_pages(corrected)[0].startswith("Harbor Skin Clinic")
     assert pixels(corrected) == pixels(plain)
+
+
+def test_a_language_is_stated_only_where_it_changes_and_row_headers_are_rows():
+    import weasyprint
+
+    html = """<!DOCTYPE html><html lang="en"><head><title>Lorem</title></head><body>
+      <section lang="es"><p>Lorem en español.</p><p lang="en">Lorem in English.</p></section>
+      <p lang="EN">Ipsum.</p>
+      <table><tr><th scope="row">Dolor</th><td>Sit</td></tr>
+      <tr><th>Amet</th><td>Elit</td></tr></table></body></html>"""
+    document = weasyprint.HTML(string=html).render(pdf_variant="pdf/ua-1")
+    with pikepdf.open(io.BytesIO(tagging.write_pdf(document, "pdf/ua-1"))) as pdf:
+        elements = list(structure_elements(pdf))
+        langs = [
+            (str(node.S), str(node.get("/Lang", ""))) for node in elements if node.S != "/Span"
+        ]
+        scopes = [str(node.A.Scope) for node in elements if node.S == "/TH"]
+    assert langs[:5] == [("/Document", ""), ("/Sect", "es"), ("/P", ""), ("/P", "en"), ("/P", "")]
+    assert scopes == ["/Row", "/Column"]  # no scope: a column header, as WeasyPrint pairs them
