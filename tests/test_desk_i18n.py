@@ -315,7 +315,7 @@ def test_the_api_answers_in_english_at_a_spanish_clinic(client):
     response = client.post("/api/sheets", json={"name": "Ana", "date": "2026-02-30"})
     errors = {p["field"]: p["error"] for p in response.json["problems"]}
     assert errors == {
-        "policy": "choose a procedure",
+        "policy": "is required: give policy (one procedure) or policies (several)",
         "date": "is not a real date (check the month and the day)",
     }
     assert "was not found on the server" in client.get("/api/nope").json["error"]

@@ -22,7 +22,7 @@ from .test_web import synthetic_policy
 
 pytestmark = pytest.mark.load
 TOKEN = "fuzz-token-0123456789-abcdef"
-MAX_EXAMPLES = 40  # per operation, in the fuzzing phase; about a minute in all
+MAX_EXAMPLES = 40  # per operation, in the fuzzing phase; about three minutes in all
 
 
 class _SessionPool:

@@ -78,30 +78,10 @@ def parse_sheet_request(
     for key in FLAG_FIELDS:
         if fields.get(key) is not None and not isinstance(fields[key], bool):
             problems.append(Problem("must be true or false", field=key))
-    problems += _choice_problems(fields)
     if problems:
         raise AftercareError(*problems)
     lang = (fields.get("lang") or "").strip() or None
-    if "policies" in fields:
-        slugs = list(fields["policies"])
-        problems += combination_problems(slugs, "policies")
-        named = policy_fields is None
-        places = list(policy_fields) if policy_fields is not None else ["policies"] * len(slugs)
-    else:
-        slugs, named, places = [fields.get("policy") or ""], False, ["policy"]
-        if not slugs[0]:
-            problems.append(Problem("choose a procedure", field="policy"))
-            slugs, places = [], []
-    chosen: list[Policy] = []
-    checked: set[str] = set()
-    for slug, place in zip(slugs, places, strict=True):
-        if slug not in checked:  # a slug chosen twice is reported once, above
-            checked.add(slug)
-            policy, found = _issuable(content, slug, lang, place, named)
-            problems += found
-            chosen += [policy] if policy is not None else []
-    if len({policy.lang for policy in chosen}) > 1:  # no language given, and their own differ
-        problems += [_languages_problem(content, policy.slug) for policy in chosen]
+    chosen, problems = _chosen_policies(content, fields, lang, policy_fields)
     patient = None
     try:
         patient = patient_module.make(
@@ -116,6 +96,35 @@ def parse_sheet_request(
         raise AftercareError(*problems)
     options = Options(paper, bool(fields.get("large_print")), bool(fields.get("pdf_a")))
     return SheetRequest(tuple(chosen), patient, options)
+
+
+def _chosen_policies(
+    content: Content, fields: Mapping, lang: str | None, policy_fields: Sequence[str] | None
+) -> tuple[list[Policy], list[Problem]]:
+    """The policies to issue in `lang`, in the order given, and every problem with them."""
+    problems = _choice_problems(fields)
+    if problems:  # neither, both, or not a list of slugs: no policy to check
+        return [], problems
+    if "policies" in fields:
+        slugs = list(fields["policies"])
+        problems += combination_problems(slugs, "policies")
+        named = policy_fields is None  # several share one field: say which one
+        places = list(policy_fields) if policy_fields is not None else ["policies"] * len(slugs)
+    else:
+        slugs, named, places = [fields["policy"] or ""], False, ["policy"]
+        if not slugs[0]:
+            return [], [Problem("choose a procedure", field="policy")]
+    chosen: list[Policy] = []
+    checked: set[str] = set()
+    for slug, place in zip(slugs, places, strict=True):
+        if slug not in checked:  # a slug chosen twice is reported once, above
+            checked.add(slug)
+            policy, found = _issuable(content, slug, lang, place, named)
+            problems += found
+            chosen += [policy] if policy is not None else []
+    if len({policy.lang for policy in chosen}) > 1:  # no language given, and their own differ
+        problems += [_languages_problem(content, policy.slug) for policy in chosen]
+    return chosen, problems
 
 
 def _choice_problems(fields: Mapping) -> list[Problem]:
