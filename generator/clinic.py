@@ -32,7 +32,7 @@ OVERDUE_REVIEW = ("warn", "refuse")
 GRADE_RANGE = (1, 18)  # school grades a reading target may name
 KEYS = set(TEXT_FIELDS) | {
     "colors", "overdue_review", "reading_grade_target", "acknowledgement", "register",
-    "language_assistance",
+    "language_assistance", "handout_combinations",
 }  # fmt: skip
 
 
@@ -56,6 +56,8 @@ class Clinic:
     acknowledgement: bool = False  # a signature block on the last page, for the clinic's copy
     register: bool = True  # keep a register of the sheets issued
     language_assistance: bool = False  # the last page offers free language help, in each language
+    # Procedures often done together: `aftercare handouts` always makes their blank handout.
+    handout_combinations: tuple[str, ...] = ()  # "a+b", as `handouts --combine` takes them
     source: bytes = field(default=b"", repr=False, compare=False)  # clinic.toml, as read
     logo_bytes: bytes = field(default=b"", repr=False, compare=False)  # the logo, as read
 
@@ -140,7 +142,8 @@ def load(path: Path) -> Clinic:
 
 
 def _settings(data, lines, problems) -> dict[str, Any]:
-    """overdue_review, reading_grade_target and the switches: given or default."""
+    """overdue_review, reading_grade_target, handout_combinations and the switches: given or
+    default (the combinations' procedures are checked when handouts are made)."""
     settings: dict[str, Any] = {}
     review = data.get("overdue_review", "warn")
     if review in OVERDUE_REVIEW:
@@ -160,6 +163,16 @@ def _settings(data, lines, problems) -> dict[str, Any]:
             f"must be a school grade from {low} to {high}, like 8, got {target!r}",
             lines.get("reading_grade_target"),
             "reading_grade_target",
+        )
+    combinations = data.get("handout_combinations", [])
+    if isinstance(combinations, list) and all(isinstance(c, str) for c in combinations):
+        settings["handout_combinations"] = tuple(combinations)
+    else:
+        problems.add(
+            'must be a list of procedures joined by "+", like ["microneedling+peel"], '
+            f"got {combinations!r}",
+            lines.get("handout_combinations"),
+            "handout_combinations",
         )
     booleans = (("acknowledgement", False), ("register", True), ("language_assistance", False))
     for key, default in booleans:

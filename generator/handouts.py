@@ -25,13 +25,15 @@ def handouts(
     progress=None,
     combine: Sequence[str] = (),
 ) -> BuildReport:
-    """One blank handout per policy and per combination in `combine` ("a+b"), rendered again
-    only when its inputs changed. The folder then holds what this build made: handouts an
-    earlier build made and this one does not (a combination not asked for again) are removed."""
+    """One blank handout per policy, per combination the clinic lists (clinic.toml
+    handout_combinations) and per combination in `combine` ("a+b"), rendered again only when
+    its inputs changed. The folder then holds what this build made: handouts an earlier build
+    made and this one does not (a combination no longer asked for) are removed."""
     folder = Path(out or HANDOUTS)
     # Everything is read and validated before writing; drafts are not for patients.
     policies = project.issuable_policies()
-    combinations = _combinations(project, combine)
+    combinations = _combinations(project, project.clinic.handout_combinations, CLINIC_SETTING)
+    combinations += _combinations(project, combine)
     manifest = Manifest(folder)
     options = replace(options, paper=options.paper or project.clinic.paper)
     todo, unchanged, fingerprints = [], [], {}
@@ -74,28 +76,33 @@ def _versions(
     return versions
 
 
-def _combinations(project: Project, texts: Sequence[str]) -> list[tuple[Policy, ...]]:
-    """The policies of each `--combine a+b`, each combination once; every problem at once."""
+CLINIC_SETTING = "handout_combinations"
+
+
+def _combinations(
+    project: Project, texts: Sequence[str], where: str = "--combine"
+) -> list[tuple[Policy, ...]]:
+    """The policies of each combination ("a+b"), each once; every problem at once, named
+    after where the combination was written (`--combine`, or clinic.toml's setting)."""
     found: dict[tuple[str, ...], tuple[Policy, ...]] = {}
     problems: list[Problem] = []
     for text in texts:
         try:
-            slugs = split_slugs(text, "--combine")
+            slugs = split_slugs(text, where)
         except AftercareError as exc:
             problems.extend(exc.problems)
             continue
         if len(slugs) == 1:
             message = f"{text.strip()!r} is one procedure; combine two or three, such as a+b"
-            problems.append(Problem(message, field="--combine"))
-        problems.extend(combination_problems(slugs, "--combine"))
+            problems.append(Problem(message, field=where))
+        problems.extend(combination_problems(slugs, where))
         chosen = []
         for slug in dict.fromkeys(slugs):
             try:
                 policy = project.policy(slug)
             except AftercareError as exc:
                 problems.extend(  # an unknown name; a broken file is reported by then
-                    replace(p, field="--combine") if p.field == "policy" else p
-                    for p in exc.problems
+                    replace(p, field=where) if p.field == "policy" else p for p in exc.problems
                 )
                 continue
             if policy.draft:
@@ -104,11 +111,13 @@ def _combinations(project: Project, texts: Sequence[str]) -> list[tuple[Policy, 
                         "is a draft (draft: true), not for patients; a handout combines only "
                         "policies ready for patients",
                         policy.path,
-                        field="--combine",
+                        field=where,
                     )
                 )
             chosen.append(policy)
         found[slugs] = tuple(chosen)
     if problems:
+        if where == CLINIC_SETTING:  # name the file the clinic edits
+            problems = [replace(p, file=p.file or project.clinic.path) for p in problems]
         raise AftercareError(*problems)
     return list(found.values())

@@ -139,7 +139,7 @@ def test_combined_handouts_are_rebuilt_only_when_an_input_changed(run, synthetic
     assert "Handouts: 2 written, 3 unchanged" in build()  # ipsum-care and the triple
     assert "Sed do eiusmod." in pdf_text((out / f"{triple}.pdf").read_bytes())
     assert "Handouts: 5 written, 0 unchanged" in build("--large-print")
-    assert min(sizes_of((out / f"{COMBINED}.pdf").read_bytes(), "Lorem care ipsum dolor.")) >= 16
+    assert min(sizes_of((out / f"{COMBINED}.pdf").read_bytes(), "Lorem care ipsum dolor.")) >= 18
     # The folder holds what the last build asked for: without --combine, combined ones go.
     result = run("--content", synthetic_content, "handouts", "--out", out)
     assert "Handouts: 3 written, 0 unchanged, 2 removed" in result.err
@@ -206,3 +206,25 @@ def test_a_combination_is_also_written_in_each_language_all_its_policies_are_rea
     spanish = pdf_text((out / "example-procedure+ipsum-care.es.pdf").read_bytes())
     assert "Procedimiento de ejemplo + Cuidado ipsum" in spanish
     assert "Lorem ipsum en español, tres." in spanish and "Ipsum Care" not in spanish
+
+
+def test_combinations_the_clinic_lists_are_always_made_and_kept(run, synthetic_content, tmp_path):
+    add_lorem_care(synthetic_content)
+    clinic = synthetic_content / "clinic.toml"
+    clinic.write_text(f'handout_combinations = ["{COMBINED}"]\n' + clinic.read_text())
+    out = tmp_path / "handouts"
+    for _ in range(2):  # a plain run, again: the clinic's combination stays
+        result = run("--content", synthetic_content, "handouts", "--out", out)
+        assert result.code == 0, result.err
+        assert (out / f"{COMBINED}.pdf").exists()
+    assert "Handouts: 0 written, 3 unchanged" in result.err
+    assert qr_codes((out / f"{COMBINED}.pdf").read_bytes()) == [
+        f"https://harborskin.example/aftercare/visit/#p={COMBINED}"
+    ]
+    clinic.write_text(clinic.read_text().replace(COMBINED, "lorem-care+dolor-care"))
+    result = run("--content", synthetic_content, "handouts", "--out", out)
+    assert result.code == 1
+    assert f"{clinic}: handout_combinations: unknown policy 'dolor-care'" in result.err
+    clinic.write_text(clinic.read_text().replace('["lorem-care+dolor-care"]', '"lorem-care"'))
+    result = run("--content", synthetic_content, "handouts", "--out", out)
+    assert "handout_combinations: must be a list of procedures joined by" in result.err
