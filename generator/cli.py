@@ -224,7 +224,7 @@ def _print_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--large-print",
         action="store_true",
-        help="body text of 16 pt or more, for patients with low vision",
+        help="body text of 18 pt or more and nothing under 14 pt, for patients with low vision",
     )
     parser.add_argument(
         "--pdf-a",
