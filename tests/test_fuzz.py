@@ -4,7 +4,6 @@ shipped content, and once more for `POST /api/sheets` with several synthetic pol
 languages, where `policy`/`policies` and `lang` rules meet."""
 
 import json
-import shutil
 
 import pytest
 import schemathesis
@@ -16,9 +15,7 @@ from generator.project import LiveContent
 from generator.web import create_app
 from generator.web.openapi import spec
 
-from .conftest import DATA
-from .test_languages import add_translation
-from .test_web import synthetic_policy
+from .test_web import synthetic_folder
 
 pytestmark = pytest.mark.load
 TOKEN = "fuzz-token-0123456789-abcdef"
@@ -87,16 +84,8 @@ COMBINED.config.phases.update(phases=["examples", "coverage", "fuzzing"])
 @pytest.fixture(scope="module")
 def combined_desk(tmp_path_factory):
     """The desk of the synthetic policies; it must describe itself as COMBINED says."""
-    folder = tmp_path_factory.mktemp("fuzz") / "content"
-    folder.mkdir()
-    for name in ("clinic.toml", "harbor-logo.svg"):
-        shutil.copy(CONTENT / name, folder)
-    shutil.copy(DATA / "example-procedure.md", folder)
-    (folder / "lorem-care.md").write_text(synthetic_policy("Lorem Care", "0.3", 14))
-    (folder / "ipsum-care.md").write_text(synthetic_policy("Ipsum Care", "2.1", 9))
-    spanish = synthetic_policy("Cuidado Lorem", "1.0", 5).replace("phases:", "lang: es\nphases:")
-    (folder / "cuidado-lorem.md").write_text(spanish)
-    add_translation(folder, "es")
+    slugs = ("lorem-care", "ipsum-care", "cuidado-lorem")
+    folder = synthetic_folder(tmp_path_factory.mktemp("fuzz") / "content", *slugs)
     app = create_app(LiveContent(folder), _SessionPool(), token=TOKEN)
     served = app.test_client().get(
         "/api/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"}

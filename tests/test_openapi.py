@@ -3,7 +3,6 @@ schema accepts and refuses the same values as the server's own checks."""
 
 import json
 import re
-import shutil
 from datetime import date, timedelta
 
 import jsonschema_rs  # what Schemathesis validates with (tests/test_fuzz.py)
@@ -13,14 +12,12 @@ from hypothesis import strategies as st
 
 from generator import patient as patient_module
 from generator.errors import AftercareError
-from generator.paths import CONTENT
 from generator.project import LiveContent
 from generator.web import sheets
 from generator.web.openapi import spec
 
-from .conftest import DATA, examples
-from .test_languages import add_translation
-from .test_web import synthetic_policy
+from .conftest import examples
+from .test_web import synthetic_folder
 
 SPEC_FIELDS = (
     "policy", "policies", "name", "date", "provider", "paper", "lang", "large_print", "pdf_a",
@@ -167,19 +164,8 @@ def test_policies_with_different_languages_each_name_their_own():
 def languages_content(tmp_path_factory):
     """Synthetic policies: one with a Spanish translation, three in English only, one whose
     own language is Spanish, and a draft."""
-    folder = tmp_path_factory.mktemp("openapi") / "content"
-    folder.mkdir()
-    for name in ("clinic.toml", "harbor-logo.svg"):
-        shutil.copy(CONTENT / name, folder)
-    shutil.copy(DATA / "example-procedure.md", folder)
-    (folder / "lorem-care.md").write_text(synthetic_policy("Lorem Care", "0.3", 14))
-    (folder / "ipsum-care.md").write_text(synthetic_policy("Ipsum Care", "2.1", 9))
-    (folder / "dolor-care.md").write_text(synthetic_policy("Dolor Care", "1.0", 5))
-    spanish = synthetic_policy("Cuidado Lorem", "1.0", 5).replace("phases:", "lang: es\nphases:")
-    (folder / "cuidado-lorem.md").write_text(spanish)
-    draft = synthetic_policy("Draft Care", "0.1", 4).replace("phases:", "draft: true\nphases:")
-    (folder / "draft-care.md").write_text(draft)
-    add_translation(folder, "es")
+    slugs = ("lorem-care", "ipsum-care", "dolor-care", "cuidado-lorem", "draft-care")
+    folder = synthetic_folder(tmp_path_factory.mktemp("openapi") / "content", *slugs)
     content = LiveContent(folder).current()
     assert not content.problems
     slugs = [policy.slug for policy in content.offered()]

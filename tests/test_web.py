@@ -271,20 +271,35 @@ def synthetic_policy(title: str, version: str, last_end: int) -> str:
     ).replace("## Days 3+", f"## Days 3-{last_end}")
 
 
-def visit_content(folder: Path) -> Path:
-    """The demo clinic in `folder`, four synthetic policies, a Spanish translation of the
-    first and a draft."""
+# The synthetic policies of the combined-sheet tests: title, version, last phase's end, and
+# what else their front matter says.
+SYNTHETIC_POLICIES = {
+    "lorem-care": ("Lorem Care", "0.3", 14, ""),
+    "ipsum-care": ("Ipsum Care", "2.1", 9, ""),
+    "dolor-care": ("Dolor Care", "1.0", 5, ""),
+    "cuidado-lorem": ("Cuidado Lorem", "1.0", 5, "lang: es\n"),
+    "draft-care": ("Draft Care", "0.1", 4, "draft: true\n"),
+}
+
+
+def synthetic_folder(folder: Path, *slugs: str) -> Path:
+    """The demo clinic in `folder` with the example procedure (and its Spanish translation)
+    and the synthetic policies `slugs` of SYNTHETIC_POLICIES."""
     folder.mkdir()
     for name in ("clinic.toml", "harbor-logo.svg"):
         shutil.copy(CONTENT / name, folder)
     shutil.copy(DATA / "example-procedure.md", folder)
-    (folder / "lorem-care.md").write_text(synthetic_policy("Lorem Care", "0.3", 14))
-    (folder / "ipsum-care.md").write_text(synthetic_policy("Ipsum Care", "2.1", 9))
-    (folder / "dolor-care.md").write_text(synthetic_policy("Dolor Care", "1.0", 5))
-    draft = synthetic_policy("Draft Care", "0.1", 4).replace("phases:", "draft: true\nphases:")
-    (folder / "draft-care.md").write_text(draft)
+    for slug in slugs:
+        title, version, last_end, extra = SYNTHETIC_POLICIES[slug]
+        text = synthetic_policy(title, version, last_end).replace("phases:", extra + "phases:")
+        (folder / f"{slug}.md").write_text(text)
     add_translation(folder, "es")
     return folder
+
+
+def visit_content(folder: Path) -> Path:
+    """Four synthetic policies, a Spanish translation of the first, and a draft."""
+    return synthetic_folder(folder, "lorem-care", "ipsum-care", "dolor-care", "draft-care")
 
 
 @pytest.fixture(scope="module")
