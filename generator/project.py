@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,15 +19,17 @@ from . import patient as patient_module
 from . import policy as policy_module
 from .errors import AftercareError, Problem
 from .files import write_atomic
+from .fitting import CalendarFitting
 from .languages import Translation
 from .manifest import fingerprint
 from .paths import CONTENT, SHEETS
 from .render import Templates
-from .sheet import DEFAULT_OPTIONS, Options, Sheet, as_policies, combination_problems
+from .sheet import DEFAULT_OPTIONS, Options, as_policies, combination_problems
 from .sheet import build as build_sheet
 
 if TYPE_CHECKING:
     from .pdf import Renderer, Result
+    from .reuse import Reuse
 
 
 class SheetMaker:
@@ -41,6 +43,7 @@ class SheetMaker:
         self.content_dir = Path(content_dir)
         self.templates = Templates()
         self._renderer: Renderer | None = None
+        self._reuse: Reuse | None = None
 
     @property
     def renderer(self) -> Renderer:
@@ -51,6 +54,20 @@ class SheetMaker:
             self._renderer = Renderer(self.content_dir)
         return self._renderer
 
+    @property
+    def reuse(self) -> Reuse:
+        """This process's bases of the sheets made so far, by kind (see reuse.py)."""
+        if self._reuse is None:
+            from .reuse import Reuse  # imported late, as the renderer is
+
+            self._reuse = Reuse(lambda: self.renderer, self.templates.sheet_html, self._fitting)
+        return self._reuse
+
+    def _fitting(self, sheet):
+        """The sheet's HTML variants and the check of each layout (see fitting.py)."""
+        fitting = CalendarFitting(self.templates, sheet)
+        return fitting.variants(), fitting.fits
+
     def render(
         self,
         clinic: clinic_module.Clinic,
@@ -58,10 +75,16 @@ class SheetMaker:
         patient: patient_module.Patient | None,
         today: date | None = None,
         options: Options = DEFAULT_OPTIONS,
+        *,
+        full: bool = False,
     ) -> Result:
         """One sheet of one policy or of up to three done on the same day (a blank handout
         when `patient` is None); drafts only with options.draft; no personalised sheet of a
-        policy overdue for review if the clinic refuses them."""
+        policy overdue for review if the clinic refuses them.
+
+        A personalised sheet is made from its kind's base when it can be (reuse.py): the
+        same sheet as a full render, for a fraction of the cost; `full` forces the full
+        render (tests and the benchmark compare the two)."""
         today = today or date.today()
         chosen = as_policies(policies)
         problems = []
@@ -80,25 +103,12 @@ class SheetMaker:
         if problems:
             raise AftercareError(*problems)
         sheet = build_sheet(clinic, chosen, patient, today, options)
-        return self.renderer.render_first_fitting(
-            self._calendar_variants(sheet), _calendar_on_page_one, options.archival
-        )
-
-    def _calendar_variants(self, sheet: Sheet) -> Iterator[str]:
-        """The sheet's HTML with the first guess at the calendar's rows, then shorter rows
-        until the calendar fits page 1 or is allowed to break (see sheet.fit_calendar)."""
-        yield self.templates.sheet_html(sheet)
-        fit = sheet.calendar_fit
-        while fit is not None and not fit.breaks and not sheet.large_print:
-            fit = fit.smaller()
-            yield self.templates.sheet_html(dataclasses.replace(sheet, calendar_fit=fit))
-
-
-def _calendar_on_page_one(document) -> bool:
-    """Whether the calendar's end (its legend) is laid out on page 1, or it may break."""
-    return "calendar-legend" in document.pages[0].anchors or not any(
-        "calendar-legend" in page.anchors for page in document.pages
-    )
+        if not full and patient is not None:
+            reused = self.reuse.render(sheet, options.archival)
+            if reused is not None:
+                return reused
+        variants, fits = self._fitting(sheet)
+        return self.renderer.render_first_fitting(variants, fits, options.archival)
 
 
 class Project:
