@@ -180,10 +180,11 @@ def test_invalid_or_missing_clinic_file_names_it(run, tmp_path):
 
 
 def test_failed_render_leaves_nothing_behind(run, tmp_path, monkeypatch):
-    def explode(self, variants, fits, archival=False):
+    def explode(self, html, archival=False):
         raise RuntimeError("renderer failed")
 
-    monkeypatch.setattr("generator.pdf.Renderer.render_first_fitting", explode)
+    # Every layout goes through here: the full render's and a reused sheet's base.
+    monkeypatch.setattr("generator.pdf.Renderer.layout", explode)
     result = run("sheet", "microneedling", "--name", "Jane Doe", "--out", tmp_path / "x.pdf")
     assert result.code == 70
     assert "internal error (RuntimeError)" in result.err and "Traceback" not in result.err
