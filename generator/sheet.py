@@ -90,24 +90,15 @@ class CalendarFit:
             return CalendarFit(BROKEN_ROW, True, True, weeks)
         return CalendarFit(round(row, 1), row < COMPACT_BELOW, False, weeks)
 
-    def smaller(self) -> CalendarFit:
-        """The next try when the calendar did not fit on page 1. Full rows cannot be shorter
-        than their date and marks (about 17 mm), so past that the next try is compact."""
-        row = self.row_mm - ROW_STEP
-        if not self.compact and row < FULL_ROW_MIN:
-            row = min(row, COMPACT_BELOW - 0.1)
-        return CalendarFit.of_height(row, self.weeks)
-
 
 # Page 1 of a standard sheet, in millimetres, measured on rendered sheets: where the plan's
 # first row starts, each plan row, the QR code block (a 42 mm code: 1 mm modules at version 4,
 # see print.css .qr), and what the calendar needs besides its rows. The first guess errs on the
-# tall side; the renderer checks it (SheetMaker.render).
+# tall side; the layout checks it (fitting.py).
 PAGE_BOTTOM = {"letter": 279.4 - 18, "a4": 297 - 18}
 PLAN_TOP, PLAN_ROW, QR_BOTTOM, CALENDAR_FRAME = 112.0, 10.1, 161.0, 32.0
-ROW_MM, COMPACT_BELOW, MIN_ROW, ROW_STEP, BROKEN_ROW = 19.7, 13.0, 6.2, 1.0, 10.0
+ROW_MM, COMPACT_BELOW, MIN_ROW, BROKEN_ROW = 19.7, 13.0, 6.2, 10.0
 WHOLE_WEEKS = 6
-FULL_ROW_MIN = 17.0  # a full row's date (10.5 mm), marks and padding
 
 
 def fit_calendar(weeks: int, rows: int, name: str, paper: str, large_print: bool) -> CalendarFit:

@@ -44,6 +44,16 @@ def register_in_a_temporary_folder(tmp_path_factory):
     return os.environ["AFTERCARE_DATABASE_URL"]
 
 
+@pytest.fixture
+def register(tmp_path):
+    """An empty register of the test's own (SQLite), with a test key."""
+    from generator.register import Register
+
+    reg = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", b"k" * 32)
+    yield reg
+    reg.dispose()
+
+
 @pytest.fixture(scope="session")
 def project() -> Project:
     """The shipped content with one warm renderer for the whole run."""

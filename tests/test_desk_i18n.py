@@ -16,7 +16,6 @@ from generator import i18n
 from generator.paths import CONTENT
 from generator.pool import RenderPool
 from generator.project import LiveContent
-from generator.register import Register
 from generator.schedule import Dates
 from generator.web import create_app, desk
 
@@ -53,13 +52,6 @@ def spanish(tmp_path_factory):
     pool = RenderPool(folder, size=1, timeout=60)
     yield folder, pool
     pool.close()
-
-
-@pytest.fixture
-def register(tmp_path):
-    reg = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", b"k" * 32)
-    yield reg
-    reg.dispose()
 
 
 @pytest.fixture

@@ -33,13 +33,6 @@ def content(tmp_path):
     return folder
 
 
-@pytest.fixture
-def register(tmp_path):
-    reg = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", KEY)
-    yield reg
-    reg.dispose()
-
-
 def issue(register, project, name=NAME, provider=PROVIDER, options=None, slug="microneedling"):
     """What the `sheet` command does: take an ID, render with it, record the entry."""
     patient = patient_module.make(name, "2026-11-23", provider)

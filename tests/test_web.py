@@ -11,7 +11,6 @@ import pytest
 from generator.paths import CONTENT
 from generator.pool import RenderPool
 from generator.project import LiveContent
-from generator.register import Register
 from generator.web import create_app
 
 from .conftest import DATA, pdf_text
@@ -308,16 +307,9 @@ def visit_folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def visit_register(tmp_path):
-    register = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", b"k" * 32)
-    yield register
-    register.dispose()
-
-
-@pytest.fixture
-def visit_client(visit_folder, pool, visit_register):
+def visit_client(visit_folder, pool, register):
     """The desk and API serving the synthetic policies, with a register."""
-    return create_app(LiveContent(visit_folder), pool, register=visit_register).test_client()
+    return create_app(LiveContent(visit_folder), pool, register=register).test_client()
 
 
 def test_api_policies_make_one_sheet_of_every_procedure(visit_client):
