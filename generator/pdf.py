@@ -15,7 +15,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import tagging
+from . import streams, tagging  # noqa: F401 - streams: each compressed once (streams.py)
 from .paths import STYLES, TEMPLATES
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")

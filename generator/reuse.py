@@ -3,10 +3,14 @@
 A kind is everything but the patient: the policies, language, dates, paper, large print, PDF/A,
 draft. Per patient only three texts differ: the name (page 1, and the running header of pages
 2+), the provider (page 1) and the sheet ID (every footer). So, once per kind, the sheet is laid
-out and written as a *base* with placeholder texts in their place (never a real name); per
-patient, each placeholder's text line is shaped again by WeasyPrint with the laid-out box's own
-computed style, and its glyphs are put where the placeholder's were, in the same marked content
-(so the structure tree, MCIDs and /Lang are the base's, which are a full render's).
+out and written as a *base* with placeholder texts in their place (never a real name). While
+it is written, each placeholder's text operator (TJ) is taken out of its page's content and
+given a content stream of its own, uncompressed, with room for a patient's line; the page's
+/Contents becomes an array of streams, which readers take as one (ISO 32000-1, 7.8.2). Per
+patient, each line is shaped again by WeasyPrint with the laid-out box's own computed style,
+and its TJ is written into that room, byte for byte in place: nothing else moves, so the
+cross-reference offsets, the structure tree, MCIDs and /Lang are the base's, which are a full
+render's. The trailer's /ID is the MD5 of the sheet's own bytes, as pydyf makes it.
 
 What makes it identical to a full render:
 - The patient's HTML must be the base's HTML with the placeholders replaced by the patient's
@@ -14,15 +18,18 @@ What makes it identical to a full render:
   for long names, the calendar's fit, `lang`/`dir` hints) is covered by that.
 - Each replaced text must lay out as the placeholder did: one line, no wider than its box (no
   ellipsis in the header, no wider provider field, no wrapped footer), in the one font the
-  placeholder used (no fallback font, no missing glyph, no rise), on a left-to-right sheet.
+  placeholder used (no fallback font, no missing glyph, no rise), on a left-to-right sheet,
+  and its TJ must fit its room.
 - The base's fonts are subset with an alphabet (printable Latin) added to the fonts of the
   placeholders, so the patient's glyphs are there; each glyph must map to the same text in
   the base's ToUnicode as in the patient's shaping, and is positioned against the base's widths.
+- No placeholder may be anywhere but in its room: not in metadata, an alternative text, a
+  bookmark (the base is then unusable).
 
 Any input that fails a check takes the full path. Every check is a function of the inputs and
 of the base, which is itself a function of the kind: never of what the cache holds. The base is
-rebuilt the same, byte for byte, in any process (a reprint builds its own), and assembly
-(pikepdf, qpdf's deterministic /ID) is deterministic too, so a reprint gives the same bytes.
+rebuilt the same, byte for byte, in any process (a reprint builds its own), and filling it in is
+deterministic too, so a reprint gives the same bytes.
 
 The cache is a bounded LRU per process (a SheetMaker's), keyed by a digest of the base HTML,
 which holds placeholders only; it holds no patient text (tests/test_reuse.py inspects it).
@@ -32,17 +39,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 
 import markupsafe
-import pikepdf  # the base is edited per patient: its page content streams, then saved
 import pydyf
 from weasyprint import pdf as upstream_pdf
 from weasyprint.draw import text as upstream_text
@@ -62,7 +68,10 @@ NAME = "Zqxjkv"
 PROVIDER = "Vkqzjx"
 SHEET_ID = "ZZZZ-ZZZZ"
 PLACEHOLDERS = {"name": NAME, "provider": PROVIDER, "sheet_id": SHEET_ID}
-MARKER = re.compile(rb"%aftercare-slot-(\d{4})%")
+MARKER = re.compile(rb"%aftercare-slot-(\d{4})%")  # a comment in the base's content stream
+NAME_BYTES = 1024  # room for a name's or provider's line (about 7 bytes a glyph)
+LINE_BYTES = 128  # room for a sheet ID's line beyond the placeholder's
+_ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(\1\)\]")  # pydyf's: the same MD5 twice
 CACHE_SIZE = 8
 MARGIN_PX = 0.5  # a replaced line must be this much narrower than its box
 # The characters a name or provider may have to take this path: printable Latin (ASCII,
@@ -90,19 +99,22 @@ class _Slot:
     block_ellipsis: str = "none"
     font: tuple | None = None  # (font hash, size) of its Tf
     drawn: bool = False
+    room: int = NAME_BYTES  # the bytes its own content stream holds
 
 
 @dataclass
 class _Base:
-    """A kind's sheet with placeholders: PDF bytes, its slots, and its fonts' glyph maps."""
+    """A kind's sheet with placeholders: PDF bytes, its slots and where their bytes are,
+    and its fonts' glyph maps."""
 
     pdf: bytes
     pages: int
     warnings: list[str]
     slots: list[_Slot]
+    offsets: list[int]  # where each slot's content stream starts in `pdf`
+    identifier: tuple[int, int]  # where the two halves of the trailer's /ID start
     to_unicode: dict[str, dict[int, str]]  # by font hash: glyph id -> text
     widths: dict[str, dict[int, float]]  # by font hash: glyph id -> width (1/1000 em)
-    text: str = ""  # every page's text without the slots, white space made single spaces
 
 
 class _Unusable(Exception):
@@ -162,8 +174,6 @@ class Reuse:
             if base is None:
                 return None
             result = _personalise(base, texts)
-        if result is None or not _reads_as_expected(base, result.pdf, texts):
-            return None
         return result
 
     def cached(self) -> list[_Base | None]:
@@ -186,7 +196,8 @@ class Reuse:
             writing = _Writing({id(slot.box): i for i, slot in enumerate(slots)}, slots)
             token = _WRITING.set(writing)
             try:
-                pdf = tagging.write_pdf(document, ARCHIVAL if archival else ACCESSIBLE)
+                variant = ARCHIVAL if archival else ACCESSIBLE
+                pdf = tagging.write_pdf(document, variant, then=partial(_set_apart, writing))
             finally:
                 _WRITING.reset(token)
         if writing.failed or not all(slot.drawn for slot in slots):
@@ -195,18 +206,24 @@ class Reuse:
             slot.box = slot.box.copy_with_text(slot.box.text)
             slot.box.element = None
             slot.box.pango_layout = None
-        try:
-            pdf = _check_base(pdf, len(slots))
-        except _Unusable:
+        offsets = [pdf.find(_marker(index)) for index in range(len(slots))]
+        identifiers = list(_ID.finditer(pdf))
+        if (
+            any(pdf.count(_marker(index)) != 1 for index in range(len(slots)))
+            or len(identifiers) != 1
+            or pdf.count(identifiers[0][1]) != 2
+        ):
             return None
+        identifier = identifiers[0].start(1), identifiers[0].end(1) + len(b") (")
         return _Base(
             pdf,
             len(document.pages),
             list(warnings),
             slots,
+            offsets,
+            identifier,
             writing.to_unicode,
             writing.widths,
-            _plain(_pdf_text(pdf)),
         )
 
 
@@ -319,6 +336,8 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     ):
         writing.failed.append(slot.kind)
     else:
+        if slot.kind == "sheet_id":  # the line around the ID is the base's: room for it
+            slot.room = len(ops[shown[0]]) + LINE_BYTES
         stream.stream[start + shown[0]] = _marker(index)
     slot.text_overflow, slot.block_ellipsis = text_overflow, block_ellipsis
     slot.font = stream._current_font
@@ -352,14 +371,14 @@ def _add_alphabet(writing: _Writing, fonts: dict) -> None:
             )
     done = set(first)
     for font_hash, slot in first.items():
-        scratch = _ScratchStream({})
-        _draw(scratch, slot, " ".join(sorted(chars[font_hash])), None)
-        for drawn in scratch._fonts.values():
-            for font in by_hash.get(drawn.hash, ()):
-                for glyph, text in drawn.to_unicode.items():
-                    if glyph not in font.to_unicode and not drawn.missing:
+        for drawn_hash, to_unicode, widths in _alphabet_glyphs(
+            slot, "".join(sorted(chars[font_hash]))
+        ):
+            for font in by_hash.get(drawn_hash, ()):
+                for glyph, text in to_unicode.items():
+                    if glyph not in font.to_unicode:
                         font.to_unicode[glyph] = text
-                        font.widths[glyph] = drawn.widths[glyph]
+                        font.widths[glyph] = widths[glyph]
     for font_hash, same in by_hash.items():
         if font_hash in done:
             writing.to_unicode[font_hash] = dict(same[-1].to_unicode)
@@ -370,34 +389,98 @@ def _add_alphabet(writing: _Writing, fonts: dict) -> None:
                         writing.failed.append("font")
 
 
+# What shapes a line's glyphs: its font, features and language (line_break.py's Layout).
+_SHAPING = (
+    "font_family",
+    "font_size",
+    "font_style",
+    "font_weight",
+    "font_stretch",
+    "font_kerning",
+    "font_feature_settings",
+    "font_variation_settings",
+    "font_language_override",
+    "font_variant_ligatures",
+    "font_variant_position",
+    "font_variant_caps",
+    "font_variant_numeric",
+    "font_variant_alternates",
+    "font_variant_east_asian",
+    "lang",
+    "letter_spacing",
+    "word_spacing",
+    "text_transform",
+)
+_ALPHABETS: dict[str, tuple] = {}  # shaped once per process: same style, same glyphs
+
+
+def _alphabet_glyphs(slot: _Slot, chars: str) -> tuple:
+    """The glyphs (font hash, glyph -> text, glyph -> width) of `chars` in the slot's style,
+    fonts with missing glyphs left out; the same for every base, so shaped once."""
+    style = slot.box.style
+    key = hashlib.sha256(repr([chars, *(style[name] for name in _SHAPING)]).encode()).hexdigest()
+    found = _ALPHABETS.get(key)
+    if found is None:
+        scratch = _ScratchStream({})
+        _draw(scratch, slot, " ".join(chars), None)
+        found = _ALPHABETS[key] = tuple(
+            (drawn.hash, dict(drawn.to_unicode), dict(drawn.widths))
+            for drawn in scratch._fonts.values()
+            if not drawn.missing
+        )
+    return found
+
+
 upstream_text.draw_first_line = _draw_first_line
 upstream_pdf.build_fonts_dictionary = _build_fonts_dictionary
 
 
-def _check_base(pdf: bytes, slot_count: int) -> bytes:
-    """The base as written, checked: every marker in a page's content stream, and no
-    placeholder text anywhere else (metadata, alternative texts)."""
-    found = 0
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        contents = set()
-        for page in document.pages:
-            data = page.Contents.read_bytes()
-            found += len(MARKER.findall(data))
-            contents.add(page.Contents.objgen)
-        for obj in document.objects:
-            if isinstance(obj, pikepdf.Stream) and obj.objgen not in contents:
-                metadata = obj.get("/Subtype") == "/XML" or obj.get("/Type") == "/Metadata"
-                if metadata and any(t.encode() in obj.read_bytes() for t in PLACEHOLDERS.values()):
-                    raise _Unusable
-            elif isinstance(obj, pikepdf.Dictionary):
-                for value in obj.values():
-                    if isinstance(value, pikepdf.String) and any(
-                        t in str(value) for t in PLACEHOLDERS.values()
-                    ):
-                        raise _Unusable
-    if found != slot_count:
-        raise _Unusable
-    return pdf
+def _set_apart(writing: _Writing, pdf: pydyf.PDF) -> None:
+    """After tagging.py's finisher, before the PDF is written: each placeholder's marker gets a
+    content stream of its own, uncompressed, with room for a patient's line (a page's content
+    may be an array of streams, read as one: ISO 32000-1 7.8.2), so that a patient's sheet
+    is the base's bytes with that room filled in. A placeholder anywhere else (metadata, an
+    alternative text) makes the base unusable."""
+
+    def resolve(reference):
+        return pdf.objects[int(reference.split()[0])]
+
+    needles = [text.encode() for text in PLACEHOLDERS.values()]
+    needles += [text.encode("utf-16-be").hex().encode() for text in PLACEHOLDERS.values()]
+    markers = {_marker(index): slot for index, slot in enumerate(writing.all_slots)}
+    for page_reference in pdf.page_references:
+        page = resolve(page_reference)
+        contents = resolve(page["Contents"])
+        at = [i for i, op in enumerate(contents.stream) if isinstance(op, bytes) and op in markers]
+        if not at:
+            continue
+        pieces = []
+        for start, end in zip([-1, *at], [*at, len(contents.stream)], strict=True):
+            if start >= 0:
+                marker = contents.stream[start]
+                pieces.append(pydyf.Stream([marker.ljust(markers[marker].room)]))
+            pieces.append(
+                pydyf.Stream(contents.stream[start + 1 : end], compress=contents.compress)
+            )
+        contents.stream = pieces[0].stream
+        references = [page["Contents"]]
+        for piece in pieces[1:]:
+            pdf.add_object(piece)
+            references.append(piece.reference)
+        page["Contents"] = pydyf.Array(references)
+    for obj in [*pdf.objects, pdf.info]:  # the info dictionary joins them as it is written
+        if obj.free == "f":  # the cross-reference table's first entry
+            continue
+        if isinstance(obj, pydyf.Stream):
+            # In a page's content, text is glyph ids; what is looked for here are marked
+            # content's properties (/ActualText, /Alt) and other streams (XMP metadata).
+            data = b"\n".join(
+                item if isinstance(item, bytes) else pydyf._to_bytes(item) for item in obj.stream
+            )
+        else:
+            data = obj.data
+        if any(needle in data for needle in needles):
+            writing.failed.append("placeholder")
 
 
 # ---------- Per patient: shape each slot's line again, put its glyphs in ------------------
@@ -447,8 +530,8 @@ def _draw(stream: Stream, slot: _Slot, text: str, limit: float | None) -> list |
 
 
 def _personalise(base: _Base, texts: dict[str, str]) -> Result | None:
-    """The base with the patient's texts in its slots, or None if any does not fit as the
-    placeholder did."""
+    """The base with the patient's lines in their slots' room, and a trailer /ID of its own;
+    or None if any line does not fit as the placeholder did."""
     shown: dict[int, bytes] = {}
     for index, slot in enumerate(base.slots):
         text = texts.get(slot.kind)
@@ -461,14 +544,16 @@ def _personalise(base: _Base, texts: dict[str, str]) -> Result | None:
         if ops is None or not _same_font(scratch, slot, ops, base):
             return None
         shown[index] = next(op for op in ops if isinstance(op, bytes) and op.endswith(b" TJ"))
-    with pikepdf.open(io.BytesIO(base.pdf)) as document:
-        for page in {slot.page for slot in base.slots}:
-            contents = document.pages[page].Contents
-            data = contents.read_bytes()
-            contents.write(MARKER.sub(lambda m: shown[int(m[1])], data))
-        out = io.BytesIO()
-        document.save(out, deterministic_id=True, compress_streams=True, fix_metadata_version=False)
-    return Result(out.getvalue(), base.pages, list(base.warnings))
+        if len(shown[index]) > slot.room:
+            return None
+    pdf = bytearray(base.pdf)
+    for index, line in shown.items():
+        at = base.offsets[index]
+        pdf[at : at + base.slots[index].room] = line.ljust(base.slots[index].room)
+    identifier = hashlib.md5(pdf, usedforsecurity=False).hexdigest().encode()
+    for at in base.identifier:
+        pdf[at : at + len(identifier)] = identifier
+    return Result(bytes(pdf), base.pages, list(base.warnings))
 
 
 def _same_font(scratch: _ScratchStream, slot: _Slot, ops: list, base: _Base) -> bool:
@@ -485,41 +570,3 @@ def _same_font(scratch: _ScratchStream, slot: _Slot, ops: list, base: _Base) -> 
         return False
     mapping = base.to_unicode.get(fonts[0].hash, {})
     return all(mapping.get(glyph) == text for glyph, text in fonts[0].to_unicode.items())
-
-
-# ---------- The last check: the sheet reads as its base with the patient's texts -----------
-
-
-def _reads_as_expected(base: _Base, pdf: bytes, texts: dict[str, str]) -> bool:
-    """Whether the personalised PDF reads, to a text extractor, as its base plus the patient's
-    lines in their slots: each as often as it has slots, and nothing else changed. A guard
-    against any splice that went wrong: a sheet that fails it takes the full path."""
-    text = _plain(_pdf_text(pdf))
-    lines: dict[str, int] = {}  # each slot's line as drawn (the footer's is the whole line)
-    for slot in base.slots:
-        value = texts[slot.kind]
-        line = slot.box.text.replace(SHEET_ID, value) if slot.kind == "sheet_id" else value
-        lines[_plain(line)] = lines.get(_plain(line), 0) + 1
-    for line, count in sorted(lines.items(), key=lambda item: -len(item[0])):
-        if text.count(line) < count:
-            return False
-        text = _plain(text.replace(line, " "))
-    return text == base.text
-
-
-def _plain(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _pdf_text(pdf: bytes) -> str:
-    """The text of every page, as pdfium extracts it (one thread at a time: see pool.PDFIUM)."""
-    import pypdfium2
-
-    from .pool import PDFIUM
-
-    with PDFIUM:
-        document = pypdfium2.PdfDocument(pdf)
-        try:
-            return "\n".join(page.get_textpage().get_text_range() for page in document)
-        finally:
-            document.close()

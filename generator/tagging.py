@@ -24,9 +24,9 @@ each fault: when upstream fixes one, that test fails and the part here can go.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import islice
 
 import pydyf
@@ -67,13 +67,19 @@ class _Writing:
 _WRITING: ContextVar[_Writing | None] = ContextVar("aftercare_tagging", default=None)
 
 
-def write_pdf(document, variant: str) -> bytes:
+def write_pdf(document, variant: str, then: Callable[[pydyf.PDF], None] | None = None) -> bytes:
     """The laid-out `document` as a tagged PDF of `variant` ("pdf/ua-1", or "pdf/a-3a",
-    which then claims PDF/UA-1 too), with the tags corrected as above."""
+    which then claims PDF/UA-1 too), with the tags corrected as above; `then` sees the PDF's
+    objects last, before they are written (reuse.py)."""
     token = _WRITING.set(_Writing())
     try:
         archival = variant.startswith("pdf/a")
-        finisher = partial(_finish, archival=archival)
+
+        def finisher(document, pdf):
+            _finish(document, pdf, archival=archival)
+            if then is not None:
+                then(pdf)
+
         return document.write_pdf(pdf_identifier=True, pdf_variant=variant, finisher=finisher)
     finally:
         _WRITING.reset(token)

@@ -6,10 +6,13 @@ bytes never depend on what the cache held; the cache is bounded and holds no pat
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
+import re
 import shutil
 from datetime import date, timedelta
 
+import markupsafe
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
@@ -322,3 +325,75 @@ def test_the_cache_is_bounded_and_holds_no_patient_text(content):
         assert not any(name in seen or "Ñame" in seen for name in names)
         assert "Dr. Kim" not in seen and "7K3Q" not in seen
         assert reuse.NAME not in text  # a placeholder is never left in a page
+
+
+def test_two_patients_of_one_kind_differ_only_in_their_lines_and_identifier(project):
+    """A reused sheet is its base's bytes with the patient's lines written into the rooms
+    set apart for them, and its own /ID: each sheet reads with its own name and ID only."""
+    policies = project.policies_in(["microneedling"], None)
+    made = {}
+    for name, sheet_id in (("Jane Doe", "7K3Q-M2XD"), ("Ann Lee", "0000-0000")):
+        patient = patient_module.make(name, "2026-10-02", "Dr. Rivera")
+        sheet = build_sheet(project.clinic, policies, patient, TODAY, Options(sheet_id=sheet_id))
+        made[name] = project.maker.reuse.render(sheet, False)
+        assert made[name] is not None, name
+    jane, ann = made["Jane Doe"].pdf, made["Ann Lee"].pdf
+    assert len(jane) == len(ann)
+    base = next(
+        b for b in project.maker.reuse.cached() if b is not None and len(b.pdf) == len(jane)
+    )
+    rooms = [(at, at + slot.room) for at, slot in zip(base.offsets, base.slots, strict=True)]
+    rooms += [(at, at + 32) for at in base.identifier]
+    changed = [i for i in range(len(jane)) if jane[i] != ann[i]]
+    assert changed and all(any(a <= i < b for a, b in rooms) for i in changed)
+    identifiers = [
+        re.search(rb"/ID \[\((\w{32})\) \((\w{32})\)\]", pdf).groups() for pdf in (jane, ann)
+    ]
+    assert identifiers[0][0] == identifiers[0][1] != identifiers[1][0]
+    assert (
+        identifiers[0][0]
+        == hashlib.md5(
+            jane[: base.identifier[0]]
+            + base.pdf[base.identifier[0] : base.identifier[1] + 32]
+            + jane[base.identifier[1] + 32 :],
+            usedforsecurity=False,
+        )
+        .hexdigest()
+        .encode()
+    )
+    jane_text, ann_text = pdf_text(jane), pdf_text(ann)
+    assert "Jane Doe" in jane_text and "7K3Q-M2XD" in jane_text and "Ann Lee" not in jane_text
+    assert "Ann Lee" in ann_text and "0000-0000" in ann_text and "Jane" not in ann_text
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("<title>", "<title>{}: "),  # the PDF's /Title
+        ("<body", '<img alt="{}" src="harbor-logo.svg" style="width:1px"><body'),  # an /Alt
+        ("<h1", '<h1 style="font-size:1px">{}</h1><h1'),  # a bookmark
+    ],
+    ids=["title", "alternative-text", "bookmark"],
+)
+def test_a_name_anywhere_but_a_drawn_line_takes_the_full_path(content, where, monkeypatch):
+    """Were a template to put the name in the metadata, an alternative text or a bookmark,
+    a base would carry the placeholder there: such kinds are never made from a base."""
+    project = Project(content)
+    templates = project.maker.templates
+    sheet_html = templates.sheet_html
+    before, after = where
+
+    def html(sheet):
+        name = markupsafe.escape(sheet.patient.name)
+        return sheet_html(sheet).replace(before, after.format(name), 1)
+
+    monkeypatch.setattr(templates, "sheet_html", html)
+    patient = patient_module.make("Jane Doe", "2026-11-23", "Dr. Rivera")
+    policies = project.policies_in(["microneedling"], None)
+    options = Options(sheet_id="7K3Q-M2XD")
+    sheet = build_sheet(project.clinic, policies, patient, TODAY, options)
+    assert html(sheet).count("Jane Doe") > sheet_html(sheet).count("Jane Doe")
+    assert project.maker.reuse.render(sheet, False) is None
+    assert project.maker.reuse.cached() == [None]  # the kind is known to take the full path
+    made = project.maker.render(project.clinic, policies, patient, TODAY, options)
+    assert "Jane Doe" in pdf_text(made.pdf) and reuse.NAME not in pdf_text(made.pdf)
