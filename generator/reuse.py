@@ -72,6 +72,13 @@ MARKER = re.compile(rb"%aftercare-slot-(\d{4})%")  # a comment in the base's con
 NAME_BYTES = 1024  # room for a name's or provider's line (about 7 bytes a glyph)
 LINE_BYTES = 128  # room for a sheet ID's line beyond the placeholder's
 _ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(\1\)\]")  # pydyf's: the same MD5 twice
+# A piece of a placeholder: what is left of one that a line break cut in two (a sheet ID
+# breaks after its hyphen in a wrapping footer; a name or provider where overflow-wrap lets it).
+_PIECE = re.compile(
+    "|".join(
+        re.escape(text[i : i + 3]) for text in PLACEHOLDERS.values() for i in range(len(text) - 2)
+    )
+)
 CACHE_SIZE = 8
 MARGIN_PX = 0.5  # a replaced line must be this much narrower than its box
 # The characters a name or provider may have to take this path: printable Latin (ASCII,
@@ -285,6 +292,8 @@ def _find_slots(document) -> list[_Slot]:
             if isinstance(box, boxes.TextBox):
                 found = [kind for kind, text in PLACEHOLDERS.items() if text in box.text]
                 if not found:
+                    if _PIECE.search(box.text):  # a placeholder broken across two lines
+                        raise _Unusable
                     continue
                 kind = found[0]
                 if len(found) > 1 or container is None:
@@ -532,6 +541,8 @@ def _draw(stream: Stream, slot: _Slot, text: str, limit: float | None) -> list |
 def _personalise(base: _Base, texts: dict[str, str]) -> Result | None:
     """The base with the patient's lines in their slots' room, and a trailer /ID of its own;
     or None if any line does not fit as the placeholder did."""
+    if not set(texts) <= {slot.kind for slot in base.slots}:
+        return None  # a patient's text with no slot to go in would print as its placeholder
     shown: dict[int, bytes] = {}
     for index, slot in enumerate(base.slots):
         text = texts.get(slot.kind)

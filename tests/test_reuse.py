@@ -324,7 +324,7 @@ def test_the_cache_is_bounded_and_holds_no_patient_text(content):
             seen += box_text
         assert not any(name in seen or "Ñame" in seen for name in names)
         assert "Dr. Kim" not in seen and "7K3Q" not in seen
-        assert reuse.NAME not in text  # a placeholder is never left in a page
+        assert reuse.NAME not in text and "ZZZ" not in text  # no placeholder left in a page
 
 
 def test_two_patients_of_one_kind_differ_only_in_their_lines_and_identifier(project):
@@ -397,3 +397,17 @@ def test_a_name_anywhere_but_a_drawn_line_takes_the_full_path(content, where, mo
     assert project.maker.reuse.cached() == [None]  # the kind is known to take the full path
     made = project.maker.render(project.clinic, policies, patient, TODAY, options)
     assert "Jane Doe" in pdf_text(made.pdf) and reuse.NAME not in pdf_text(made.pdf)
+
+
+def test_a_placeholder_broken_across_two_lines_takes_the_full_path(project):
+    """On this combined A4 sheet the base's wrapping footer breaks "ZZZZ-ZZZZ" after its
+    hyphen, where a real ID ("7K3Q-M2XD") does not break: the base has no whole sheet-ID
+    line to fill in, so the sheet takes the full path and prints its own ID."""
+    patient = patient_module.make("Jane", "2028-10-31", "Dr. Rivera")
+    options = Options("a4", sheet_id="7K3Q-M2XD")
+    today = date(2028, 11, 23)
+    assert not compare(project, ["example-procedure", "lorem-care"], patient, today, options)
+    policies = project.policies_in(["example-procedure", "lorem-care"], None)
+    made = project.maker.render(project.clinic, policies, patient, today, options)
+    pages = pdf_pages(made.pdf)
+    assert all("7K3Q" in page and "ZZZ" not in page for page in pages)
