@@ -61,6 +61,7 @@ from . import i18n, tagging
 from .patient import Patient
 from .pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
 from .sheet import Sheet
+from .writing import inspecting
 
 # Placeholders: Latin letters only (their lang/dir hints are a Latin name's), narrow, and
 # words that no policy, clinic or translation contains.
@@ -204,7 +205,8 @@ class Reuse:
             token = _WRITING.set(writing)
             try:
                 variant = ARCHIVAL if archival else ACCESSIBLE
-                pdf = tagging.write_pdf(document, variant, then=partial(_set_apart, writing))
+                with inspecting(partial(_look_for_placeholders, writing)):
+                    pdf = tagging.write_pdf(document, variant, then=partial(_set_apart, writing))
             finally:
                 _WRITING.reset(token)
         if writing.failed or not all(slot.drawn for slot in slots):
@@ -448,14 +450,11 @@ def _set_apart(writing: _Writing, pdf: pydyf.PDF) -> None:
     """After tagging.py's finisher, before the PDF is written: each placeholder's marker gets a
     content stream of its own, uncompressed, with room for a patient's line (a page's content
     may be an array of streams, read as one: ISO 32000-1 7.8.2), so that a patient's sheet
-    is the base's bytes with that room filled in. A placeholder anywhere else (metadata, an
-    alternative text) makes the base unusable."""
+    is the base's bytes with that room filled in."""
 
     def resolve(reference):
         return pdf.objects[int(reference.split()[0])]
 
-    needles = [text.encode() for text in PLACEHOLDERS.values()]
-    needles += [text.encode("utf-16-be").hex().encode() for text in PLACEHOLDERS.values()]
     markers = {_marker(index): slot for index, slot in enumerate(writing.all_slots)}
     for page_reference in pdf.page_references:
         page = resolve(page_reference)
@@ -477,19 +476,18 @@ def _set_apart(writing: _Writing, pdf: pydyf.PDF) -> None:
             pdf.add_object(piece)
             references.append(piece.reference)
         page["Contents"] = pydyf.Array(references)
-    for obj in [*pdf.objects, pdf.info]:  # the info dictionary joins them as it is written
-        if obj.free == "f":  # the cross-reference table's first entry
-            continue
-        if isinstance(obj, pydyf.Stream):
-            # In a page's content, text is glyph ids; what is looked for here are marked
-            # content's properties (/ActualText, /Alt) and other streams (XMP metadata).
-            data = b"\n".join(
-                item if isinstance(item, bytes) else pydyf._to_bytes(item) for item in obj.stream
-            )
-        else:
-            data = obj.data
-        if any(needle in data for needle in needles):
-            writing.failed.append("placeholder")
+
+
+_NEEDLES = [text.encode() for text in PLACEHOLDERS.values()]
+_NEEDLES += [text.encode("utf-16-be").hex().encode() for text in PLACEHOLDERS.values()]
+
+
+def _look_for_placeholders(writing: _Writing, data: bytes) -> None:
+    """Each object's bytes as the base is written (writing.py): a placeholder anywhere but
+    in its room (metadata, an alternative text, a bookmark) makes the base unusable. In a
+    page's content, text is glyph ids: what is found there are marked-content properties."""
+    if any(needle in data for needle in _NEEDLES):
+        writing.failed.append("placeholder")
 
 
 # ---------- Per patient: shape each slot's line again, put its glyphs in ------------------
