@@ -205,8 +205,11 @@ class Reuse:
             token = _WRITING.set(writing)
             try:
                 variant = ARCHIVAL if archival else ACCESSIBLE
-                with inspecting(partial(_look_for_placeholders, writing)):
+                written: list[bytes] = []
+                with inspecting(written.append):
                     pdf = tagging.write_pdf(document, variant, then=partial(_set_apart, writing))
+                if _holds_a_placeholder(written):
+                    return None
             finally:
                 _WRITING.reset(token)
         if writing.failed or not all(slot.drawn for slot in slots):
@@ -482,12 +485,13 @@ _NEEDLES = [text.encode() for text in PLACEHOLDERS.values()]
 _NEEDLES += [text.encode("utf-16-be").hex().encode() for text in PLACEHOLDERS.values()]
 
 
-def _look_for_placeholders(writing: _Writing, data: bytes) -> None:
-    """Each object's bytes as the base is written (writing.py): a placeholder anywhere but
-    in its room (metadata, an alternative text, a bookmark) makes the base unusable. In a
-    page's content, text is glyph ids: what is found there are marked-content properties."""
-    if any(needle in data for needle in _NEEDLES):
-        writing.failed.append("placeholder")
+def _holds_a_placeholder(written: list[bytes]) -> bool:
+    """Whether the base's objects, as they were written (writing.py), hold a placeholder
+    anywhere but in its room (metadata, an alternative text, a bookmark): the base is then
+    unusable. In a page's content, text is glyph ids: what is found there are marked-content
+    properties."""
+    data = b"\0".join(written)
+    return any(needle in data for needle in _NEEDLES)
 
 
 # ---------- Per patient: shape each slot's line again, put its glyphs in ------------------
