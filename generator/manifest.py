@@ -55,6 +55,9 @@ LAYOUT_CODE = (
     "render.py",
     "pdf.py",
     "tagging.py",
+    "writing.py",
+    "reuse.py",
+    "fitting.py",
     "scripts.py",
     "i18n.py",
 )
@@ -63,9 +66,14 @@ LAYOUT_CODE = (
 @cache
 def layout_digest() -> str:
     """A digest of everything that shapes a sheet's layout, read once per process."""
+    import zlib
+
+    import pydyf
     import weasyprint  # late: commands that render nothing start fast
 
-    digest = hashlib.sha256(f"weasyprint {weasyprint.__version__}".encode())
+    engine = f"weasyprint {weasyprint.__version__} pydyf {pydyf.__version__}"
+    engine += f" zlib {zlib.ZLIB_RUNTIME_VERSION}"  # the compressed bytes are zlib's
+    digest = hashlib.sha256(engine.encode())
     paths = [ROOT / "generator" / name for name in LAYOUT_CODE]
     for folder in (TEMPLATES, STYLES):
         paths += sorted(p for p in folder.rglob("*") if p.is_file())

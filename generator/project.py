@@ -41,7 +41,8 @@ def settle() -> None:
     styles, Babel's locales, the templates, the caches) lives as long as the process, so it is
     collected once and moved out of the cyclic garbage collector's reach (`gc.freeze`). Every
     later collection walks only what later sheets made: a warm render costs about a fifth less
-    (bench/bench.py), and forked workers share those pages instead of copying them."""
+    (bench/bench.py). What is frozen is never freed: only what lives as long as the process
+    should be alive then, which is why this waits for the first sheet to be made."""
     global _settled
     if not _settled:
         _settled = True

@@ -10,7 +10,7 @@ given a content stream of its own, uncompressed, with room for a patient's line;
 patient, each line is shaped again by WeasyPrint with the laid-out box's own computed style,
 and its TJ is written into that room, byte for byte in place: nothing else moves, so the
 cross-reference offsets, the structure tree, MCIDs and /Lang are the base's, which are a full
-render's. The trailer's /ID is the MD5 of the sheet's own bytes, as pydyf makes it.
+render's. The trailer's /ID is an MD5 of the sheet's own bytes (pydyf's is one of its objects').
 
 What makes it identical to a full render:
 - The patient's HTML must be the base's HTML with the placeholders replaced by the patient's
@@ -75,10 +75,12 @@ LINE_BYTES = 128  # room for a sheet ID's line beyond the placeholder's
 _ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(\1\)\]")  # pydyf's: the same MD5 twice
 # A piece of a placeholder: what is left of one that a line break cut in two (a sheet ID
 # breaks after its hyphen in a wrapping footer; a name or provider where overflow-wrap lets it).
+# Case-insensitive: text-transform changes a box's text itself ("ZQXJKV").
 _PIECE = re.compile(
     "|".join(
         re.escape(text[i : i + 3]) for text in PLACEHOLDERS.values() for i in range(len(text) - 2)
-    )
+    ),
+    re.IGNORECASE,
 )
 CACHE_SIZE = 8
 MARGIN_PX = 0.5  # a replaced line must be this much narrower than its box
@@ -301,8 +303,8 @@ def _find_slots(document) -> list[_Slot]:
                         raise _Unusable
                     continue
                 kind = found[0]
-                if len(found) > 1 or container is None:
-                    raise _Unusable
+                if len(found) > 1 or container is None or box.style["text_transform"] != "none":
+                    raise _Unusable  # a patient's line is shaped as typed, not transformed
                 if kind != "sheet_id" and box.text != PLACEHOLDERS[kind]:
                     raise _Unusable
                 if kind == "sheet_id" and (
@@ -426,6 +428,7 @@ _SHAPING = (
     "text_transform",
 )
 _ALPHABETS: dict[str, tuple] = {}  # shaped once per process: same style, same glyphs
+_ALPHABETS_KEPT = 64  # a few per style and language; cleared past that
 
 
 def _alphabet_glyphs(slot: _Slot, chars: str) -> tuple:
@@ -437,6 +440,8 @@ def _alphabet_glyphs(slot: _Slot, chars: str) -> tuple:
     if found is None:
         scratch = _ScratchStream({})
         _draw(scratch, slot, " ".join(chars), None)
+        if len(_ALPHABETS) >= _ALPHABETS_KEPT:
+            _ALPHABETS.clear()
         found = _ALPHABETS[key] = tuple(
             (drawn.hash, dict(drawn.to_unicode), dict(drawn.widths))
             for drawn in scratch._fonts.values()
@@ -557,7 +562,7 @@ def _personalise(base: _Base, texts: dict[str, str]) -> Result | None:
         if ops is None or not _same_font(scratch, slot, ops, base):
             return None
         shown[index] = next(op for op in ops if isinstance(op, bytes) and op.endswith(b" TJ"))
-        if len(shown[index]) > slot.room:
+        if len(shown[index]) >= slot.room:  # at least one space before the next stream
             return None
     pdf = bytearray(base.pdf)
     for index, line in shown.items():

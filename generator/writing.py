@@ -6,9 +6,10 @@
   about 40 ms of a 280 ms sheet. While one PDF is written, each of its objects' bytes are
   made once here (the writer changes no object meanwhile), and streams are compressed at
   level 6: half the time of level 9, for 0.5% more bytes on a sheet.
-- A large stream compressed once is not compressed again in this process: a font subset is the
-  same bytes from one sheet to the next (LRU, by digest; fonts carry no patient data but the
-  glyphs a name uses, which say nothing of whose name it was).
+- A font file compressed once is not compressed again in this process: a font subset is the
+  same bytes from one sheet to the next (LRU, by digest). Only font files are kept: a page's
+  content holds a patient's name as glyphs, and is never kept; a font's glyphs say nothing of
+  whose name they drew.
 - Subsetting a font to the same glyphs gives the same font: kept too (LRU), by font and glyphs.
 
 `inspecting(callback)` shows each object's bytes (a stream's before compression) to the
@@ -30,7 +31,6 @@ import pydyf
 from weasyprint.pdf import fonts as upstream_fonts
 
 LEVEL = 6  # zlib's default; pydyf uses 9
-LARGE = 16 * 1024  # a stream this long (fonts, mostly) is compressed once per process
 KEPT = 64  # compressed streams and font subsets kept, each
 
 _KINDS = (pydyf.Stream, pydyf.Dictionary, pydyf.Array, pydyf.String)
@@ -70,9 +70,14 @@ def _keep(cache: OrderedDict, key, value) -> None:
             cache.popitem(last=False)
 
 
-def compressed(data: bytes, level: int = LEVEL) -> bytes:
-    """`data` compressed; a large one once per process."""
-    if len(data) < LARGE:
+def is_font_file(stream: pydyf.Stream) -> bool:
+    """Whether the stream is an embedded font file (WeasyPrint's build_fonts_dictionary)."""
+    return "Length1" in stream.extra or stream.extra.get("Subtype") == "/OpenType"
+
+
+def compressed(data: bytes, level: int = LEVEL, keep: bool = False) -> bytes:
+    """`data` compressed; once per process when it is to be kept (a font file)."""
+    if not keep:
         return zlib.compress(data, level)
     key = hashlib.blake2b(data, digest_size=20, salt=bytes([level])).digest()
     found = _kept(_COMPRESSED, key)
@@ -91,7 +96,7 @@ def stream_bytes(stream: pydyf.Stream, level: int = LEVEL) -> bytes:
     extra = pydyf.Dictionary(stream.extra.copy())
     if stream.compress:
         extra["Filter"] = "/FlateDecode"
-        data = compressed(data, level)
+        data = compressed(data, level, keep=is_font_file(stream))
     extra["Length"] = len(data)
     return b"\n".join((extra.data, b"stream", data, b"endstream"))
 
@@ -148,8 +153,7 @@ def _subset(self, to_unicode, hinting):
     key = (
         self.hash,
         self.index,
-        len(self.file_content),
-        zlib.crc32(self.file_content),
+        hashlib.blake2b(self.file_content, digest_size=20).digest(),
         tuple(sorted(to_unicode)),
         bool(hinting),
         bool(self.missing),

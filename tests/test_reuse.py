@@ -411,3 +411,35 @@ def test_a_placeholder_broken_across_two_lines_takes_the_full_path(project):
     made = project.maker.render(project.clinic, policies, patient, today, options)
     pages = pdf_pages(made.pdf)
     assert all("7K3Q" in page and "ZZZ" not in page for page in pages)
+
+
+@pytest.mark.parametrize(
+    ("element", "transform", "printed"),
+    [
+        ('class="header-name"', "uppercase", "JANE DOE"),  # the box's text is "ZQXJKV"
+        ('class="field-value name"', "capitalize", "Jane Doe"),
+    ],
+)
+def test_a_transformed_name_takes_the_full_path(content, monkeypatch, element, transform, printed):
+    """text-transform changes a box's text itself: a base would print its placeholder
+    transformed ("ZQXJKV"), or a patient's line untransformed. Such kinds take the full path."""
+    project = Project(content)
+    templates = project.maker.templates
+    sheet_html = templates.sheet_html
+
+    def html(sheet):
+        styled = f'{element} style="text-transform: {transform}"'
+        return sheet_html(sheet).replace(element, styled, 1)
+
+    monkeypatch.setattr(templates, "sheet_html", html)
+    patient = patient_module.make(
+        "jane doe" if transform == "capitalize" else "Jane Doe", "2026-11-23"
+    )
+    policies = project.policies_in(["microneedling"], None)
+    sheet = build_sheet(project.clinic, policies, patient, TODAY, Options(sheet_id="7K3Q-M2XD"))
+    assert project.maker.reuse.render(sheet, False) is None
+    made = project.maker.render(
+        project.clinic, policies, patient, TODAY, Options(sheet_id="7K3Q-M2XD")
+    )
+    text = pdf_text(made.pdf)
+    assert printed in text and "ZQX" not in text.upper()

@@ -5,16 +5,15 @@ stream's compression kept for the next sheet; and a process settled after its fi
 
 from __future__ import annotations
 
-import gc
+import subprocess
+import sys
 import zlib
 
 import pydyf
-import pytest
 
 from generator import patient as patient_module
-from generator import project as project_module
 from generator import writing
-from generator.sheet import Options
+from generator.paths import ROOT
 
 from .conftest import TODAY, pdf_text
 
@@ -58,12 +57,16 @@ def test_each_stream_of_a_sheet_is_made_once(project, monkeypatch):
     assert len(made) == result.pdf.count(b"\nstream\n")  # every stream in the file, once
 
 
+FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true")
+
+
 def test_fonts_are_subset_and_compressed_once_per_process(project, monkeypatch):
-    """The next sheet with the same glyphs takes its font subsets and their compression from
-    the last one, and is the same, byte for byte, as a sheet made with nothing kept."""
+    """The next sheet with the same glyphs (another patient whose name has the same letters)
+    takes its font subsets and their compression from the last one, and is the same, byte
+    for byte, as a sheet made with nothing kept."""
     monkeypatch.setattr(writing, "_SUBSETS", type(writing._SUBSETS)())
     monkeypatch.setattr(writing, "_COMPRESSED", type(writing._COMPRESSED)())
-    subsets, compressions = [], []
+    subsets, compressed = [], []
     upstream_subset, upstream_compress = writing._upstream_subset, zlib.compress
     monkeypatch.setattr(
         writing, "_upstream_subset", lambda *a: subsets.append(1) or upstream_subset(*a)
@@ -71,49 +74,65 @@ def test_fonts_are_subset_and_compressed_once_per_process(project, monkeypatch):
     monkeypatch.setattr(
         writing.zlib,
         "compress",
-        lambda data, level: compressions.append(len(data)) or upstream_compress(data, level),
+        lambda data, level: compressed.append(data[:4]) or upstream_compress(data, level),
     )
-    first = sheet(project)
+    first = sheet(project, "Jane Doe")
+    assert "Jane Doe" in pdf_text(first.pdf)
     fonts = len(subsets)
-    large = sum(1 for size in compressions if size >= writing.LARGE)
-    assert fonts >= 3 and large >= fonts
-    subsets.clear(), compressions.clear()
-    again = sheet(project)
-    assert again.pdf == first.pdf
-    assert subsets == [] and all(size < writing.LARGE for size in compressions)
+    assert fonts >= 3 and sum(1 for magic in compressed if magic in FONT_MAGIC) == fonts
+    subsets.clear(), compressed.clear()
+    other = sheet(project, "Dane Joe")  # the same letters
+    assert "Dane Joe" in pdf_text(other.pdf) and "Jane Doe" not in pdf_text(other.pdf)
+    assert subsets == [] and compressed and not any(m in FONT_MAGIC for m in compressed)
+    writing._SUBSETS.clear(), writing._COMPRESSED.clear()
+    assert sheet(project, "Dane Joe").pdf == other.pdf  # nothing kept: the same bytes
+
+
+def test_only_font_files_are_kept_between_sheets(project):
+    """A page's content holds the patient's name (as glyphs): it is never kept once its PDF
+    is written; only font files are."""
+    writing._COMPRESSED.clear()
+    made = sheet(project, "Ann Lee")
+    assert "Ann Lee" in pdf_text(made.pdf)
+    assert writing._WRITING.get() is None  # what one write made is dropped after it
+    kept = [zlib.decompress(data)[:4] for data in writing._COMPRESSED.values()]
+    assert kept and all(magic in FONT_MAGIC for magic in kept)
 
 
 def test_inspecting_sees_every_object_of_a_pdf(project):
-    """reuse.py finds placeholders this way: the title (info dictionary and XMP), the
-    page text's fonts, every stream before compression."""
+    """reuse.py finds placeholders this way: every dictionary (the info dictionary, the
+    catalog, the structure tree's alternative texts) and every stream before compression."""
     seen: list[bytes] = []
     with writing.inspecting(seen.append):
         result = sheet(project)
     everything = b"\n".join(seen)
-    assert b"Micro-Needling" in everything  # the title
-    assert b"<x:xmpmeta" in everything or b"xmpmeta" in everything
+    assert b"/Producer (WeasyPrint" in everything  # the info dictionary, added while written
+    assert b"/StructTreeRoot" in everything  # the catalog
+    assert b"/Alt (Harbor Skin Clinic logo)" in everything  # a structure element
+    assert b"<x:xmpmeta" in everything  # the XMP metadata stream, uncompressed
+    assert sum(1 for data in seen if data[:4] in FONT_MAGIC) >= 3  # font files, uncompressed
     assert len(seen) >= result.pdf.count(b"\nstream\n")
 
 
-@pytest.mark.parametrize("kept", [True, False])
-def test_nothing_is_kept_between_writes_but_fonts(project, kept):
-    """Bytes made while one PDF is written are dropped after it: two sheets never share
-    their patient's page content."""
-    a = sheet(project, "Jane Doe")
-    b = sheet(project, "Ann Lee") if kept else sheet(project, "Jane Doe", "2026-11-16")
-    assert writing._WRITING.get() is None
-    assert ("Ann Lee" in pdf_text(b.pdf)) is kept and "Ann Lee" not in pdf_text(a.pdf)
-
-
-def test_a_process_settles_after_its_first_sheet(project):
-    """After a process's first sheet, what it keeps for its life is out of the garbage
-    collector's reach (gc.freeze): later collections walk only what later sheets made."""
-    patient = patient_module.make("Jane Doe", "2026-11-23")
-    project.maker.render(project.clinic, project.policies_in(["microneedling"], None), patient)
-    assert project_module._settled
-    assert gc.get_freeze_count() > 10_000  # fonts, styles, templates, locales
-    frozen = gc.get_freeze_count()
-    project.maker.render(
-        project.clinic, project.policies_in(["microneedling"], None), patient, TODAY, Options()
-    )
-    assert gc.get_freeze_count() == frozen  # once per process
+def test_a_process_settles_after_its_first_sheet(tmp_path):
+    """In a new process: nothing is frozen before its first sheet; after it, what the process
+    keeps for its life is out of the garbage collector's reach (gc.freeze), once."""
+    script = """
+import gc
+from datetime import date
+from generator import patient
+from generator.project import Project
+project = Project()
+policies = project.policies_in(["microneedling"], None)
+jane = patient.make("Jane Doe", "2026-11-23")
+print(gc.get_freeze_count())
+project.maker.render(project.clinic, policies, jane, date(2026, 11, 23))
+print(gc.get_freeze_count())
+project.maker.render(project.clinic, policies, jane, date(2026, 11, 24))
+print(gc.get_freeze_count())
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    before, after, later = (int(n) for n in out)
+    assert before == 0 and after > 10_000 and later == after  # fonts, styles, templates
