@@ -61,7 +61,7 @@ from . import i18n, tagging
 from .patient import Patient
 from .pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
 from .sheet import Sheet
-from .writing import inspecting
+from .writing import inspecting, keeping
 
 # Placeholders: Latin letters only (their lang/dir hints are a Latin name's), narrow, and
 # words that no policy, clinic or translation contains.
@@ -208,7 +208,7 @@ class Reuse:
             try:
                 variant = ARCHIVAL if archival else ACCESSIBLE
                 written: list[bytes] = []
-                with inspecting(written.append):
+                with inspecting(written.append), keeping():
                     pdf = tagging.write_pdf(document, variant, then=partial(_set_apart, writing))
                 if _holds_a_placeholder(written):
                     return None

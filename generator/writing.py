@@ -6,11 +6,10 @@
   about 40 ms of a 280 ms sheet. While one PDF is written, each of its objects' bytes are
   made once here (the writer changes no object meanwhile), and streams are compressed at
   level 6: half the time of level 9, for 0.5% more bytes on a sheet.
-- A font file compressed once is not compressed again in this process: a font subset is the
-  same bytes from one sheet to the next (LRU, by digest). Only font files are kept: a page's
-  content holds a patient's name as glyphs, and is never kept; a font's glyphs say nothing of
-  whose name they drew.
-- Subsetting a font to the same glyphs gives the same font: kept too (LRU), by font and glyphs.
+- While a PDF with no patient text is written (a base of reuse.py: `keeping()`), its font
+  subsets and their compressed bytes are kept for the next such PDF (LRU, by font and glyphs):
+  a base's fonts carry the alphabet, so they rarely change from one kind to the next. Nothing
+  is kept from a patient's own sheet: a font subset there holds the glyphs of the name.
 
 `inspecting(callback)` shows each object's bytes (a stream's before compression) to the
 callback as the PDF is written, at no extra cost: reuse.py looks for placeholders that way.
@@ -50,6 +49,7 @@ class _Writing:
 
 _WRITING: ContextVar[_Writing | None] = ContextVar("aftercare_writing", default=None)
 _INSPECT: ContextVar[Callable[[bytes], None] | None] = ContextVar("aftercare_inspect", default=None)
+_KEEPING: ContextVar[bool] = ContextVar("aftercare_keeping", default=False)
 _COMPRESSED: OrderedDict[bytes, bytes] = OrderedDict()
 _SUBSETS: OrderedDict[tuple, bytes] = OrderedDict()
 _LOCK = threading.Lock()  # the desk renders reprints in its request threads
@@ -96,7 +96,7 @@ def stream_bytes(stream: pydyf.Stream, level: int = LEVEL) -> bytes:
     extra = pydyf.Dictionary(stream.extra.copy())
     if stream.compress:
         extra["Filter"] = "/FlateDecode"
-        data = compressed(data, level, keep=is_font_file(stream))
+        data = compressed(data, level, keep=_KEEPING.get() and is_font_file(stream))
     extra["Length"] = len(data)
     return b"\n".join((extra.data, b"stream", data, b"endstream"))
 
@@ -136,6 +136,17 @@ def _write(self: pydyf.PDF, *args, **kwargs):
 
 
 @contextmanager
+def keeping() -> Iterator[None]:
+    """Keep the font subsets and compressed font files of the PDFs written meanwhile, and
+    take them from earlier ones: only for PDFs that hold no patient text."""
+    token = _KEEPING.set(True)
+    try:
+        yield
+    finally:
+        _KEEPING.reset(token)
+
+
+@contextmanager
 def inspecting(callback: Callable[[bytes], None]) -> Iterator[None]:
     """Show `callback` the bytes of every object of the PDFs written meanwhile (a stream's
     before compression), each once."""
@@ -147,9 +158,9 @@ def inspecting(callback: Callable[[bytes], None]) -> Iterator[None]:
 
 
 def _subset(self, to_unicode, hinting):
-    """WeasyPrint's Font.subset, kept per font and glyph set."""
-    if not to_unicode:
-        return None
+    """WeasyPrint's Font.subset, kept per font and glyph set while `keeping()`."""
+    if not to_unicode or not _KEEPING.get():
+        return _upstream_subset(self, to_unicode, hinting)
     key = (
         self.hash,
         self.index,

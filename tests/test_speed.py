@@ -10,10 +10,13 @@ import sys
 import zlib
 
 import pydyf
+import pytest
 
 from generator import patient as patient_module
 from generator import writing
 from generator.paths import ROOT
+from generator.project import SheetMaker
+from generator.sheet import Options
 
 from .conftest import TODAY, pdf_text
 
@@ -60,10 +63,10 @@ def test_each_stream_of_a_sheet_is_made_once(project, monkeypatch):
 FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true")
 
 
-def test_fonts_are_subset_and_compressed_once_per_process(project, monkeypatch):
-    """The next sheet with the same glyphs (another patient whose name has the same letters)
-    takes its font subsets and their compression from the last one, and is the same, byte
-    for byte, as a sheet made with nothing kept."""
+def test_a_bases_fonts_are_subset_and_compressed_once_per_process(project, monkeypatch):
+    """A base rebuilt (another process's cache, the same kind) takes its font subsets and
+    their compression from the last base, and is the same, byte for byte, as one made with
+    nothing kept."""
     monkeypatch.setattr(writing, "_SUBSETS", type(writing._SUBSETS)())
     monkeypatch.setattr(writing, "_COMPRESSED", type(writing._COMPRESSED)())
     subsets, compressed = [], []
@@ -76,27 +79,41 @@ def test_fonts_are_subset_and_compressed_once_per_process(project, monkeypatch):
         "compress",
         lambda data, level: compressed.append(data[:4]) or upstream_compress(data, level),
     )
-    first = sheet(project, "Jane Doe")
+    policies = project.policies_in(["microneedling"], None)
+
+    def made_by_a_new_process(name):
+        patient = patient_module.make(name, "2026-09-14", "Dr. Rivera")
+        maker = SheetMaker(project.content_dir)  # an empty cache of bases
+        return maker.render(project.clinic, policies, patient, TODAY, Options(sheet_id="7K3Q-M2XD"))
+
+    first = made_by_a_new_process("Jane Doe")
     assert "Jane Doe" in pdf_text(first.pdf)
     fonts = len(subsets)
     assert fonts >= 3 and sum(1 for magic in compressed if magic in FONT_MAGIC) == fonts
     subsets.clear(), compressed.clear()
-    other = sheet(project, "Dane Joe")  # the same letters
-    assert "Dane Joe" in pdf_text(other.pdf) and "Jane Doe" not in pdf_text(other.pdf)
+    other = made_by_a_new_process("Ann Lee")
+    assert "Ann Lee" in pdf_text(other.pdf) and "Jane Doe" not in pdf_text(other.pdf)
     assert subsets == [] and compressed and not any(m in FONT_MAGIC for m in compressed)
     writing._SUBSETS.clear(), writing._COMPRESSED.clear()
-    assert sheet(project, "Dane Joe").pdf == other.pdf  # nothing kept: the same bytes
+    assert made_by_a_new_process("Ann Lee").pdf == other.pdf  # nothing kept: the same bytes
 
 
-def test_only_font_files_are_kept_between_sheets(project):
-    """A page's content holds the patient's name (as glyphs): it is never kept once its PDF
-    is written; only font files are."""
-    writing._COMPRESSED.clear()
-    made = sheet(project, "Ann Lee")
-    assert "Ann Lee" in pdf_text(made.pdf)
+@pytest.mark.parametrize("name", ["Ann Lee", "李小龙"])
+def test_nothing_of_a_patients_sheet_is_kept(project, monkeypatch, name):
+    """A patient's own sheet (a full render: another script, or forced) keeps nothing: its
+    name font would hold the name's glyphs. A base's fonts are kept, and only fonts."""
+    monkeypatch.setattr(writing, "_SUBSETS", type(writing._SUBSETS)())
+    monkeypatch.setattr(writing, "_COMPRESSED", type(writing._COMPRESSED)())
+    patient = patient_module.make(name, "2026-11-23", "Dr. Rivera")
+    policies = project.policies_in(["microneedling"], None)
+    made = project.maker.render(project.clinic, policies, patient, TODAY, full=True)
+    assert name in pdf_text(made.pdf)
     assert writing._WRITING.get() is None  # what one write made is dropped after it
+    assert not writing._SUBSETS and not writing._COMPRESSED
+    SheetMaker(project.content_dir).render(project.clinic, policies, patient, TODAY)  # a base
     kept = [zlib.decompress(data)[:4] for data in writing._COMPRESSED.values()]
-    assert kept and all(magic in FONT_MAGIC for magic in kept)
+    assert all(magic in FONT_MAGIC for magic in kept)
+    assert bool(kept) is (name == "Ann Lee")  # a CJK name takes the full path
 
 
 def test_inspecting_sees_every_object_of_a_pdf(project):
