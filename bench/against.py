@@ -17,23 +17,6 @@ from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
-NAMES = [
-    "Jane Doe",
-    "José Álvarez",
-    "Anne-Marie O'Brien",
-    "Łukasz Nowak",
-    "Zoë Park",
-    "Wiktor Kühn",
-    "Björn Quist",
-    "Yusuf Öztürk",
-    "Fiona McVey",
-    "Xavier Jiménez",
-    "Greta Voß",
-    "Henrik Åberg",
-    "Amara Okafor",
-    "Chloé Dubois",
-    "Ivan Horvat",
-]
 TODAY = date(2026, 11, 23)
 
 
@@ -63,6 +46,9 @@ def worker(full: bool) -> None:
 
 
 def main(before: Path, rounds: int) -> None:
+    sys.path.insert(0, str(HERE / "bench"))
+    from bench import FIRST_NAMES as NAMES  # the patients of bench.py's first sheets of a kind
+
     def start(root: Path, way: str) -> subprocess.Popen:
         env = {**os.environ, "PYTHONPATH": str(root)}
         return subprocess.Popen(

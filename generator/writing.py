@@ -5,7 +5,7 @@
   once more to hash the file for the /ID. Each stream was so compressed twice, at level 9:
   about 40 ms of a 280 ms sheet. While one PDF is written, each of its objects' bytes are
   made once here (the writer changes no object meanwhile), and streams are compressed at
-  level 6: half the time of level 9, for 0.5% more bytes on a sheet.
+  level 6: half the time of level 9, for 0.1% more bytes on a sheet.
 - While a PDF with no patient text is written (a base of reuse.py: `keeping()`), its font
   subsets and their compressed bytes are kept for the next such PDF (LRU, by font and glyphs):
   a base's fonts carry the alphabet, so they rarely change from one kind to the next. Nothing

@@ -366,6 +366,16 @@ def test_two_patients_of_one_kind_differ_only_in_their_lines_and_identifier(proj
     assert "Ann Lee" in ann_text and "0000-0000" in ann_text and "Jane" not in ann_text
 
 
+def with_template(content, monkeypatch, edit):
+    """A project whose sheet HTML goes through `edit(html, sheet)` (a template change);
+    also the unedited sheet_html."""
+    project = Project(content)
+    templates = project.maker.templates
+    sheet_html = templates.sheet_html
+    monkeypatch.setattr(templates, "sheet_html", lambda sheet: edit(sheet_html(sheet), sheet))
+    return project, sheet_html
+
+
 @pytest.mark.parametrize(
     "where",
     [
@@ -378,16 +388,13 @@ def test_two_patients_of_one_kind_differ_only_in_their_lines_and_identifier(proj
 def test_a_name_anywhere_but_a_drawn_line_takes_the_full_path(content, where, monkeypatch):
     """Were a template to put the name in the metadata, an alternative text or a bookmark,
     a base would carry the placeholder there: such kinds are never made from a base."""
-    project = Project(content)
-    templates = project.maker.templates
-    sheet_html = templates.sheet_html
     before, after = where
 
-    def html(sheet):
-        name = markupsafe.escape(sheet.patient.name)
-        return sheet_html(sheet).replace(before, after.format(name), 1)
+    def edit(html, sheet):
+        return html.replace(before, after.format(markupsafe.escape(sheet.patient.name)), 1)
 
-    monkeypatch.setattr(templates, "sheet_html", html)
+    project, sheet_html = with_template(content, monkeypatch, edit)
+    html = project.maker.templates.sheet_html
     patient = patient_module.make("Jane Doe", "2026-11-23", "Dr. Rivera")
     policies = project.policies_in(["microneedling"], None)
     options = Options(sheet_id="7K3Q-M2XD")
@@ -423,15 +430,10 @@ def test_a_placeholder_broken_across_two_lines_takes_the_full_path(project):
 def test_a_transformed_name_takes_the_full_path(content, monkeypatch, element, transform, printed):
     """text-transform changes a box's text itself: a base would print its placeholder
     transformed ("ZQXJKV"), or a patient's line untransformed. Such kinds take the full path."""
-    project = Project(content)
-    templates = project.maker.templates
-    sheet_html = templates.sheet_html
-
-    def html(sheet):
-        styled = f'{element} style="text-transform: {transform}"'
-        return sheet_html(sheet).replace(element, styled, 1)
-
-    monkeypatch.setattr(templates, "sheet_html", html)
+    styled = f'{element} style="text-transform: {transform}"'
+    project, _ = with_template(
+        content, monkeypatch, lambda html, _: html.replace(element, styled, 1)
+    )
     patient = patient_module.make(
         "jane doe" if transform == "capitalize" else "Jane Doe", "2026-11-23"
     )
