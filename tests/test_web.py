@@ -1,5 +1,6 @@
 """The desk and the JSON API through Flask's test client, with real render processes."""
 
+import base64
 import json
 import logging
 import shutil
@@ -439,8 +440,13 @@ def test_api_fhir_answer_of_a_combined_sheet_names_every_procedure(visit_client)
     response = post_sheet(visit_client, body, headers={"Accept": "application/fhir+json"})
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
     assert response.headers["X-Sheet-Id"]
-    found = {e["resource"]["resourceType"]: e["resource"] for e in response.json["entry"]}
+    bundle = response.json
+    found = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
     assert found["DocumentReference"]["description"] == "Example Procedure + Lorem Care"
     described = [a["detail"]["description"] for a in found["CarePlan"]["activity"]]
     assert described[0] == "Example Procedure: Day 0" and described[-1] == "Lorem Care: Days 3-14"
-    assert "Jane" not in response.get_data(as_text=True)
+    # The name is printed on the sheet inside the attachment, and nowhere else in the answer
+    # (the attachment is base64: its letters may spell anything, so it is read, not searched).
+    attachment = found["DocumentReference"]["content"][0]["attachment"]
+    assert "Jane Doe" in pdf_text(base64.b64decode(attachment.pop("data")))
+    assert "Jane" not in json.dumps(bundle)
