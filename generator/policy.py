@@ -487,24 +487,31 @@ def _phase_warnings(phases: tuple[Phase, ...], fm: FrontMatter, warnings: Proble
             fm.line("phases", 0, "start"),
             "phases[1].start",
         )
-    for index, (before, after) in enumerate(pairwise(phases), start=2):
-        if before.end is None:
-            continue
+    # Each phase is measured against the one before it that reaches furthest: after days 0-10
+    # and 2-3, a phase from day 5 overlaps days 5-10 of phase 1, and no day falls in no phase.
+    reach, furthest = (phases[0].end, 1) if phases else (None, 0)
+    for index, phase in enumerate(phases[1:], start=2):
+        if reach is None:
+            break  # an open-ended phase is the last one (a problem reported on its own)
         where = f"phases[{index}].start"
         line = fm.line("phases", index - 1, "start")
-        if after.start < before.end:
+        if phase.start < reach:
+            until = reach if phase.end is None else min(reach, phase.end)
+            which = "the phase before" if furthest == index - 1 else f"phase {furthest}"
             warnings.add(
-                f"overlaps the phase before by {before.end - after.start + 1} days (days "
-                f"{after.start}-{before.end}); phases may share only their boundary day",
+                f"overlaps {which} by {until - phase.start + 1} days (days "
+                f"{phase.start}-{until}); phases may share only their boundary day",
                 line,
                 where,
             )
-        elif after.start > before.end + 1:
-            if after.start == before.end + 2:
-                gap = f"day {before.end + 1} falls"
+        elif phase.start > reach + 1:
+            if phase.start == reach + 2:
+                gap = f"day {reach + 1} falls"
             else:
-                gap = f"days {before.end + 1}-{after.start - 1} fall"
+                gap = f"days {reach + 1}-{phase.start - 1} fall"
             warnings.add(f"{gap} in no phase", line, where)
+        if phase.end is None or phase.end > reach:
+            reach, furthest = phase.end, index
 
 
 def _typed_value(lines: list[str], line: int | None, key: str) -> str | None:

@@ -62,6 +62,29 @@ def test_a_shared_boundary_day_is_not_an_overlap(run, synthetic_content):
     assert run("--content", synthetic_content, "check", "--strict").code == 0
 
 
+def test_a_phase_inside_a_longer_one_is_measured_against_the_longer_one(run, synthetic_content):
+    """Days 0-10, then 2-3, then 5+: the overlaps are days 2-3 and days 5-10, and no day is
+    left out (the phase before is not always the one that reaches furthest)."""
+    path = synthetic_content / "example-procedure.md"
+    text = EXAMPLE.replace("    start: 0\n    end: 0", "    start: 0\n    end: 10")
+    text = text.replace("    start: 1\n    end: 3", "    start: 2\n    end: 3")
+    path.write_text(text.replace("    start: 3\n    section", "    start: 5\n    section"))
+    result = run("--content", synthetic_content, "check")
+    assert result.code == 0
+    assert result.err.splitlines() == [
+        f"aftercare: warning: {path}:10: phases[2].start: overlaps the phase before by 2 days "
+        "(days 2-3); phases may share only their boundary day",
+        f"aftercare: warning: {path}:14: phases[3].start: overlaps phase 1 by 6 days "
+        "(days 5-10); phases may share only their boundary day",
+    ]
+    path.write_text(text.replace("    start: 3\n    section", "    start: 11\n    section"))
+    result = run("--content", synthetic_content, "check")
+    assert result.err.splitlines() == [
+        f"aftercare: warning: {path}:10: phases[2].start: overlaps the phase before by 2 days "
+        "(days 2-3); phases may share only their boundary day",
+    ]
+
+
 @pytest.mark.parametrize(
     ("front", "message"),
     [
