@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -18,6 +19,8 @@ class FrontMatter:
     lines: dict[tuple, int]
     body: str
     body_line: int  # file line on which the body starts
+    # (key path, file line, the text YAML took for a comment) of values cut short by ' #1 ...'
+    cut: list[tuple[tuple, int, str]] = field(default_factory=list)
 
     def line(self, *path: Any) -> int | None:
         """The file line of a key path such as ("phases", 2, "start"), or its nearest parent."""
@@ -45,11 +48,11 @@ def split(text: str) -> FrontMatter:
     if end is None:
         raise FrontMatterError("the front matter has no closing '---' line", 1)
     yaml_text = "".join(lines[1:end])
-    data, key_lines = _load_with_lines(yaml_text, first_line=2)
-    return FrontMatter(data, key_lines, "".join(lines[end + 1 :]), end + 2)
+    data, key_lines, cut = _load_with_lines(yaml_text, first_line=2)
+    return FrontMatter(data, key_lines, "".join(lines[end + 1 :]), end + 2, cut)
 
 
-def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int]]:
+def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int], list]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -58,6 +61,11 @@ def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int]]
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else first_line
         problem = getattr(exc, "problem", None) or str(exc)
+        quoting = _quoting_mistake(text.splitlines(), mark.line if mark is not None else 0)
+        if quoting is not None:
+            advice, line = quoting[0], quoting[1] + first_line
+            message = f"the front matter cannot be read: {advice.format(line=line)}"
+            raise FrontMatterError(message, line) from None
         raise FrontMatterError(plain_yaml_message(problem, line), line) from None
     except ValueError:  # YAML reads 2026-02-30 as a date by its look, then finds no such day
         text, line = _impossible_date(loader, node, first_line)
@@ -66,9 +74,85 @@ def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int]]
     finally:
         loader.dispose()
     key_lines: dict[tuple, int] = {}
+    cut: list[tuple[tuple, int, str]] = []
     if node is not None:
         _record_lines(node, (), key_lines, first_line)
-    return data, key_lines
+        _find_cut_values(node, (), text.splitlines(), first_line, cut)
+    return data, key_lines, cut
+
+
+# `key: value` or `- value` whose value starts with a quote, in a line of front matter.
+_QUOTED_VALUE = re.compile(
+    r"""^(?P<lead>\s*(?:-\s+)?(?:[^\s'"#:-][^:#]*:\s+)?)(?P<value>['"].*)$"""
+)
+
+
+def _closing_quote(value: str) -> int | None:
+    """The index of the quote that closes `value` (which starts with one), or None."""
+    quote, index = value[0], 1
+    while index < len(value):
+        char = value[index]
+        if quote == '"' and char == "\\":
+            index += 2
+            continue
+        if char == quote:
+            if quote == "'" and value[index + 1 : index + 2] == "'":  # '' is a quote inside
+                index += 2
+                continue
+            return index
+        index += 1
+    return None
+
+
+def _quoting_mistake(lines: list[str], upto: int) -> tuple[str, int] | None:
+    """The commonest quoting slips, found by reading the lines up to YAML's complaint: a quote
+    not closed on its line, or text after the closing quote (`title: 'Lorem's care'`).
+    (advice, 0-based line) or None. PyYAML reports both far from where they are."""
+    for number, line in enumerate(lines[: upto + 1]):
+        match = _QUOTED_VALUE.match(line.rstrip())
+        if match is None:
+            continue
+        value = match["value"]
+        closing = _closing_quote(value)
+        if closing is None:
+            return (
+                "the quote that opens the value on line {line} is not closed on that line",
+                number,
+            )
+        rest = value[closing + 1 :].strip()
+        if rest and not rest.startswith("#"):
+            inner = value[1:-1] if value[-1] == value[0] and len(value) > 1 else value
+            if '"' not in inner:
+                fixed = f'"{inner}"'
+            elif "'" not in inner:
+                fixed = f"'{inner}'"
+            else:
+                fixed = "'" + inner.replace("'", "''") + "'"
+            lead = match["lead"].strip()
+            suggestion = f"{lead} {fixed}" if lead else fixed
+            return (
+                "on line {line} the text goes on after its closing quote; quote all of it, "
+                f"as {suggestion.replace('{', '{{').replace('}', '}}')}",
+                number,
+            )
+    return None
+
+
+def _find_cut_values(node: yaml.Node, path: tuple, lines: list[str], first_line: int, out: list):
+    """Plain values followed on their line by '#' and text with no space between, such as
+    `title: Lorem #1 care`: YAML takes '#1 care' for a comment, the author rarely means it."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            _find_cut_values(value_node, (*path, key_node.value), lines, first_line, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _find_cut_values(item, (*path, index), lines, first_line, out)
+    elif isinstance(node, yaml.ScalarNode) and node.style is None:
+        end = node.end_mark
+        after = lines[end.line][end.column :] if end.line < len(lines) else ""
+        comment = re.match(r"\s+(#\S.*)$", after)
+        if comment:
+            out.append((path, end.line + first_line, comment[1].strip()))
 
 
 def _impossible_date(loader: yaml.SafeLoader, node, first_line: int) -> tuple[str, int]:
@@ -107,6 +191,7 @@ _YAML_ADVICE = (
         "put text that starts with '@', '`', '%' or '|' in quotes",
     ),
     ("found undefined alias", "put text that starts with '*' or '&' in quotes"),
+    ("expected alphabetic or numeric character", "put text that starts with '*' or '&' in quotes"),
     ("expected ',' or ']'", "a list in [brackets] is not closed, or its text needs quotes"),
     ("expected ',' or '}'", "a mapping in {braces} is not closed, or its text needs quotes"),
     ("found unexpected end of stream", "a quote is not closed"),
@@ -125,10 +210,19 @@ def plain_yaml_message(problem: str, line: int) -> str:
 def _record_lines(node: yaml.Node, path: tuple, out: dict[tuple, int], first_line: int) -> None:
     out[path] = node.start_mark.line + first_line
     if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
+            line = key_node.start_mark.line + first_line
+            if key_node.value in seen:  # YAML would quietly keep the last one
+                raise FrontMatterError(
+                    f"the front matter gives {key_node.value} twice, on lines "
+                    f"{seen[key_node.value]} and {line}: keep one",
+                    line,
+                )
+            seen[key_node.value] = line
             key_path = (*path, key_node.value)
             _record_lines(value_node, key_path, out, first_line)
-            out[key_path] = key_node.start_mark.line + first_line
+            out[key_path] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _record_lines(item, (*path, index), out, first_line)

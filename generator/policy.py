@@ -208,6 +208,15 @@ def load(path: Path) -> Policy:
     phases = _check_phases(fm, {b.id: b for b in blocks if b.id}, problems)
     problems.raise_if_any()
     warnings = Problems(path)
+    for key_path, line, comment in fm.cut:
+        warnings.add(
+            f"{comment!r} is read as a comment and left out; put the whole value in quotes to "
+            "keep it",
+            line,
+            "".join(
+                f"[{key + 1}]" if isinstance(key, int) else f".{key}" for key in key_path
+            ).lstrip("."),
+        )
     _markup_warnings(fm, warnings)
     if not translated:  # a translation's days are the source's: compared when both are read
         _phase_warnings(phases, fm, warnings)

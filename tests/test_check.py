@@ -97,6 +97,29 @@ def test_a_phase_inside_a_longer_one_is_measured_against_the_longer_one(run, syn
             "4: the front matter cannot be read: check the indentation on line 4",
         ),
         ("title:\tLorem", "2: the front matter cannot be read: indent with spaces, not tabs"),
+        (
+            'title: "Lorem" care',
+            "2: the front matter cannot be read: on line 2 the text goes on after its closing "
+            "quote; quote all of it, as title: '\"Lorem\" care'",
+        ),
+        (
+            "title: 'Lorem's care'",
+            "2: the front matter cannot be read: on line 2 the text goes on after its closing "
+            'quote; quote all of it, as title: "Lorem\'s care"',
+        ),
+        (
+            "title: *Lorem*",
+            "2: the front matter cannot be read: put text that starts with '*' or '&' in quotes",
+        ),
+        (
+            'title: "Lorem',
+            "2: the front matter cannot be read: the quote that opens the value on line 2 is "
+            "not closed on that line",
+        ),
+        (
+            "title: Lorem\ntitle: Ipsum",
+            "3: the front matter gives title twice, on lines 2 and 3: keep one",
+        ),
     ],
 )
 def test_yaml_errors_are_said_in_plain_words(run, synthetic_content, front, message):
@@ -108,6 +131,20 @@ def test_yaml_errors_are_said_in_plain_words(run, synthetic_content, front, mess
     assert line.startswith(f"aftercare: error: {path}:{message}")
     assert "mapping values" not in result.err and "<block end>" not in result.err
     assert result.last_line.endswith("1 problem, 0 warnings")
+
+
+def test_a_value_cut_short_by_a_hash_is_a_warning(run, synthetic_content):
+    """YAML reads ' #' as the start of a comment: `title: Lorem #1 care` is the title 'Lorem'.
+    A '#' with text right after it is more likely part of the value than a comment."""
+    path = synthetic_content / "example-procedure.md"
+    text = EXAMPLE.replace("title: Example Procedure", "title: Example #1 procedure")
+    path.write_text(text.replace("    start: 3\n", "    start: 3  # the day after\n"))
+    result = run("--content", synthetic_content, "check")
+    assert result.code == 0
+    assert result.err.splitlines() == [
+        f"aftercare: warning: {path}:2: title: '#1 procedure' is read as a comment and left "
+        "out; put the whole value in quotes to keep it"
+    ]
 
 
 def test_problems_in_several_files_are_all_reported(run, synthetic_content):
