@@ -265,20 +265,35 @@ def _check_meta(fm: FrontMatter, problems: Problems, lines: list[str]) -> dict:
             problems.add("must be non-empty text", fm.line(key), key)
     if isinstance(data.get("lang"), str) and data["lang"].strip():
         code = data["lang"].strip()
-        try:
-            babel.Locale.parse(code.replace("-", "_"))
-        except (ValueError, babel.UnknownLocaleError):
+        tag = language_tag(code)
+        if tag is None:
             problems.add(
                 f"unknown language code {code!r}; use a code like en, es, fr or zh-Hans",
                 fm.line("lang"),
                 "lang",
             )
+        else:
+            meta["lang"] = tag
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
         problems.add("must be true or false", fm.line("draft"), "draft")
     meta["draft"] = draft is True
     _check_review(data, fm, problems, meta)
     return meta
+
+
+def language_tag(code: str) -> str | None:
+    """`code` as a BCP 47 language tag (pt_BR and PT-br are pt-BR; zh_hans is zh-Hans), the
+    form a PDF's /Lang and a page's lang="..." need; None when Babel knows no such language,
+    and for 'und' and 'root', which name no language in particular."""
+    if re.split(r"[-_]", code, maxsplit=1)[0].lower() in ("und", "root"):
+        return None  # Babel reads 'und' as en-US by likely subtags
+    try:
+        locale = babel.Locale.parse(code.replace("-", "_"))
+    except (ValueError, babel.UnknownLocaleError):
+        return None
+    parts = (locale.language, locale.script, locale.territory, locale.variant)
+    return "-".join(part for part in parts if part)
 
 
 def _check_translation_meta(fm: FrontMatter, problems: Problems, slug: str, lang: str) -> dict:

@@ -220,7 +220,7 @@ def test_a_typo_in_section_says_what_is_missing_not_none(tmp_path):
     assert not any("None" in p for p in problems)
 
 
-@pytest.mark.parametrize("code", ["english", "xx-YY-ZZ", "e n"])
+@pytest.mark.parametrize("code", ["english", "xx-YY-ZZ", "e n", "und", "root"])
 def test_lang_must_be_a_language_code(tmp_path, code):
     text = (
         (DATA / "example-procedure.md").read_text().replace("version:", f"lang: {code}\nversion:")
@@ -232,12 +232,17 @@ def test_lang_must_be_a_language_code(tmp_path, code):
     ]
 
 
-@pytest.mark.parametrize("code", ["en", "es", "zh-Hans", "pt_BR", "ar"])
-def test_real_language_codes_are_accepted(tmp_path, code):
+@pytest.mark.parametrize(
+    ("code", "tag"),
+    [("en", "en"), ("es", "es"), ("zh-Hans", "zh-Hans"), ("pt_BR", "pt-BR"), ("EN", "en"),
+     ("zh_hans_cn", "zh-Hans-CN"), ("ar", "ar")],
+)  # fmt: skip
+def test_real_language_codes_are_accepted_and_written_as_language_tags(tmp_path, code, tag):
+    """The sheet's /Lang and the pages' lang="..." need a BCP 47 tag: pt-BR, not pt_BR."""
     text = (
         (DATA / "example-procedure.md").read_text().replace("version:", f"lang: {code}\nversion:")
     )
-    assert policy.load(write(tmp_path, text)).lang == code
+    assert policy.load(write(tmp_path, text)).lang == tag
 
 
 def test_review_keys_are_read_as_text_and_dates(tmp_path):
