@@ -7,6 +7,7 @@ import pytest
 
 from generator.paths import CONTENT, STYLES
 from generator.pdf import Renderer
+from generator.project import Project
 
 
 @pytest.fixture
@@ -95,13 +96,15 @@ def test_asset_folders_are_served(renderer):
     assert response.content_type == "image/svg+xml"
 
 
-def test_the_demo_sheet_fetches_only_its_logo(project):
+def test_the_demo_sheet_fetches_only_its_own_stylesheet_and_its_logo():
+    """A new project, as `make demo` starts: the session's shared one may already hold this
+    kind's base, and a sheet made from it fetches nothing at all."""
     from .test_sheet import jane
 
+    project = Project(CONTENT)
     fetcher = project.renderer.fetcher
-    fetcher.refused.clear()
-    fetcher.fetched.clear()
     result = project.render("microneedling", jane())
     assert fetcher.refused == []
-    assert fetcher.fetched == [project.clinic.logo.resolve()]  # the logo, and nothing else
+    # print.css's @import of the shared phase colours, and the logo: nothing else
+    assert fetcher.fetched == [STYLES / "phases.css", project.clinic.logo.resolve()]
     assert result.warnings == []
