@@ -267,3 +267,45 @@ def test_the_shipped_policy_has_a_reading_grade_per_section(run):
     for label in ("content/microneedling.md", "  Day of procedure", "  Day 1", "  Days 2-7"):
         grade, _ = grade_of(result.out, label)
         assert 0 < grade < 20
+
+
+def test_the_readme_shows_what_check_says_for_a_folder_with_mistakes(
+    run, synthetic_content, monkeypatch
+):
+    """README's example output is a real run's, line for line (warnings and problems on
+    stderr, then the summary)."""
+    from .test_docs import ROOT
+
+    (synthetic_content / "example-procedure.md").rename(synthetic_content / "lorem.md")
+    (synthetic_content / "lorem.md").write_text(with_mistakes())
+    (synthetic_content / "broken.md").write_text('---\ntitle: Lorem: care\nversion: "1"\n---\n')
+    monkeypatch.chdir(synthetic_content.parent)
+    result = run("--content", "content", "check")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("For a policy\nwith mistakes it says:\n\n```text\n", 1)[1]
+    shown = shown.split("```", 1)[0].splitlines()
+    assert result.code == 1
+    assert [*result.err.splitlines(), result.last_line] == shown
+
+
+def test_every_command_runs_beside_notes_and_prints_the_same_warnings(
+    run, synthetic_content, tmp_path
+):
+    """A content/README.md of notes stopped every command; `policies`, `handouts` and `site`
+    print check's warnings, each once, and go on."""
+    (synthetic_content / "README.md").write_text("# Notes for editors\n\n- lorem: <b>x</b>\n")
+    (synthetic_content / "_unfinished.md").write_text("notes, not front matter")
+    (synthetic_content / "example-procedure.md").write_text(with_mistakes())
+    expected = run("--content", synthetic_content, "check").err.splitlines()
+    assert len(expected) == 6 and all(line.startswith("aftercare: warning:") for line in expected)
+    for command in (
+        ["policies"],
+        ["handouts", "--out", tmp_path / "handouts"],
+        ["site", "--out", tmp_path / "site"],
+    ):
+        result = run("--content", synthetic_content, *command)
+        assert result.code == 0, (command, result.err)
+        warned = [line for line in result.err.splitlines() if "warning:" in line]
+        assert warned == expected, command
+    assert (tmp_path / "site" / "example-procedure" / "index.html").exists()
+    assert [p.name for p in (tmp_path / "handouts").glob("*.pdf")] == ["example-procedure.pdf"]

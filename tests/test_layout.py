@@ -15,6 +15,7 @@ import pytest
 
 from generator import patient as patient_module
 from generator.paths import CONTENT
+from generator.pool import PDFIUM
 from generator.project import Project
 from generator.sheet import Options
 
@@ -248,6 +249,11 @@ def test_in_large_print_with_a_long_name_the_qr_code_and_its_caption_share_a_pag
 
 def top_strips(pdf: bytes, mm: float = 20) -> list[str]:
     """The text in the top `mm` millimetres of each page: the running header's place."""
+    with PDFIUM:
+        return _top_strips(pdf, mm)
+
+
+def _top_strips(pdf: bytes, mm: float) -> list[str]:
     document = pdfium.PdfDocument(io.BytesIO(pdf))
     try:
         strips = []
@@ -270,6 +276,27 @@ def test_pages_after_the_first_carry_the_name_and_the_clinic_phone(long_sheet):
         assert "Jane Doe" in strip and PHONE in strip, (number, strip)
 
 
+def longest_rule_mm(pdf: bytes, index: int, mm: float = 20, scale: float = 2) -> float:
+    """The longest horizontal run of dark pixels in the top `mm` millimetres of a page, in
+    millimetres: a drawn write-in line, as a reader sees it."""
+    with PDFIUM:
+        document = pdfium.PdfDocument(io.BytesIO(pdf))
+        try:
+            image = document[index].render(scale=scale).to_pil().convert("L")
+        finally:
+            document.close()
+    per_mm = scale * 72 / 25.4
+    strip = image.crop((0, 0, image.width, int(mm * per_mm)))
+    width, pixels = strip.width, strip.tobytes()
+    longest = 0
+    for row in range(strip.height):
+        run = 0
+        for dark in pixels[row * width : (row + 1) * width]:
+            run = run + 1 if dark < 128 else 0
+            longest = max(longest, run)
+    return longest / per_mm
+
+
 def test_a_blank_handout_has_a_write_in_name_line_on_later_pages(tmp_path):
     project = content_with(tmp_path, policy_text(SIX_PHASES, 3000))
     result = project.render("lorem-care", None, TODAY)
@@ -277,6 +304,9 @@ def test_a_blank_handout_has_a_write_in_name_line_on_later_pages(tmp_path):
     assert len(strips) >= 3
     for number, strip in enumerate(strips[1:], start=2):
         assert strip.startswith("Name") and PHONE in strip, (number, strip)
+        assert longest_rule_mm(result.pdf, number - 1) > 60, number  # the line to write on
+    named = project.render("lorem-care", jane(), TODAY)
+    assert longest_rule_mm(named.pdf, 1) < 10  # a printed name has no line under it
 
 
 def test_the_seed_sheet_is_still_two_pages_with_the_header_on_page_two(project):
