@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import subprocess
 
 import pypdfium2 as pdfium
 import pytest
@@ -314,3 +315,19 @@ def test_the_seed_sheet_is_still_two_pages_with_the_header_on_page_two(project):
         result = project.render("microneedling", jane(LONG_NAME), TODAY, Options(paper=paper))
         assert result.pages == 2, paper
         assert LONG_NAME[:40] in top_strips(result.pdf)[1], paper
+
+
+def test_a_name_cut_short_in_the_header_reads_as_cut(project, tmp_path):
+    """The header cuts a long name with '…'. WeasyPrint mapped that glyph to all the text it
+    hides, an entry of hundreds of bytes that poppler calls illegal ("Illegal entry in bfchar
+    block in ToUnicode CMap") and that read the hidden text aloud; it maps to '…' now."""
+    name = "Lorem Ipsum " + "Dolorsitametconsectetur " * 7 + "Endofname"
+    result = project.render(
+        "microneedling", jane(name), TODAY, Options(large_print=True, paper="a4")
+    )
+    header = top_strips(result.pdf)[1]
+    assert header.startswith("Lorem Ipsum") and "…" in header and "Endofname" not in header
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(result.pdf)
+    read = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True)
+    assert "ToUnicode" not in read.stderr and read.stdout.count("Endofname") == 1  # page 1

@@ -23,6 +23,7 @@ from generator.sheet import build as build_sheet
 from . import pdfjs
 from .conftest import DATA, TODAY, pdf_pages, pdf_text, qr_codes
 from .test_languages import add_translation
+from .test_layout import top_strips
 
 
 def figures_and_tags(pdf: pikepdf.Pdf) -> tuple[list[str], set[str]]:
@@ -422,6 +423,18 @@ def test_weasyprint_still_writes_each_fault_that_tagging_corrects(folder):
     plain = archive.write_pdf(pdf_identifier=True, pdf_variant="pdf/a-3a")
     with pikepdf.open(io.BytesIO(plain)) as pdf:
         assert "pdfuaid:part" not in pdf.open_metadata()  # one claim per file (#2467)
+    # The '…' that cuts a long name in the running header reads as all the text it hides.
+    cut = laid_out(project, "microneedling", person("Lorem " + "Ipsumdolorsit " * 12 + "Amet"))
+    plain = cut.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
+    assert [*inspect.signature(tagging._upstream_build_fonts_dictionary).parameters] == [
+        "pdf",
+        "fonts",
+        "compress",
+        "subset",
+        "options",
+    ]
+    header = top_strips(plain)[1]
+    assert header.startswith("Lorem Ipsumdolorsit") and "Amet" in header and "…" not in header
 
 
 @pytest.mark.parametrize(
