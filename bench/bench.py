@@ -396,15 +396,16 @@ def register_rows(project: Project, tmp: Path, runs: int) -> list[tuple[str, str
         (f"register, SQLite: ID + entry (median of {runs})", f"{wall:.1f} ms", f"{cpu:.1f} ms CPU")
     )
     if pg.binaries() is not None:
-        with pg.temporary_server() as url:
-            wall, cpu = register_cost(project, url, runs)
-        rows_out.append(
-            (
-                f"register, PostgreSQL: ID + entry (median of {runs})",
-                f"{wall:.1f} ms",
-                f"{cpu:.1f} ms CPU (loopback, fsync off)",
+        for durable in (True, False):
+            with pg.temporary_server(durable=durable) as url:
+                wall, cpu = register_cost(project, url, runs)
+            rows_out.append(
+                (
+                    f"register, PostgreSQL: ID + entry (median of {runs})",
+                    f"{wall:.1f} ms",
+                    f"{cpu:.1f} ms CPU (loopback, fsync {'on' if durable else 'off'})",
+                )
             )
-        )
     return rows_out
 
 

@@ -26,8 +26,10 @@ def binaries() -> Path | None:
 
 
 @contextmanager
-def temporary_server() -> Iterator[str]:
-    """Start a cluster on a free loopback port; yield its SQLAlchemy URL; stop and remove it."""
+def temporary_server(durable: bool = False) -> Iterator[str]:
+    """Start a cluster on a free loopback port; yield its SQLAlchemy URL; stop and remove it.
+    Tests run it with fsync off; `durable` keeps PostgreSQL's default (fsync on), as a
+    clinic's server runs, for the bench's cost per sheet."""
     folder = binaries()
     if folder is None:
         raise RuntimeError("PostgreSQL is not installed: run `make setup-test`")
@@ -40,6 +42,7 @@ def temporary_server() -> Iterator[str]:
         as_user = ["runuser", "-u", user, "--"]
     port = _free_port()
     data = root / "data"
+    sync = "" if durable else " -c fsync=off"
     run = lambda *args: subprocess.run(  # noqa: E731
         [*as_user, *map(str, args)], check=True, capture_output=True, text=True
     )
@@ -47,7 +50,7 @@ def temporary_server() -> Iterator[str]:
         run(folder / "initdb", "-D", data, "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync")
         run(
             folder / "pg_ctl", "-D", data, "-l", root / "log", "-w", "-t", "60",
-            "-o", f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-o", f"-k {root} -p {port} -c listen_addresses=127.0.0.1{sync}",
             "start",
         )  # fmt: skip
         run(folder / "createdb", "-h", "127.0.0.1", "-p", port, "-U", user, "aftercare")
