@@ -331,3 +331,36 @@ def test_a_name_cut_short_in_the_header_reads_as_cut(project, tmp_path):
     path.write_bytes(result.pdf)
     read = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True)
     assert "ToUnicode" not in read.stderr and read.stdout.count("Endofname") == 1  # page 1
+
+
+def x_of(pdf: bytes, needle: str, after: str = "") -> float:
+    """The left edge, in points, of the first `needle` on page 1 after the text `after`."""
+    with PDFIUM:
+        document = pdfium.PdfDocument(io.BytesIO(pdf))
+        try:
+            text = document[0].get_textpage()
+            whole = text.get_text_range()
+            start = whole.index(needle, whole.index(after) + len(after) if after else 0)
+            return min(text.get_charbox(i)[0] for i in range(start, start + len(needle)))
+        finally:
+            document.close()
+
+
+def test_a_right_to_left_sheet_mirrors_masthead_plan_and_calendar(synthetic_content):
+    """Arabic mirrors the English sheet: the clinic on the right, each phase's label right of
+    its dates, and the weeks running from the right (Sunday the 22nd rightmost)."""
+    from .test_languages import SLUG, add_translation
+    from .test_languages import jane as lorem_jane
+
+    add_translation(synthetic_content, "ar")
+    project = Project(synthetic_content)
+    english = project.render(SLUG, lorem_jane(), TODAY).pdf
+    arabic = project.render(SLUG, lorem_jane(), TODAY, lang="ar").pdf
+    width = 612  # Letter
+    assert x_of(english, "Harbor Skin Clinic") < width / 2 < x_of(arabic, "Harbor Skin Clinic")
+    # The plan's second phase: "Days 1-3" then "Tue, Nov 24"; in Arabic the label is right.
+    assert x_of(english, "1-3") < x_of(english, "24")
+    assert x_of(arabic, "3-1") > x_of(arabic, "24") + 50
+    # The calendar's first week, Sunday 22 to Saturday 28 (after the plan's last "26").
+    assert x_of(english, "22", after="2026") < x_of(english, "28", after="2026")
+    assert x_of(arabic, "22", after="2026") > x_of(arabic, "28", after="2026") + 300
