@@ -472,8 +472,9 @@ def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
 
 
 RAW_HTML_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>|<!--")
-IMAGE_RE = re.compile(r"!\[[^\]]*\]\(")
+IMAGE_RE = re.compile(r"!\[[^\]]*\][(\[]")  # ![alt](src) and ![alt][ref]
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)")
+REFERENCE_RE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")  # [ref]: target, for [text][ref]
 
 
 def _markup_warnings(fm: FrontMatter, warnings: Problems) -> None:
@@ -493,7 +494,7 @@ def _markup_warnings(fm: FrontMatter, warnings: Problems) -> None:
                 break
         if IMAGE_RE.search(line):
             warnings.add("an image will be removed: sheets carry text only", number)
-        for target in LINK_RE.findall(line):
+        for target in [*LINK_RE.findall(line), *REFERENCE_RE.findall(line)]:
             if not target.lower().startswith(LINK_SCHEMES):
                 warnings.add(
                     f"the link to {target[:60]!r} will be removed: only https, http, mailto "

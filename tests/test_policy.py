@@ -276,3 +276,22 @@ def test_review_keys_of_the_wrong_type_name_their_line(tmp_path, setting, messag
     text = (DATA / "example-procedure.md").read_text().replace("version:", f"{setting}\nversion:")
     [problem] = problems_of(write(tmp_path, text))
     assert f"lorem.md:3: {message}" in problem
+
+
+def test_reference_style_images_and_links_are_warned_about_too(tmp_path):
+    """`![logo][pic]` and `[the form][form]` with `[form]: form.pdf` lose their image and
+    link as surely as the inline kinds; the warning names the line that says where."""
+    text = (DATA / "example-procedure.md").read_text() + (
+        "\nSee ![our logo][pic] and [the form][form] or [our page][page].\n\n"
+        "[pic]: logo.png\n[form]: <files/form.pdf>\n[page]: https://lorem.example/care\n"
+    )
+    loaded = policy.load(write(tmp_path, text))
+    lines = text.splitlines()
+    see = next(n for n, line in enumerate(lines, 1) if line.startswith("See "))
+    assert [str(w).split("lorem.md:", 1)[1] for w in loaded.warnings] == [
+        f"{see}: an image will be removed: sheets carry text only",
+        f"{see + 2}: the link to 'logo.png' will be removed: only https, http, mailto and tel "
+        "links are kept",
+        f"{see + 3}: the link to 'files/form.pdf' will be removed: only https, http, mailto "
+        "and tel links are kept",
+    ]
