@@ -145,7 +145,7 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
             )
         clinic = clinic_module.load(content / "clinic.toml")
         policies = [
-            policy_module.load(content / (source.file or f"{source.slug}.md"))
+            policy_module.load(content / (source.file or f"{source.slug}.md"), archived=True)
             for source in entry.policies
         ]
         options = Options(

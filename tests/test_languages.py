@@ -24,10 +24,13 @@ def short_hash(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
 
 
-def add_translation(content, lang: str, **changes: str):
-    """Copy a synthetic translation beside its source, made from the source as it is now."""
+def add_translation(content, lang: str, reviewed: bool = True, **changes: str):
+    """Copy a synthetic translation beside its source, made from the source as it is now;
+    without its reviewed_by and reviewed_on lines when not `reviewed`."""
     text = (TRANSLATIONS / f"{SLUG}.{lang}.md").read_text(encoding="utf-8")
     text = text.replace("SOURCE_HASH", short_hash(content / f"{SLUG}.md"))
+    if not reviewed:
+        text = re.sub(r"(?m)^reviewed_(by|on): .*\n", "", text)
     for old, new in changes.items():
         text = text.replace(old, new)
     path = content / f"{SLUG}.{lang}.md"
@@ -80,9 +83,7 @@ def test_a_changed_source_makes_its_translations_stale_and_they_are_refused(run,
 
 
 def test_an_unreviewed_translation_is_refused_but_prints_as_a_draft(run, content, tmp_path):
-    add_translation(
-        content, "es", **{"reviewed_by: Revisora Ipsum\n": "", "reviewed_on: 2026-11-01\n": ""}
-    )
+    add_translation(content, "es", reviewed=False)
     refused = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
                   "--out", tmp_path / "a.pdf")  # fmt: skip
     assert refused.code == 1 and "not reviewed: a qualified translator must check it" in refused.err
@@ -155,7 +156,7 @@ def test_the_api_takes_a_language_and_lists_each_policys_languages(desk, content
     assert response.status_code == 200, response.json
     assert "Procedimiento de ejemplo" in pdf_text(response.data)
     assert response.headers["Content-Disposition"].endswith(f'"{SLUG}-es-2026-11-23.pdf"')
-    add_translation(content, "es", **{"reviewed_by: Revisora Ipsum\n": ""})
+    add_translation(content, "es", reviewed=False)
     refused = desk.post("/api/sheets", json=fields)
     assert refused.status_code == 422 and refused.json["field"] == "lang"
     assert refused.json["error"] == (
@@ -169,7 +170,7 @@ def test_the_desk_offers_the_languages_and_names_a_refused_one(desk, content):
     form = desk.get("/").get_data(as_text=True)
     assert '<option value="es" lang="es">español (Spanish)</option>' in form
     assert '<option value="ar" lang="ar">العربية (Arabic)</option>' in form
-    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})
+    add_translation(content, "ar", reviewed=False)
     page = desk.post(
         "/",
         data={"csrf": csrf_of(desk), "policy": SLUG, "name": "Jane Doe", "when": "today",
@@ -244,7 +245,7 @@ def test_language_assistance_is_offered_in_every_language_on_the_last_page(conte
 def test_the_site_has_a_page_per_ready_translation_linking_the_others(content, tmp_path):
     from generator.site import build_site
 
-    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})  # not offered
+    add_translation(content, "ar", reviewed=False)  # not offered
     build_site(Project(content), tmp_path / "site")
     source = (tmp_path / "site" / SLUG / "index.html").read_text()
     spanish = (tmp_path / "site" / SLUG / "es" / "index.html").read_text()
@@ -259,7 +260,7 @@ def test_the_site_has_a_page_per_ready_translation_linking_the_others(content, t
 
 
 def test_handouts_include_each_ready_translation(run, content, tmp_path):
-    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})  # not offered
+    add_translation(content, "ar", reviewed=False)  # not offered
     result = run("--content", content, "handouts", "--out", tmp_path / "h", "--jobs", "1")
     assert result.code == 0, result.err
     assert sorted(p.name for p in (tmp_path / "h").glob("*.pdf")) == [
@@ -279,3 +280,39 @@ def test_a_translation_is_refused_when_its_source_is_overdue_and_the_clinic_refu
     add_translation(content, "es")  # made from the source as it is now: current and reviewed
     with pytest.raises(AftercareError, match="review was due on 2026-01-01"):
         Project(content).render(SLUG, jane(), TODAY, lang="es")
+
+
+# ---------- Who reviewed what: the policy clinically, the translation as a translation --------
+
+
+@pytest.mark.parametrize(
+    ("left_out", "message"),
+    [
+        (
+            "reviewed_on",
+            "reviewed_on: is required with reviewed_by: the date of that review, written "
+            "YYYY-MM-DD",
+        ),
+        (
+            "reviewed_by",
+            "reviewed_by: is required with reviewed_on: the name of who did that review",
+        ),
+    ],
+)
+def test_a_translations_review_needs_both_who_and_when(run, content, tmp_path, left_out, message):
+    line = {
+        "reviewed_on": "reviewed_on: 2026-11-01\n",
+        "reviewed_by": "reviewed_by: Revisora Ipsum\n",
+    }
+    path = add_translation(content, "es", **{line[left_out]: ""})
+    kept = "reviewed_by:" if left_out == "reviewed_on" else "reviewed_on:"
+    number = next(
+        n for n, row in enumerate(path.read_text().splitlines(), 1) if row.startswith(kept)
+    )
+    checked = run("--content", content, "check")
+    assert checked.code == 1
+    assert f"aftercare: error: {path}:{number}: {message}" in checked.err.splitlines()
+    refused = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+                  "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert refused.code == 1 and message in refused.err
+    assert not (tmp_path / "a.pdf").exists()

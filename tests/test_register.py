@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from generator import issuing
 from generator import patient as patient_module
+from generator import policy as policy_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 from generator.project import Project
@@ -553,3 +554,20 @@ def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, con
             assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 2
     finally:
         upgraded.dispose()
+
+
+def test_a_sheet_issued_before_a_review_rule_was_added_still_reprints(register, content):
+    """A policy with a reviewer and no review date was accepted before that became a problem:
+    the sheets issued from it reprint, byte for byte."""
+    policy = content / "microneedling.md"
+    policy.write_text(
+        policy.read_text().replace('version: "1.0"\n', 'version: "1.0"\nreviewed_by: Dr. Lorem\n')
+    )
+    with pytest.raises(AftercareError, match="reviewed_on: is required with reviewed_by"):
+        Project(content).policy("microneedling")
+    old = Project(content)
+    old.policy = lambda slug: policy_module.load(
+        policy, archived=True
+    )  # as the older rules read it
+    entry, original = issue(register, old)
+    assert issuing.reprint(register, entry.id, NAME, PROVIDER).result.pdf == original.pdf
