@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import __version__
+from . import __version__, languages
 from . import clinic as clinic_module
 from . import patient as patient_module
 from . import policy as policy_module
@@ -51,6 +51,10 @@ def record(
         raw = policy.source  # the bytes the sheet was made from, whatever the file is now
         digest = sha256(raw)
         files[digest] = raw
+        original = ""  # a translation's source policy: the sheet prints its clinical review
+        if policy.source_policy is not None:
+            original = sha256(policy.source_policy.source)
+            files[original] = policy.source_policy.source
         sources.append(
             Source(
                 policy.slug,
@@ -59,6 +63,7 @@ def record(
                 policy.lang,
                 digest,
                 policy.file_name,
+                original,
             )
         )
     clinic_raw, logo_raw = clinic.source, clinic.logo_bytes  # as read for the sheet
@@ -120,6 +125,20 @@ class Reprint:
         )
 
 
+def _archived_policy(register: Register, content: Path, source: Source) -> Policy:
+    """A policy of a sheet as the register archived it; a translation paired with its source
+    policy, when the entry has it (an earlier aftercare archived only the translation: such
+    sheets reprint without the clinical review line)."""
+    path = content / (source.file or f"{source.slug}.md")
+    path.write_bytes(register.archived(source.source))
+    policy = policy_module.load(path, archived=True)
+    if not (source.original and policy.is_translation):
+        return policy
+    original = content / f"{source.slug}.md"
+    original.write_bytes(register.archived(source.original))
+    return languages.paired(policy_module.load(original, archived=True), policy)
+
+
 _REPRINTING = threading.Lock()  # one reprint at a time per process: rendering is not thread-safe
 
 
@@ -139,15 +158,8 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
         logo = content / entry.logo_path
         logo.parent.mkdir(parents=True, exist_ok=True)
         logo.write_bytes(register.archived(entry.logo_source))
-        for source in entry.policies:
-            (content / (source.file or f"{source.slug}.md")).write_bytes(
-                register.archived(source.source)
-            )
         clinic = clinic_module.load(content / "clinic.toml")
-        policies = [
-            policy_module.load(content / (source.file or f"{source.slug}.md"), archived=True)
-            for source in entry.policies
-        ]
+        policies = [_archived_policy(register, content, source) for source in entry.policies]
         options = Options(
             paper=entry.paper,
             large_print=entry.large_print,

@@ -95,6 +95,9 @@ class Policy:
     source_version: str | None = None  # ...the source version and hash it was made from
     source_hash: str | None = None
     translated_by: str | None = None
+    # ...and, once paired with it (languages.paired), the source policy itself: its clinical
+    # review is the one a translated sheet prints, and the register archives it for reprints.
+    source_policy: Policy | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_translation(self) -> bool:

@@ -164,6 +164,7 @@ class Source:
     lang: str
     source: str  # SHA-256 of the policy file, in the archive
     file: str = ""  # its file name: <slug>.md, or <slug>.<lang>.md for a translation
+    original: str = ""  # a translation: SHA-256 of its source policy (its clinical review)
 
     def as_dict(self) -> dict:
         return {
@@ -173,6 +174,7 @@ class Source:
             "lang": self.lang,
             "source": self.source,
             "file": self.file or f"{self.slug}.md",
+            **({"original": self.original} if self.original else {}),
         }
 
 
@@ -307,6 +309,7 @@ class Register:
                 )
             ):
                 needed.update(p["source"] for p in row.policies)
+                needed.update(p["original"] for p in row.policies if p.get("original"))
                 needed.update((row.clinic_source, row.logo_source))
             stored = set(db.execute(sa.select(archive_table.c.digest)).scalars())
             unused = stored - needed

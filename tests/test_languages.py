@@ -285,6 +285,88 @@ def test_a_translation_is_refused_when_its_source_is_overdue_and_the_clinic_refu
 # ---------- Who reviewed what: the policy clinically, the translation as a translation --------
 
 
+def review_source(content, slug: str = SLUG, by: str = "Dr. Lorem Clinica", on: str = "2026-10-01"):
+    """Give a source policy a clinical review (reviewed_by and reviewed_on)."""
+    path = content / f"{slug}.md"
+    path.write_text(
+        path.read_text().replace('version: "0.9"\n', f'version: "0.9"\nreviewed_by: {by}\n'
+                                 f"reviewed_on: {on}\n")
+    )  # fmt: skip
+
+
+def test_a_translated_sheet_names_the_clinical_reviewer_and_the_translations_apart(content):
+    """The clinical review is the source policy's; whoever reviewed the translation vouches
+    for the translation only, on a line of its own."""
+    review_source(content)
+    add_translation(content, "es")  # made from the source as it is now
+    project = Project(content)
+    for patient in (jane(), None):  # the personalised sheet, then the blank handout
+        last = pdf_pages(project.render(SLUG, patient, TODAY, lang="es").pdf)[-1]
+        clinical = "Revisado por Dr. Lorem Clinica el 1 oct 2026"
+        translation = "Traducción revisada por Revisora Ipsum el 1 nov 2026"
+        assert clinical in last and translation in last
+        assert "Revisado por Revisora Ipsum" not in last
+        assert last.index("Lorem ipsum en español, tres.") < last.index(clinical)
+        assert last.index(clinical) < last.index(translation)
+    english = pdf_pages(project.render(SLUG, jane(), TODAY).pdf)[-1]
+    assert "Reviewed by Dr. Lorem Clinica on Oct 1, 2026" in english
+    assert "Revisora Ipsum" not in english and "Translation reviewed" not in english
+
+
+def test_a_translation_of_an_unreviewed_policy_prints_no_clinical_review(content):
+    last = pdf_pages(Project(content).render(SLUG, jane(), TODAY, lang="es").pdf)[-1]
+    assert "Traducción revisada por Revisora Ipsum el 1 nov 2026" in last
+    assert "Revisado por" not in last
+
+
+def test_a_combined_translated_sheet_names_each_procedures_reviewers(content):
+    example = (content / f"{SLUG}.md").read_text()
+    (content / "lorem-care.md").write_text(example.replace("Example Procedure", "Lorem Care"))
+    review_source(content)
+    review_source(content, "lorem-care", "Dr. Secunda", "2026-09-01")
+    add_translation(content, "es")
+    second = (TRANSLATIONS / f"{SLUG}.es.md").read_text(encoding="utf-8")
+    for old, new in (
+        ("SOURCE_HASH", short_hash(content / "lorem-care.md")),
+        (f"translation_of: {SLUG}", "translation_of: lorem-care"),
+        ("Procedimiento de ejemplo", "Cuidado lorem"),
+        ("Revisora Ipsum", "Revisora Secunda"),
+    ):
+        second = second.replace(old, new)
+    (content / "lorem-care.es.md").write_text(second, encoding="utf-8")
+    result = Project(content).render([SLUG, "lorem-care"], jane(), TODAY, lang="es")
+    text = pdf_text(result.pdf)
+    lines = [
+        "Revisado por Dr. Lorem Clinica el 1 oct 2026",
+        "Traducción revisada por Revisora Ipsum el 1 nov 2026",
+        "Revisado por Dr. Secunda el 1 sep 2026",
+        "Traducción revisada por Revisora Secunda el 1 nov 2026",
+    ]
+    assert all(line in text for line in lines), text[-600:]
+    assert [text.index(line) for line in lines] == sorted(text.index(line) for line in lines)
+    assert "Revisado por Revisora" not in text
+
+
+def test_a_reprinted_translated_sheet_keeps_its_clinical_review(run, content, tmp_path):
+    """The register archives the source policy with its translation: the reprint names the
+    same clinical reviewer, byte for byte, once the content and unused archive files are gone."""
+    review_source(content)
+    add_translation(content, "es")
+    database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
+    made = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+               "--database", database, "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert made.code == 0, made.err
+    [sheet_id] = re.findall(r"Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})", made.err)
+    shutil.rmtree(content)
+    assert run("register", "prune", "--before", "2000-01-01", "--database", database).code == 0
+    again = run("reprint", sheet_id, "--name", "Jane Doe", "--database", database,
+                "--out", tmp_path / "b.pdf")  # fmt: skip
+    assert again.code == 0, again.err
+    reprinted = (tmp_path / "b.pdf").read_bytes()
+    assert reprinted == (tmp_path / "a.pdf").read_bytes()
+    assert "Revisado por Dr. Lorem Clinica el 1 oct 2026" in pdf_pages(reprinted)[-1]
+
+
 @pytest.mark.parametrize(
     ("left_out", "message"),
     [
