@@ -453,7 +453,7 @@ def cmd_reprint(project: Project | None, args) -> None:
     """Make a registered sheet again; the last line printed is its path."""
     register = Register(args.database)
     again = issuing.reprint(register, args.id, args.name, args.provider)
-    for note in (again.note, again.name_note):
+    for note in (again.note, again.name_note, again.provider_note):
         if note:
             print(f"aftercare: note: {note}", file=sys.stderr)
     target = args.out or SHEETS / f"reprint-{again.entry.id}.pdf"

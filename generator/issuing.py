@@ -23,6 +23,7 @@ from . import clinic as clinic_module
 from . import patient as patient_module
 from . import policy as policy_module
 from .clinic import Clinic
+from .i18n import N_
 from .manifest import layout_digest
 from .pdf import Result
 from .policy import Policy
@@ -84,6 +85,7 @@ def record(
         name_hmac=register.digest(patient.name),
         name_exact=register.exact_digest(patient.name),
         provider_hmac=register.digest(patient.provider) if patient.provider else None,
+        provider_exact=register.exact_digest(patient.provider) if patient.provider else None,
         clinic_source=sha256(clinic_raw),
         logo_source=sha256(logo_raw),
         logo_path=clinic.logo.resolve().relative_to(clinic.path.parent.resolve()).as_posix(),
@@ -94,6 +96,13 @@ def record(
     return entry
 
 
+# Marked for the catalogs: the desk shows it in the clinic's language (web/desk.py SHARED).
+PROVIDER_NOTE = N_(
+    "the provider is typed otherwise than on sheet %(id)s (capitals or spaces): the reprint "
+    "prints it as typed; type it as on the original for the same sheet"
+)
+
+
 @dataclass(frozen=True)
 class Reprint:
     """A sheet made again: its entry, the PDF, and whether the layout code has changed since."""
@@ -102,6 +111,7 @@ class Reprint:
     result: Result
     layout_changed: bool
     spelled_otherwise: bool = False  # the name matches, but is typed otherwise than printed
+    provider_otherwise: bool = False  # the provider matches, but is typed otherwise
 
     @property
     def note(self) -> str | None:
@@ -123,6 +133,14 @@ class Reprint:
             f"the name is typed otherwise than on sheet {self.entry.id} (capitals or spaces): "
             "the reprint prints it as typed; type it as on the original for the same sheet"
         )
+
+    @property
+    def provider_note(self) -> str | None:
+        """What to tell the user when the provider prints otherwise than on the original.
+        Sheets recorded before the register kept the provider as printed say nothing."""
+        if not self.provider_otherwise:
+            return None
+        return PROVIDER_NOTE % {"id": self.entry.id}
 
 
 def _archived_policy(register: Register, content: Path, source: Source) -> Policy:
@@ -168,7 +186,18 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
             sheet_id=entry.id,
         )
         result = SheetMaker(content).render(clinic, policies, patient, entry.printed_on, options)
-    spelled_otherwise = entry.name_exact is not None and not hmac.compare_digest(
-        entry.name_exact, register.exact_digest(patient.name)
+    return Reprint(
+        entry,
+        result,
+        entry.layout_digest != layout_digest(),
+        spelled_otherwise=_otherwise(register, entry.name_exact, patient.name),
+        provider_otherwise=_otherwise(register, entry.provider_exact, patient.provider),
     )
-    return Reprint(entry, result, entry.layout_digest != layout_digest(), spelled_otherwise)
+
+
+def _otherwise(register: Register, exact: str | None, typed: str | None) -> bool:
+    """Whether a name or provider that matched is typed otherwise than it was printed; False
+    when the entry has no digest of it as printed (recorded by an earlier aftercare)."""
+    if exact is None or typed is None:
+        return False
+    return not hmac.compare_digest(exact, register.exact_digest(typed))

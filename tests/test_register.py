@@ -133,6 +133,22 @@ def test_a_reprint_is_the_same_pdf_byte_for_byte_even_after_the_content_changed(
     assert exact.result.pdf == original.pdf and exact.name_note is None
 
 
+def test_a_provider_typed_otherwise_is_reprinted_as_typed_with_a_note(register, content):
+    entry, original = issue(register, Project(content))
+    again = issuing.reprint(register, entry.id, NAME, "DR.  RIVERA")
+    assert again.result.pdf != original.pdf  # the provider prints as typed
+    assert "DR. RIVERA" in pdf_pages(again.result.pdf)[0]
+    assert again.name_note is None
+    assert again.provider_note == (
+        f"the provider is typed otherwise than on sheet {entry.id} (capitals or spaces): the "
+        "reprint prints it as typed; type it as on the original for the same sheet"
+    )
+    exact = issuing.reprint(register, entry.id, NAME, PROVIDER)
+    assert exact.result.pdf == original.pdf and exact.provider_note is None
+    without, _ = issue(register, Project(content), provider=None)
+    assert issuing.reprint(register, without.id, NAME, None).provider_note is None
+
+
 def test_a_reprint_refuses_a_name_or_provider_that_does_not_match(register, content):
     entry, _ = issue(register, Project(content))
     with pytest.raises(AftercareError, match=f"the name does not match sheet {entry.id}"):
@@ -315,6 +331,15 @@ def test_api_reprint_is_byte_for_byte_and_names_a_mismatch(registered):
     )
     assert lower.status_code == 200 and lower.data != original.data
     assert lower.headers["X-Name-Note"] == "the name is typed otherwise than on the original"
+    assert "X-Provider-Note" not in lower.headers and "X-Provider-Note" not in again.headers
+    upper = registered.post(
+        "/api/reprints", json={"id": sheet_id, "name": NAME, "provider": "DR. RIVERA"}
+    )
+    assert upper.status_code == 200 and upper.data != original.data
+    assert "X-Name-Note" not in upper.headers
+    assert upper.headers["X-Provider-Note"] == (
+        "the provider is typed otherwise than on the original"
+    )
     wrong = registered.post(
         "/api/reprints", json={"id": sheet_id, "name": "Jane Roe", "provider": PROVIDER}
     )
@@ -382,6 +407,17 @@ def test_the_sheet_command_prints_the_id_and_reprint_writes_the_same_bytes(run, 
                 "--out", tmp_path / "b.pdf")  # fmt: skip
     assert again.code == 0, again.err
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    assert "note" not in again.err
+    upper = run("reprint", sheet_id, "--name", NAME, "--provider", "DR. RIVERA",
+                "--out", tmp_path / "d.pdf")  # fmt: skip
+    assert upper.code == 0, upper.err
+    assert (
+        f"aftercare: note: the provider is typed otherwise than on sheet {sheet_id} (capitals "
+        "or spaces): the reprint prints it as typed; type it as on the original for the same "
+        "sheet"
+    ) in upper.err.splitlines()
+    assert "the name is typed otherwise" not in upper.err
+    assert "DR. RIVERA" in pdf_pages((tmp_path / "d.pdf").read_bytes())[0]
     wrong = run("reprint", sheet_id, "--name", "Jane Roe", "--out", tmp_path / "c.pdf")
     assert wrong.code == 1 and f"the name does not match sheet {sheet_id}" in wrong.err
     assert not (tmp_path / "c.pdf").exists()
@@ -542,6 +578,7 @@ def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, con
     reg.dispose()
     engine = sa.create_engine(url)
     with engine.begin() as db:  # back to the shape of version 1
+        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN provider_exact"))
         db.execute(sa.text("ALTER TABLE sheets DROP COLUMN name_exact"))
         db.execute(sa.text("ALTER TABLE aftercare_schema DROP COLUMN key_check"))
         db.execute(sa.text("UPDATE aftercare_schema SET version = 1"))
@@ -551,7 +588,35 @@ def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, con
         again = issuing.reprint(upgraded, entry.id, NAME, PROVIDER)
         assert again.result.pdf == original.pdf and again.name_note is None
         with upgraded.engine.connect() as db:
-            assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 2
+            assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 3
+    finally:
+        upgraded.dispose()
+
+
+def test_a_register_of_version_2_is_upgraded_and_its_sheets_reprint_without_a_provider_note(
+    tmp_path, content
+):
+    """Version 2 kept no digest of the provider as printed: its sheets cannot say whether a
+    provider is typed otherwise, so they say nothing, and reprint as before."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    reg = Register(url, KEY)
+    entry, original = issue(reg, Project(content))
+    reg.dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as db:  # back to the shape of version 2
+        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN provider_exact"))
+        db.execute(sa.text("UPDATE aftercare_schema SET version = 2"))
+    engine.dispose()
+    upgraded = Register(url, KEY)
+    try:
+        with upgraded.engine.connect() as db:
+            assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 3
+        again = issuing.reprint(upgraded, entry.id, NAME, PROVIDER)
+        assert again.result.pdf == original.pdf and again.provider_note is None
+        upper = issuing.reprint(upgraded, entry.id, NAME, "DR. RIVERA")
+        assert upper.provider_note is None and upper.name_note is None
+        later, _ = issue(upgraded, Project(content))  # recorded after: checked again
+        assert issuing.reprint(upgraded, later.id, NAME, "DR. RIVERA").provider_note
     finally:
         upgraded.dispose()
 
