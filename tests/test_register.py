@@ -510,6 +510,20 @@ def test_the_clinic_profile_is_archived_as_the_sheet_was_made_with_it(register, 
     assert "Harbor Skin Clinic" in pdf_pages(again.result.pdf)[0]
 
 
+def test_register_export_refuses_a_range_that_ends_before_it_starts(run, tmp_path):
+    out = tmp_path / "audit.csv"
+    result = run("register", "export", "--from", "2026-12-31", "--to", "2026-01-01",
+                 "--database", f"sqlite:///{tmp_path / 'r.sqlite3'}", "--out", out)  # fmt: skip
+    assert result.code == 2  # as for a date that is not a date: a usage error
+    assert result.err.splitlines()[-1] == (
+        "aftercare register export: error: --from 2026-12-31 is after --to 2026-01-01: give "
+        "the first day of the range first"
+    )
+    assert not out.exists() and result.out == ""
+    bad = run("register", "export", "--from", "2026-13-01", "--to", "2026-01-01")
+    assert bad.code == 2
+
+
 def test_a_key_file_that_is_not_a_key_is_refused_never_replaced(tmp_path, monkeypatch):
     from generator import register as register_module
 
