@@ -461,11 +461,15 @@ def test_a_batch_records_every_sheet_and_lists_the_ids(run, tmp_path):
 def test_register_false_prints_no_id_and_records_nothing(run, tmp_path, content):
     clinic = content / "clinic.toml"
     clinic.write_text("register = false\n" + clinic.read_text())  # before any [table]
+    database = tmp_path / "register.sqlite3"
     made = run("--content", content, "sheet", "microneedling", "--name", NAME,
-               "--out", tmp_path / "a.pdf")  # fmt: skip
+               "--database", f"sqlite:///{database}", "--out", tmp_path / "a.pdf")  # fmt: skip
     assert made.code == 0, made.err
     assert "Sheet " not in made.err
     assert "Sheet " not in " ".join(pdf_pages((tmp_path / "a.pdf").read_bytes()))
+    assert not database.exists()  # the register was not even opened
+    found = run("register", "find", "--name", NAME, "--database", f"sqlite:///{database}")
+    assert found.code == 1 and found.err == "aftercare: no sheets for that name\n"
 
 
 def test_the_desk_reprints_by_id_and_name_and_looks_up_by_name(registered):
@@ -508,6 +512,33 @@ def test_the_clinic_profile_is_archived_as_the_sheet_was_made_with_it(register, 
     again = issuing.reprint(register, second.id, NAME, PROVIDER)
     assert again.result.pdf == later.pdf  # the profile the sheet was made with, not the file's
     assert "Harbor Skin Clinic" in pdf_pages(again.result.pdf)[0]
+
+
+def test_the_key_file_is_made_on_first_use_with_mode_600_and_the_variable_wins(
+    run, tmp_path, monkeypatch
+):
+    from generator import register as register_module
+
+    monkeypatch.delenv("AFTERCARE_REGISTER_KEY")
+    monkeypatch.setattr(register_module, "VAR", tmp_path / "var")
+    key_file = tmp_path / "var" / "register.key"
+    database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
+    made = run("sheet", "microneedling", "--name", NAME, "--database", database,
+               "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert made.code == 0, made.err
+    [sheet_id] = re.findall(r"Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})", made.err)
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    key = key_file.read_bytes()
+    assert len(key) == 32
+    assert run("register", "show", sheet_id, "--database", database).code == 0
+    assert key_file.read_bytes() == key  # used again, never replaced
+    monkeypatch.setenv("AFTERCARE_REGISTER_KEY", "another-register-key-0123456789abcdef")
+    refused = run("register", "show", sheet_id, "--database", database)
+    assert refused.code == 1 and "was made with another key" in refused.err  # not the file's
+    key_file.unlink()
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    assert run("register", "find", "--name", NAME, "--database", other).code == 1
+    assert not key_file.exists()  # with the variable set, no key file is made
 
 
 def test_register_export_refuses_a_range_that_ends_before_it_starts(run, tmp_path):
