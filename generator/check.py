@@ -26,6 +26,7 @@ class CheckReport:
     reading level is for information and counts as neither."""
 
     policies: int = 0
+    translations: int = 0  # content/<slug>.<lang>.md, counted apart from the policies
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     reading: list[str] = field(default_factory=list)  # lines of the reading level report
@@ -36,8 +37,13 @@ class CheckReport:
         def count(n: int, one: str, many: str) -> str:
             return f"{n} {one if n == 1 else many}"
 
+        checked = count(self.policies, "policy", "policies")
+        if self.translations:
+            checked = f", {checked} and {count(self.translations, 'translation', 'translations')}"
+        else:
+            checked = f" and {checked}"
         counts = (
-            f"Checked the clinic profile and {count(self.policies, 'policy', 'policies')}: "
+            f"Checked the clinic profile{checked}: "
             f"{count(len(self.problems), 'problem', 'problems')}, "
             f"{count(len(self.warnings), 'warning', 'warnings')}"
         )
@@ -78,13 +84,14 @@ def check(
         reading += reading_level(policy, target)
         sources[policy.slug] = policy
     for (slug, _lang), path in policy_module.translation_paths(content_dir).items():
-        report.policies += 1
+        report.translations += 1
         try:
             translated = policy_module.load(path)
         except AftercareError as exc:
             report.problems.extend(exc.problems)
             continue
         report.warnings.extend(translated.warnings)
+        reading += reading_level(translated, target)  # a language it cannot score says so
         if slug not in sources:
             report.problems.append(
                 Problem(f"translates {slug!r}, but there is no {slug}.md to translate", path)

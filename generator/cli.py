@@ -184,6 +184,7 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--from", dest="first", type=_date, required=True, metavar="YYYY-MM-DD")
     export.add_argument("--to", dest="last", type=_date, required=True, metavar="YYYY-MM-DD")
     export.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
+    export.set_defaults(usage=export)  # for the range check, after parsing (_check_range)
     prune = actions.add_parser(
         "prune", parents=[common], help="delete entries printed before a date (retention)"
     )
@@ -453,7 +454,7 @@ def cmd_reprint(project: Project | None, args) -> None:
     """Make a registered sheet again; the last line printed is its path."""
     register = Register(args.database)
     again = issuing.reprint(register, args.id, args.name, args.provider)
-    for note in (again.note, again.name_note):
+    for note in (again.note, again.name_note, again.provider_note):
         if note:
             print(f"aftercare: note: {note}", file=sys.stderr)
     target = args.out or SHEETS / f"reprint-{again.entry.id}.pdf"
@@ -493,6 +494,15 @@ COMMANDS = {
 }
 
 
+def _check_range(args) -> None:
+    """A range that ends before it starts is a usage error (exit 2), as a date that is not a
+    date is: `register export` would otherwise write an empty CSV, as if nothing was issued."""
+    if getattr(args, "action", None) == "export" and args.first > args.last:
+        args.usage.error(
+            f"--from {args.first} is after --to {args.last}: give the first day of the range first"
+        )
+
+
 def _terminated(signum, frame):
     raise Terminated
 
@@ -504,6 +514,7 @@ class Terminated(KeyboardInterrupt):
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = make_parser().parse_args(argv)
+    _check_range(args)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     try:

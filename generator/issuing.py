@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import __version__
+from . import __version__, languages
 from . import clinic as clinic_module
 from . import patient as patient_module
 from . import policy as policy_module
 from .clinic import Clinic
+from .i18n import N_
 from .manifest import layout_digest
 from .pdf import Result
 from .policy import Policy
@@ -51,6 +52,10 @@ def record(
         raw = policy.source  # the bytes the sheet was made from, whatever the file is now
         digest = sha256(raw)
         files[digest] = raw
+        original = ""  # a translation's source policy: the sheet prints its clinical review
+        if policy.source_policy is not None:
+            original = sha256(policy.source_policy.source)
+            files[original] = policy.source_policy.source
         sources.append(
             Source(
                 policy.slug,
@@ -59,6 +64,7 @@ def record(
                 policy.lang,
                 digest,
                 policy.file_name,
+                original,
             )
         )
     clinic_raw, logo_raw = clinic.source, clinic.logo_bytes  # as read for the sheet
@@ -79,6 +85,7 @@ def record(
         name_hmac=register.digest(patient.name),
         name_exact=register.exact_digest(patient.name),
         provider_hmac=register.digest(patient.provider) if patient.provider else None,
+        provider_exact=register.exact_digest(patient.provider) if patient.provider else None,
         clinic_source=sha256(clinic_raw),
         logo_source=sha256(logo_raw),
         logo_path=clinic.logo.resolve().relative_to(clinic.path.parent.resolve()).as_posix(),
@@ -89,6 +96,13 @@ def record(
     return entry
 
 
+# Marked for the catalogs: the desk shows it in the clinic's language (web/desk.py SHARED).
+PROVIDER_NOTE = N_(
+    "the provider is typed otherwise than on sheet %(id)s (capitals or spaces): the reprint "
+    "prints it as typed; type it as on the original for the same sheet"
+)
+
+
 @dataclass(frozen=True)
 class Reprint:
     """A sheet made again: its entry, the PDF, and whether the layout code has changed since."""
@@ -97,6 +111,7 @@ class Reprint:
     result: Result
     layout_changed: bool
     spelled_otherwise: bool = False  # the name matches, but is typed otherwise than printed
+    provider_otherwise: bool = False  # the provider matches, but is typed otherwise
 
     @property
     def note(self) -> str | None:
@@ -119,6 +134,28 @@ class Reprint:
             "the reprint prints it as typed; type it as on the original for the same sheet"
         )
 
+    @property
+    def provider_note(self) -> str | None:
+        """What to tell the user when the provider prints otherwise than on the original.
+        Sheets recorded before the register kept the provider as printed say nothing."""
+        if not self.provider_otherwise:
+            return None
+        return PROVIDER_NOTE % {"id": self.entry.id}
+
+
+def _archived_policy(register: Register, content: Path, source: Source) -> Policy:
+    """A policy of a sheet as the register archived it; a translation paired with its source
+    policy, when the entry has it (an earlier aftercare archived only the translation: such
+    sheets reprint without the clinical review line)."""
+    path = content / (source.file or f"{source.slug}.md")
+    path.write_bytes(register.archived(source.source))
+    policy = policy_module.load(path, archived=True)
+    if not (source.original and policy.is_translation):
+        return policy
+    original = content / f"{source.slug}.md"
+    original.write_bytes(register.archived(source.original))
+    return languages.paired(policy_module.load(original, archived=True), policy)
+
 
 _REPRINTING = threading.Lock()  # one reprint at a time per process: rendering is not thread-safe
 
@@ -139,15 +176,8 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
         logo = content / entry.logo_path
         logo.parent.mkdir(parents=True, exist_ok=True)
         logo.write_bytes(register.archived(entry.logo_source))
-        for source in entry.policies:
-            (content / (source.file or f"{source.slug}.md")).write_bytes(
-                register.archived(source.source)
-            )
         clinic = clinic_module.load(content / "clinic.toml")
-        policies = [
-            policy_module.load(content / (source.file or f"{source.slug}.md"))
-            for source in entry.policies
-        ]
+        policies = [_archived_policy(register, content, source) for source in entry.policies]
         options = Options(
             paper=entry.paper,
             large_print=entry.large_print,
@@ -156,7 +186,18 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
             sheet_id=entry.id,
         )
         result = SheetMaker(content).render(clinic, policies, patient, entry.printed_on, options)
-    spelled_otherwise = entry.name_exact is not None and not hmac.compare_digest(
-        entry.name_exact, register.exact_digest(patient.name)
+    return Reprint(
+        entry,
+        result,
+        entry.layout_digest != layout_digest(),
+        spelled_otherwise=_otherwise(register, entry.name_exact, patient.name),
+        provider_otherwise=_otherwise(register, entry.provider_exact, patient.provider),
     )
-    return Reprint(entry, result, entry.layout_digest != layout_digest(), spelled_otherwise)
+
+
+def _otherwise(register: Register, exact: str | None, typed: str | None) -> bool:
+    """Whether a name or provider that matched is typed otherwise than it was printed; False
+    when the entry has no digest of it as printed (recorded by an earlier aftercare)."""
+    if exact is None or typed is None:
+        return False
+    return not hmac.compare_digest(exact, register.exact_digest(typed))

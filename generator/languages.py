@@ -9,6 +9,7 @@ days; only their labels are translated.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import babel
@@ -43,10 +44,17 @@ def language_name(code: str, in_language: str = "en") -> str:
         return code
 
 
+def paired(source: Policy, translation: Policy) -> Policy:
+    """The translation with its source policy: the sheet names the source's clinical
+    reviewer, apart from whoever reviewed the translation."""
+    return dataclasses.replace(translation, source_policy=source)
+
+
 def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translation]:
     """Problems that make the translation unusable (its days differ from the source's), and
-    the translation with the reason it may not be issued now, if any."""
+    the translation, paired with its source, with the reason it may not be issued now, if any."""
     problems = _phase_problems(source, translation)
+    translation = paired(source, translation)
     reason = None
     if translation.source_hash != source.content_hash:
         reason = (

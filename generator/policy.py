@@ -95,6 +95,9 @@ class Policy:
     source_version: str | None = None  # ...the source version and hash it was made from
     source_hash: str | None = None
     translated_by: str | None = None
+    # ...and, once paired with it (languages.paired), the source policy itself: its clinical
+    # review is the one a translated sheet prints, and the register archives it for reprints.
+    source_policy: Policy | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_translation(self) -> bool:
@@ -173,8 +176,12 @@ def find(content_dir: Path, slug: str) -> Path:
     return paths[slug]
 
 
-def load(path: Path) -> Policy:
-    """Read and validate one policy file, reporting every problem with its line."""
+def load(path: Path, *, archived: bool = False) -> Policy:
+    """Read and validate one policy file, reporting every problem with its line.
+
+    `archived`: a file the register kept with a sheet it issued, read again for a reprint. It
+    was valid then; a rule on how a review is recorded, added since (`_review_pairs`), changes
+    nothing printed on it and must not refuse its reprint."""
     path = Path(path)
     problems = Problems(path)
     try:
@@ -205,6 +212,8 @@ def load(path: Path) -> Policy:
         meta = _check_translation_meta(fm, problems, translated["slug"], translated["lang"])
     else:
         meta = _check_meta(fm, problems, text.splitlines())
+    if not archived:
+        _review_pairs(fm, problems, meta)
     phases = _check_phases(fm, {b.id: b for b in blocks if b.id}, problems)
     problems.raise_if_any()
     warnings = Problems(path)
@@ -374,6 +383,32 @@ def _check_review(data: dict, fm: FrontMatter, problems: Problems, meta: dict) -
         else:
             hint = f", like 2026-10-01; got {value!r}"
         problems.add(f"must be a date written as YYYY-MM-DD{hint}", fm.line(key), key)
+
+
+def _review_pairs(fm: FrontMatter, problems: Problems, meta: dict) -> None:
+    """A review is who and when: reviewed_by and reviewed_on come together (either alone
+    printed no review line, and a translation counted as reviewed without a date); the next
+    review falls due after the last one."""
+    if meta["reviewed_by"] and fm.data.get("reviewed_on") is None:
+        problems.add(
+            "is required with reviewed_by: the date of that review, written YYYY-MM-DD",
+            fm.line("reviewed_by"),
+            "reviewed_on",
+        )
+    if meta["reviewed_on"] and fm.data.get("reviewed_by") is None:
+        problems.add(
+            "is required with reviewed_on: the name of who did that review",
+            fm.line("reviewed_on"),
+            "reviewed_by",
+        )
+    done, due = meta["reviewed_on"], meta["review_due"]
+    if done and due and due <= done:
+        problems.add(
+            f"is {due}, not after the review on {done} (reviewed_on): the next review is due "
+            "after the last",
+            fm.line("review_due"),
+            "review_due",
+        )
 
 
 def _check_phases(fm: FrontMatter, sections: dict, problems: Problems) -> tuple[Phase, ...]:

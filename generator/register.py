@@ -39,11 +39,13 @@ from .manifest import layout_digest
 from .paths import VAR
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: nothing to misread
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Columns added since version 1 (the first register of 2026-11-27): added to an older register
-# when it is opened. The key check is adopted from the first key that opens it.
+# when it is opened. The key check is adopted from the first key that opens it. Entries made
+# before a digest column was added have none (NULL): what it would tell is then not said.
 ADDED_COLUMNS = {
     2: (("aftercare_schema", "key_check", "VARCHAR(64)"), ("sheets", "name_exact", "VARCHAR(64)")),
+    3: (("sheets", "provider_exact", "VARCHAR(64)"),),
 }
 KEY_ENV, URL_ENV = "AFTERCARE_REGISTER_KEY", "AFTERCARE_DATABASE_URL"
 KEY_BYTES = 32
@@ -74,6 +76,7 @@ sheets_table = sa.Table(
     sa.Column("name_hmac", sa.String(64), nullable=False),
     sa.Column("name_exact", sa.String(64)),  # keyed digest of the name as printed (NFC only)
     sa.Column("provider_hmac", sa.String(64)),
+    sa.Column("provider_exact", sa.String(64)),  # keyed digest of the provider as printed
     sa.Column("clinic_source", sa.String(64), nullable=False),
     sa.Column("logo_source", sa.String(64), nullable=False),
     sa.Column("logo_path", sa.String(255), nullable=False),  # relative to the content folder
@@ -164,6 +167,7 @@ class Source:
     lang: str
     source: str  # SHA-256 of the policy file, in the archive
     file: str = ""  # its file name: <slug>.md, or <slug>.<lang>.md for a translation
+    original: str = ""  # a translation: SHA-256 of its source policy (its clinical review)
 
     def as_dict(self) -> dict:
         return {
@@ -173,6 +177,7 @@ class Source:
             "lang": self.lang,
             "source": self.source,
             "file": self.file or f"{self.slug}.md",
+            **({"original": self.original} if self.original else {}),
         }
 
 
@@ -199,6 +204,7 @@ class Entry:
     generator_version: str
     layout_digest: str
     name_exact: str | None = None  # the name as printed: a reprint can say it is spelled otherwise
+    provider_exact: str | None = None  # the provider as printed, likewise
 
     def public(self) -> dict:
         """The entry as shown to staff and auditors: never a name, never a digest of one."""
@@ -239,8 +245,8 @@ class Register:
         return hmac.new(self.key, normalise(text).encode(), hashlib.sha256).hexdigest()
 
     def exact_digest(self, text: str) -> str:
-        """The keyed digest of a name as printed (NFC only): tells a reprint whether the name
-        is typed exactly as on the original, case and spaces included."""
+        """The keyed digest of a name or provider as printed (NFC only): tells a reprint
+        whether it is typed exactly as on the original, case and spaces included."""
         exact = unicodedata.normalize("NFC", text)
         return hmac.new(self.key, ("exact\0" + exact).encode(), hashlib.sha256).hexdigest()
 
@@ -307,6 +313,7 @@ class Register:
                 )
             ):
                 needed.update(p["source"] for p in row.policies)
+                needed.update(p["original"] for p in row.policies if p.get("original"))
                 needed.update((row.clinic_source, row.logo_source))
             stored = set(db.execute(sa.select(archive_table.c.digest)).scalars())
             unused = stored - needed

@@ -155,6 +155,14 @@ def split_slugs(texts: str | Sequence[str], field: str = "policy") -> tuple[str,
 
 
 @dataclass(frozen=True)
+class Review:
+    """Who reviewed a text, and when, worded in the sheet's locale."""
+
+    by: str
+    on: str
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One policy on a sheet: its plan and its instructions. On a combined sheet its letter
     ("A", "B", "C") tells its phases from the others' in the plan and the calendar."""
@@ -163,7 +171,10 @@ class Procedure:
     letter: str  # "" on a sheet of one procedure
     plan: tuple[PlanItem, ...]
     sections: tuple[Section, ...]
-    reviewed_on: str | None  # the policy's review date, worded in the sheet's locale
+    # The clinical review: the policy's, or for a translation its source policy's. A
+    # translation's own reviewer checked the translation, not the care it describes.
+    review: Review | None = None
+    translation_review: Review | None = None
 
 
 @dataclass(frozen=True)
@@ -317,5 +328,20 @@ def _procedure(
         Section(b.html, b.id, b.title, by_section.get(b.id) if b.id else None)
         for b in policy.blocks
     )
-    reviewed_on = schedule.Dates(locale).medium(policy.reviewed_on) if policy.reviewed_on else None
-    return Procedure(policy, letter, plan, sections, reviewed_on)
+    dates = schedule.Dates(locale)
+    clinical = policy.source_policy if policy.is_translation else policy
+    return Procedure(
+        policy,
+        letter,
+        plan,
+        sections,
+        review=_review(clinical, dates),
+        translation_review=_review(policy, dates) if policy.is_translation else None,
+    )
+
+
+def _review(policy: Policy | None, dates: schedule.Dates) -> Review | None:
+    """Who reviewed the policy and when, if its file says both."""
+    if policy is None or not (policy.reviewed_by and policy.reviewed_on):
+        return None
+    return Review(policy.reviewed_by, dates.medium(policy.reviewed_on))

@@ -261,6 +261,30 @@ def test_a_language_the_grade_cannot_measure_says_so(run, synthetic_content):
     ]
 
 
+def test_a_translation_gets_a_line_saying_it_is_not_scored_and_is_counted_apart(
+    run, synthetic_content
+):
+    """A language textstat cannot score is said so, for translations too; and a translation
+    is not a policy of its own in the count."""
+    from .test_languages import add_translation
+
+    spanish = add_translation(synthetic_content, "es")
+    arabic = add_translation(synthetic_content, "ar")
+    result = run("--content", synthetic_content, "check")
+    assert result.code == 0 and result.err == ""
+    lines = result.out.splitlines()
+    for path, lang in ((arabic, "ar"), (spanish, "es")):
+        line = f"{path}: not scored: the reading grade is measured for English only (lang: {lang})"
+        assert line in lines
+    assert result.last_line == (
+        "Checked the clinic profile, 1 policy and 2 translations: 0 problems, 0 warnings"
+    )
+    spanish.unlink()
+    assert run("--content", synthetic_content, "check").last_line == (
+        "Checked the clinic profile, 1 policy and 1 translation: 0 problems, 0 warnings"
+    )
+
+
 def test_the_shipped_policy_has_a_reading_grade_per_section(run):
     result = run("check")
     assert result.code == 0

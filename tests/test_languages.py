@@ -24,10 +24,13 @@ def short_hash(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
 
 
-def add_translation(content, lang: str, **changes: str):
-    """Copy a synthetic translation beside its source, made from the source as it is now."""
+def add_translation(content, lang: str, reviewed: bool = True, **changes: str):
+    """Copy a synthetic translation beside its source, made from the source as it is now;
+    without its reviewed_by and reviewed_on lines when not `reviewed`."""
     text = (TRANSLATIONS / f"{SLUG}.{lang}.md").read_text(encoding="utf-8")
     text = text.replace("SOURCE_HASH", short_hash(content / f"{SLUG}.md"))
+    if not reviewed:
+        text = re.sub(r"(?m)^reviewed_(by|on): .*\n", "", text)
     for old, new in changes.items():
         text = text.replace(old, new)
     path = content / f"{SLUG}.{lang}.md"
@@ -80,9 +83,7 @@ def test_a_changed_source_makes_its_translations_stale_and_they_are_refused(run,
 
 
 def test_an_unreviewed_translation_is_refused_but_prints_as_a_draft(run, content, tmp_path):
-    add_translation(
-        content, "es", **{"reviewed_by: Revisora Ipsum\n": "", "reviewed_on: 2026-11-01\n": ""}
-    )
+    add_translation(content, "es", reviewed=False)
     refused = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
                   "--out", tmp_path / "a.pdf")  # fmt: skip
     assert refused.code == 1 and "not reviewed: a qualified translator must check it" in refused.err
@@ -155,7 +156,7 @@ def test_the_api_takes_a_language_and_lists_each_policys_languages(desk, content
     assert response.status_code == 200, response.json
     assert "Procedimiento de ejemplo" in pdf_text(response.data)
     assert response.headers["Content-Disposition"].endswith(f'"{SLUG}-es-2026-11-23.pdf"')
-    add_translation(content, "es", **{"reviewed_by: Revisora Ipsum\n": ""})
+    add_translation(content, "es", reviewed=False)
     refused = desk.post("/api/sheets", json=fields)
     assert refused.status_code == 422 and refused.json["field"] == "lang"
     assert refused.json["error"] == (
@@ -169,7 +170,7 @@ def test_the_desk_offers_the_languages_and_names_a_refused_one(desk, content):
     form = desk.get("/").get_data(as_text=True)
     assert '<option value="es" lang="es">español (Spanish)</option>' in form
     assert '<option value="ar" lang="ar">العربية (Arabic)</option>' in form
-    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})
+    add_translation(content, "ar", reviewed=False)
     page = desk.post(
         "/",
         data={"csrf": csrf_of(desk), "policy": SLUG, "name": "Jane Doe", "when": "today",
@@ -244,7 +245,7 @@ def test_language_assistance_is_offered_in_every_language_on_the_last_page(conte
 def test_the_site_has_a_page_per_ready_translation_linking_the_others(content, tmp_path):
     from generator.site import build_site
 
-    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})  # not offered
+    add_translation(content, "ar", reviewed=False)  # not offered
     build_site(Project(content), tmp_path / "site")
     source = (tmp_path / "site" / SLUG / "index.html").read_text()
     spanish = (tmp_path / "site" / SLUG / "es" / "index.html").read_text()
@@ -259,7 +260,7 @@ def test_the_site_has_a_page_per_ready_translation_linking_the_others(content, t
 
 
 def test_handouts_include_each_ready_translation(run, content, tmp_path):
-    add_translation(content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})  # not offered
+    add_translation(content, "ar", reviewed=False)  # not offered
     result = run("--content", content, "handouts", "--out", tmp_path / "h", "--jobs", "1")
     assert result.code == 0, result.err
     assert sorted(p.name for p in (tmp_path / "h").glob("*.pdf")) == [
@@ -279,3 +280,121 @@ def test_a_translation_is_refused_when_its_source_is_overdue_and_the_clinic_refu
     add_translation(content, "es")  # made from the source as it is now: current and reviewed
     with pytest.raises(AftercareError, match="review was due on 2026-01-01"):
         Project(content).render(SLUG, jane(), TODAY, lang="es")
+
+
+# ---------- Who reviewed what: the policy clinically, the translation as a translation --------
+
+
+def review_source(content, slug: str = SLUG, by: str = "Dr. Lorem Clinica", on: str = "2026-10-01"):
+    """Give a source policy a clinical review (reviewed_by and reviewed_on)."""
+    path = content / f"{slug}.md"
+    path.write_text(
+        path.read_text().replace('version: "0.9"\n', f'version: "0.9"\nreviewed_by: {by}\n'
+                                 f"reviewed_on: {on}\n")
+    )  # fmt: skip
+
+
+def test_a_translated_sheet_names_the_clinical_reviewer_and_the_translations_apart(content):
+    """The clinical review is the source policy's; whoever reviewed the translation vouches
+    for the translation only, on a line of its own."""
+    review_source(content)
+    add_translation(content, "es")  # made from the source as it is now
+    project = Project(content)
+    for patient in (jane(), None):  # the personalised sheet, then the blank handout
+        last = pdf_pages(project.render(SLUG, patient, TODAY, lang="es").pdf)[-1]
+        clinical = "Revisado por Dr. Lorem Clinica el 1 oct 2026"
+        translation = "Traducción revisada por Revisora Ipsum el 1 nov 2026"
+        assert clinical in last and translation in last
+        assert "Revisado por Revisora Ipsum" not in last
+        assert last.index("Lorem ipsum en español, tres.") < last.index(clinical)
+        assert last.index(clinical) < last.index(translation)
+    english = pdf_pages(project.render(SLUG, jane(), TODAY).pdf)[-1]
+    assert "Reviewed by Dr. Lorem Clinica on Oct 1, 2026" in english
+    assert "Revisora Ipsum" not in english and "Translation reviewed" not in english
+
+
+def test_a_translation_of_an_unreviewed_policy_prints_no_clinical_review(content):
+    last = pdf_pages(Project(content).render(SLUG, jane(), TODAY, lang="es").pdf)[-1]
+    assert "Traducción revisada por Revisora Ipsum el 1 nov 2026" in last
+    assert "Revisado por" not in last
+
+
+def test_a_combined_translated_sheet_names_each_procedures_reviewers(content):
+    example = (content / f"{SLUG}.md").read_text()
+    (content / "lorem-care.md").write_text(example.replace("Example Procedure", "Lorem Care"))
+    review_source(content)
+    review_source(content, "lorem-care", "Dr. Secunda", "2026-09-01")
+    add_translation(content, "es")
+    second = (TRANSLATIONS / f"{SLUG}.es.md").read_text(encoding="utf-8")
+    for old, new in (
+        ("SOURCE_HASH", short_hash(content / "lorem-care.md")),
+        (f"translation_of: {SLUG}", "translation_of: lorem-care"),
+        ("Procedimiento de ejemplo", "Cuidado lorem"),
+        ("Revisora Ipsum", "Revisora Secunda"),
+    ):
+        second = second.replace(old, new)
+    (content / "lorem-care.es.md").write_text(second, encoding="utf-8")
+    result = Project(content).render([SLUG, "lorem-care"], jane(), TODAY, lang="es")
+    text = pdf_text(result.pdf)
+    lines = [
+        "Revisado por Dr. Lorem Clinica el 1 oct 2026",
+        "Traducción revisada por Revisora Ipsum el 1 nov 2026",
+        "Revisado por Dr. Secunda el 1 sep 2026",
+        "Traducción revisada por Revisora Secunda el 1 nov 2026",
+    ]
+    assert all(line in text for line in lines), text[-600:]
+    assert [text.index(line) for line in lines] == sorted(text.index(line) for line in lines)
+    assert "Revisado por Revisora" not in text
+
+
+def test_a_reprinted_translated_sheet_keeps_its_clinical_review(run, content, tmp_path):
+    """The register archives the source policy with its translation: the reprint names the
+    same clinical reviewer, byte for byte, once the content and unused archive files are gone."""
+    review_source(content)
+    add_translation(content, "es")
+    database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
+    made = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+               "--database", database, "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert made.code == 0, made.err
+    [sheet_id] = re.findall(r"Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})", made.err)
+    shutil.rmtree(content)
+    assert run("register", "prune", "--before", "2000-01-01", "--database", database).code == 0
+    again = run("reprint", sheet_id, "--name", "Jane Doe", "--database", database,
+                "--out", tmp_path / "b.pdf")  # fmt: skip
+    assert again.code == 0, again.err
+    reprinted = (tmp_path / "b.pdf").read_bytes()
+    assert reprinted == (tmp_path / "a.pdf").read_bytes()
+    assert "Revisado por Dr. Lorem Clinica el 1 oct 2026" in pdf_pages(reprinted)[-1]
+
+
+@pytest.mark.parametrize(
+    ("left_out", "message"),
+    [
+        (
+            "reviewed_on",
+            "reviewed_on: is required with reviewed_by: the date of that review, written "
+            "YYYY-MM-DD",
+        ),
+        (
+            "reviewed_by",
+            "reviewed_by: is required with reviewed_on: the name of who did that review",
+        ),
+    ],
+)
+def test_a_translations_review_needs_both_who_and_when(run, content, tmp_path, left_out, message):
+    line = {
+        "reviewed_on": "reviewed_on: 2026-11-01\n",
+        "reviewed_by": "reviewed_by: Revisora Ipsum\n",
+    }
+    path = add_translation(content, "es", **{line[left_out]: ""})
+    kept = "reviewed_by:" if left_out == "reviewed_on" else "reviewed_on:"
+    number = next(
+        n for n, row in enumerate(path.read_text().splitlines(), 1) if row.startswith(kept)
+    )
+    checked = run("--content", content, "check")
+    assert checked.code == 1
+    assert f"aftercare: error: {path}:{number}: {message}" in checked.err.splitlines()
+    refused = run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+                  "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert refused.code == 1 and message in refused.err
+    assert not (tmp_path / "a.pdf").exists()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from generator import issuing
 from generator import patient as patient_module
+from generator import policy as policy_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 from generator.project import Project
@@ -130,6 +131,22 @@ def test_a_reprint_is_the_same_pdf_byte_for_byte_even_after_the_content_changed(
     assert again.name_note and "typed otherwise than on sheet" in again.name_note
     exact = issuing.reprint(register, entry.id, NAME, PROVIDER)
     assert exact.result.pdf == original.pdf and exact.name_note is None
+
+
+def test_a_provider_typed_otherwise_is_reprinted_as_typed_with_a_note(register, content):
+    entry, original = issue(register, Project(content))
+    again = issuing.reprint(register, entry.id, NAME, "DR.  RIVERA")
+    assert again.result.pdf != original.pdf  # the provider prints as typed
+    assert "DR. RIVERA" in pdf_pages(again.result.pdf)[0]
+    assert again.name_note is None
+    assert again.provider_note == (
+        f"the provider is typed otherwise than on sheet {entry.id} (capitals or spaces): the "
+        "reprint prints it as typed; type it as on the original for the same sheet"
+    )
+    exact = issuing.reprint(register, entry.id, NAME, PROVIDER)
+    assert exact.result.pdf == original.pdf and exact.provider_note is None
+    without, _ = issue(register, Project(content), provider=None)
+    assert issuing.reprint(register, without.id, NAME, None).provider_note is None
 
 
 def test_a_reprint_refuses_a_name_or_provider_that_does_not_match(register, content):
@@ -314,6 +331,15 @@ def test_api_reprint_is_byte_for_byte_and_names_a_mismatch(registered):
     )
     assert lower.status_code == 200 and lower.data != original.data
     assert lower.headers["X-Name-Note"] == "the name is typed otherwise than on the original"
+    assert "X-Provider-Note" not in lower.headers and "X-Provider-Note" not in again.headers
+    upper = registered.post(
+        "/api/reprints", json={"id": sheet_id, "name": NAME, "provider": "DR. RIVERA"}
+    )
+    assert upper.status_code == 200 and upper.data != original.data
+    assert "X-Name-Note" not in upper.headers
+    assert upper.headers["X-Provider-Note"] == (
+        "the provider is typed otherwise than on the original"
+    )
     wrong = registered.post(
         "/api/reprints", json={"id": sheet_id, "name": "Jane Roe", "provider": PROVIDER}
     )
@@ -381,6 +407,17 @@ def test_the_sheet_command_prints_the_id_and_reprint_writes_the_same_bytes(run, 
                 "--out", tmp_path / "b.pdf")  # fmt: skip
     assert again.code == 0, again.err
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    assert "note" not in again.err
+    upper = run("reprint", sheet_id, "--name", NAME, "--provider", "DR. RIVERA",
+                "--out", tmp_path / "d.pdf")  # fmt: skip
+    assert upper.code == 0, upper.err
+    assert (
+        f"aftercare: note: the provider is typed otherwise than on sheet {sheet_id} (capitals "
+        "or spaces): the reprint prints it as typed; type it as on the original for the same "
+        "sheet"
+    ) in upper.err.splitlines()
+    assert "the name is typed otherwise" not in upper.err
+    assert "DR. RIVERA" in pdf_pages((tmp_path / "d.pdf").read_bytes())[0]
     wrong = run("reprint", sheet_id, "--name", "Jane Roe", "--out", tmp_path / "c.pdf")
     assert wrong.code == 1 and f"the name does not match sheet {sheet_id}" in wrong.err
     assert not (tmp_path / "c.pdf").exists()
@@ -424,11 +461,15 @@ def test_a_batch_records_every_sheet_and_lists_the_ids(run, tmp_path):
 def test_register_false_prints_no_id_and_records_nothing(run, tmp_path, content):
     clinic = content / "clinic.toml"
     clinic.write_text("register = false\n" + clinic.read_text())  # before any [table]
+    database = tmp_path / "register.sqlite3"
     made = run("--content", content, "sheet", "microneedling", "--name", NAME,
-               "--out", tmp_path / "a.pdf")  # fmt: skip
+               "--database", f"sqlite:///{database}", "--out", tmp_path / "a.pdf")  # fmt: skip
     assert made.code == 0, made.err
     assert "Sheet " not in made.err
     assert "Sheet " not in " ".join(pdf_pages((tmp_path / "a.pdf").read_bytes()))
+    assert not database.exists()  # the register was not even opened
+    found = run("register", "find", "--name", NAME, "--database", f"sqlite:///{database}")
+    assert found.code == 1 and found.err == "aftercare: no sheets for that name\n"
 
 
 def test_the_desk_reprints_by_id_and_name_and_looks_up_by_name(registered):
@@ -471,6 +512,47 @@ def test_the_clinic_profile_is_archived_as_the_sheet_was_made_with_it(register, 
     again = issuing.reprint(register, second.id, NAME, PROVIDER)
     assert again.result.pdf == later.pdf  # the profile the sheet was made with, not the file's
     assert "Harbor Skin Clinic" in pdf_pages(again.result.pdf)[0]
+
+
+def test_the_key_file_is_made_on_first_use_with_mode_600_and_the_variable_wins(
+    run, tmp_path, monkeypatch
+):
+    from generator import register as register_module
+
+    monkeypatch.delenv("AFTERCARE_REGISTER_KEY")
+    monkeypatch.setattr(register_module, "VAR", tmp_path / "var")
+    key_file = tmp_path / "var" / "register.key"
+    database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
+    made = run("sheet", "microneedling", "--name", NAME, "--database", database,
+               "--out", tmp_path / "a.pdf")  # fmt: skip
+    assert made.code == 0, made.err
+    [sheet_id] = re.findall(r"Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})", made.err)
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    key = key_file.read_bytes()
+    assert len(key) == 32
+    assert run("register", "show", sheet_id, "--database", database).code == 0
+    assert key_file.read_bytes() == key  # used again, never replaced
+    monkeypatch.setenv("AFTERCARE_REGISTER_KEY", "another-register-key-0123456789abcdef")
+    refused = run("register", "show", sheet_id, "--database", database)
+    assert refused.code == 1 and "was made with another key" in refused.err  # not the file's
+    key_file.unlink()
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    assert run("register", "find", "--name", NAME, "--database", other).code == 1
+    assert not key_file.exists()  # with the variable set, no key file is made
+
+
+def test_register_export_refuses_a_range_that_ends_before_it_starts(run, tmp_path):
+    out = tmp_path / "audit.csv"
+    result = run("register", "export", "--from", "2026-12-31", "--to", "2026-01-01",
+                 "--database", f"sqlite:///{tmp_path / 'r.sqlite3'}", "--out", out)  # fmt: skip
+    assert result.code == 2  # as for a date that is not a date: a usage error
+    assert result.err.splitlines()[-1] == (
+        "aftercare register export: error: --from 2026-12-31 is after --to 2026-01-01: give "
+        "the first day of the range first"
+    )
+    assert not out.exists() and result.out == ""
+    bad = run("register", "export", "--from", "2026-13-01", "--to", "2026-01-01")
+    assert bad.code == 2
 
 
 def test_a_key_file_that_is_not_a_key_is_refused_never_replaced(tmp_path, monkeypatch):
@@ -541,6 +623,7 @@ def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, con
     reg.dispose()
     engine = sa.create_engine(url)
     with engine.begin() as db:  # back to the shape of version 1
+        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN provider_exact"))
         db.execute(sa.text("ALTER TABLE sheets DROP COLUMN name_exact"))
         db.execute(sa.text("ALTER TABLE aftercare_schema DROP COLUMN key_check"))
         db.execute(sa.text("UPDATE aftercare_schema SET version = 1"))
@@ -550,6 +633,51 @@ def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, con
         again = issuing.reprint(upgraded, entry.id, NAME, PROVIDER)
         assert again.result.pdf == original.pdf and again.name_note is None
         with upgraded.engine.connect() as db:
-            assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 2
+            assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 3
     finally:
         upgraded.dispose()
+
+
+def test_a_register_of_version_2_is_upgraded_and_its_sheets_reprint_without_a_provider_note(
+    tmp_path, content
+):
+    """Version 2 kept no digest of the provider as printed: its sheets cannot say whether a
+    provider is typed otherwise, so they say nothing, and reprint as before."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    reg = Register(url, KEY)
+    entry, original = issue(reg, Project(content))
+    reg.dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as db:  # back to the shape of version 2
+        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN provider_exact"))
+        db.execute(sa.text("UPDATE aftercare_schema SET version = 2"))
+    engine.dispose()
+    upgraded = Register(url, KEY)
+    try:
+        with upgraded.engine.connect() as db:
+            assert db.execute(sa.text("SELECT version FROM aftercare_schema")).scalar() == 3
+        again = issuing.reprint(upgraded, entry.id, NAME, PROVIDER)
+        assert again.result.pdf == original.pdf and again.provider_note is None
+        upper = issuing.reprint(upgraded, entry.id, NAME, "DR. RIVERA")
+        assert upper.provider_note is None and upper.name_note is None
+        later, _ = issue(upgraded, Project(content))  # recorded after: checked again
+        assert issuing.reprint(upgraded, later.id, NAME, "DR. RIVERA").provider_note
+    finally:
+        upgraded.dispose()
+
+
+def test_a_sheet_issued_before_a_review_rule_was_added_still_reprints(register, content):
+    """A policy with a reviewer and no review date was accepted before that became a problem:
+    the sheets issued from it reprint, byte for byte."""
+    policy = content / "microneedling.md"
+    policy.write_text(
+        policy.read_text().replace('version: "1.0"\n', 'version: "1.0"\nreviewed_by: Dr. Lorem\n')
+    )
+    with pytest.raises(AftercareError, match="reviewed_on: is required with reviewed_by"):
+        Project(content).policy("microneedling")
+    old = Project(content)
+    old.policy = lambda slug: policy_module.load(
+        policy, archived=True
+    )  # as the older rules read it
+    entry, original = issue(register, old)
+    assert issuing.reprint(register, entry.id, NAME, PROVIDER).result.pdf == original.pdf

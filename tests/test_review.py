@@ -59,11 +59,53 @@ def test_the_review_line_ends_the_sheet_and_the_handout(synthetic_content, local
         assert not any(line in page for page in pages[:-1])
 
 
-def test_no_review_line_without_a_reviewer_and_a_date(synthetic_content):
+def test_no_review_line_without_a_review(synthetic_content):
     path = synthetic_content / "example-procedure.md"
-    path.write_text(reviewed(reviewed_by="Dr. Lorem Ipsum", review_due="2030-01-01"))
+    path.write_text(reviewed(review_due="2030-01-01"))
     pages = pdf_pages(Project(synthetic_content).render("example-procedure", ann(), TODAY).pdf)
     assert "Reviewed" not in " ".join(pages)
+
+
+@pytest.mark.parametrize(
+    ("keys", "where", "message"),
+    [
+        (
+            {"reviewed_by": "Dr. Lorem Ipsum", "review_due": "2030-01-01"},
+            "reviewed_by",
+            "reviewed_on: is required with reviewed_by: the date of that review, written "
+            "YYYY-MM-DD",
+        ),
+        (
+            {"reviewed_on": "2026-10-01"},
+            "reviewed_on",
+            "reviewed_by: is required with reviewed_on: the name of who did that review",
+        ),
+        (
+            {"reviewed_by": "Dr. Lorem Ipsum", "reviewed_on": "2026-10-01",
+             "review_due": "2026-09-01"},
+            "review_due",
+            "review_due: is 2026-09-01, not after the review on 2026-10-01 (reviewed_on): "
+            "the next review is due after the last",
+        ),
+    ],
+)  # fmt: skip
+def test_a_review_needs_who_and_when_and_falls_due_after_it(
+    run, synthetic_content, tmp_path, keys, where, message
+):
+    """A reviewer without a date (or a date without a reviewer) printed no review line and
+    passed `check`: the review it records is half missing."""
+    path = synthetic_content / "example-procedure.md"
+    text = reviewed(**keys)
+    path.write_text(text)
+    checked = run("--content", synthetic_content, "check")
+    assert checked.code == 1
+    assert checked.err.splitlines() == [
+        f"aftercare: error: {path}:{line_of(text, where + ':')}: {message}"
+    ]
+    made = run("--content", synthetic_content, "sheet", "example-procedure", "--name",
+               "Ann Lorem", "--out", tmp_path / "ann.pdf")  # fmt: skip
+    assert made.code == 1 and message in made.err
+    assert not (tmp_path / "ann.pdf").exists()
 
 
 # ---------- Review dates in `aftercare check` -----------------------------------------------

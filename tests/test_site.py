@@ -76,7 +76,7 @@ def visit_content(synthetic_content):
     """Two synthetic policies, a ready Spanish translation of one, an unreviewed Arabic one,
     and a draft."""
     add_translation(synthetic_content, "es")
-    add_translation(synthetic_content, "ar", **{"reviewed_by: مراجعة إيبسوم\n": ""})
+    add_translation(synthetic_content, "ar", reviewed=False)
     example = (synthetic_content / "example-procedure.md").read_text()
     (synthetic_content / "lorem-care.md").write_text(
         example.replace("Example Procedure", "Lorem Care")

@@ -165,6 +165,8 @@ def reprints():
     response.headers["X-Sheet-Id"] = again.entry.id
     if again.name_note:
         response.headers["X-Name-Note"] = "the name is typed otherwise than on the original"
+    if again.provider_note:
+        response.headers["X-Provider-Note"] = "the provider is typed otherwise than on the original"
     if again.note:
         response.headers["X-Layout-Note"] = "the layout may differ from the original"
     return response

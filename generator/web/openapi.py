@@ -237,6 +237,14 @@ def spec_document(
                                     ),
                                     "schema": {"type": "string"},
                                 },
+                                "X-Provider-Note": {
+                                    "description": (
+                                        "present when the provider matches but is typed "
+                                        "otherwise (capitals, spaces): the reprint prints it "
+                                        "as typed"
+                                    ),
+                                    "schema": {"type": "string"},
+                                },
                                 "X-Layout-Note": {
                                     "description": (
                                         "present when templates or styles changed since: "
