@@ -39,8 +39,9 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
-def split(text: str) -> FrontMatter:
-    """Split `---` delimited YAML front matter from a markdown text and parse it."""
+def split(text: str, repeats: bool = False) -> FrontMatter:
+    """Split `---` delimited YAML front matter from a markdown text and parse it. A key given
+    twice is an error, unless `repeats` (an archived file, read as YAML read it: the last)."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != DELIMITER:
         raise FrontMatterError("the file must start with '---' and YAML front matter", 1)
@@ -48,11 +49,13 @@ def split(text: str) -> FrontMatter:
     if end is None:
         raise FrontMatterError("the front matter has no closing '---' line", 1)
     yaml_text = "".join(lines[1:end])
-    data, key_lines, cut = _load_with_lines(yaml_text, first_line=2)
+    data, key_lines, cut = _load_with_lines(yaml_text, 2, repeats)
     return FrontMatter(data, key_lines, "".join(lines[end + 1 :]), end + 2, cut)
 
 
-def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int], list]:
+def _load_with_lines(
+    text: str, first_line: int, repeats: bool = False
+) -> tuple[Any, dict[tuple, int], list]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -76,7 +79,7 @@ def _load_with_lines(text: str, first_line: int) -> tuple[Any, dict[tuple, int],
     key_lines: dict[tuple, int] = {}
     cut: list[tuple[tuple, int, str]] = []
     if node is not None:
-        _record_lines(node, (), key_lines, first_line)
+        _record_lines(node, (), key_lines, first_line, repeats)
         _find_cut_values(node, (), text.splitlines(), first_line, cut)
     return data, key_lines, cut
 
@@ -207,13 +210,15 @@ def plain_yaml_message(problem: str, line: int) -> str:
     return f"the front matter cannot be read (YAML: {problem}); check line {line}"
 
 
-def _record_lines(node: yaml.Node, path: tuple, out: dict[tuple, int], first_line: int) -> None:
+def _record_lines(
+    node: yaml.Node, path: tuple, out: dict[tuple, int], first_line: int, repeats: bool = False
+) -> None:
     out[path] = node.start_mark.line + first_line
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + first_line
-            if key_node.value in seen:  # YAML would quietly keep the last one
+            if key_node.value in seen and not repeats:  # YAML would quietly keep the last
                 raise FrontMatterError(
                     f"the front matter gives {key_node.value} twice, on lines "
                     f"{seen[key_node.value]} and {line}: keep one",
@@ -221,8 +226,8 @@ def _record_lines(node: yaml.Node, path: tuple, out: dict[tuple, int], first_lin
                 )
             seen[key_node.value] = line
             key_path = (*path, key_node.value)
-            _record_lines(value_node, key_path, out, first_line)
+            _record_lines(value_node, key_path, out, first_line, repeats)
             out[key_path] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), out, first_line)
+            _record_lines(item, (*path, index), out, first_line, repeats)

@@ -180,8 +180,10 @@ def load(path: Path, *, archived: bool = False) -> Policy:
     """Read and validate one policy file, reporting every problem with its line.
 
     `archived`: a file the register kept with a sheet it issued, read again for a reprint. It
-    was valid then; a rule on how a review is recorded, added since (`_review_pairs`), changes
-    nothing printed on it and must not refuse its reprint."""
+    was valid then, and is printed again as it was: rules added since that change nothing
+    printed (a review's who and when, `_review_pairs`; a key given twice, where YAML kept the
+    last; names the site reserved later) do not refuse it, and its `lang` stays as typed
+    (a reprint's /Lang is the original's, pt_BR where a new sheet says pt-BR)."""
     path = Path(path)
     problems = Problems(path)
     try:
@@ -198,12 +200,12 @@ def load(path: Path, *, archived: bool = False) -> Policy:
             "(a translation: <policy>.<language>.md, as microneedling.es.md)"
         )
     slug = translated["slug"] if translated else path.stem
-    if slug in RESERVED_SLUGS:
+    if slug in RESERVED_SLUGS and not archived:
         problems.add(
             f"{slug!r} is a name the online site uses for its own pages ({slug}/); rename the file"
         )
     try:
-        fm = split(text)
+        fm = split(text, repeats=archived)
     except FrontMatterError as exc:
         problems.add(str(exc), exc.line)
         problems.raise_if_any()
@@ -211,7 +213,7 @@ def load(path: Path, *, archived: bool = False) -> Policy:
     if translated:
         meta = _check_translation_meta(fm, problems, translated["slug"], translated["lang"])
     else:
-        meta = _check_meta(fm, problems, text.splitlines())
+        meta = _check_meta(fm, problems, text.splitlines(), as_typed=archived)
     if not archived:
         _review_pairs(fm, problems, meta)
     phases = _check_phases(fm, {b.id: b for b in blocks if b.id}, problems)
@@ -252,7 +254,9 @@ def load(path: Path, *, archived: bool = False) -> Policy:
     )
 
 
-def _check_meta(fm: FrontMatter, problems: Problems, lines: list[str]) -> dict:
+def _check_meta(
+    fm: FrontMatter, problems: Problems, lines: list[str], as_typed: bool = False
+) -> dict:
     data = fm.data
     if not isinstance(data, dict):
         problems.add("front matter must be a mapping of keys (title, version, phases)", fm.line())
@@ -281,7 +285,7 @@ def _check_meta(fm: FrontMatter, problems: Problems, lines: list[str]) -> dict:
                 fm.line("lang"),
                 "lang",
             )
-        else:
+        elif not as_typed:
             meta["lang"] = tag
     draft = data.get("draft", False)
     if not isinstance(draft, bool):

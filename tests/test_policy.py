@@ -295,3 +295,20 @@ def test_reference_style_images_and_links_are_warned_about_too(tmp_path):
         f"{see + 3}: the link to 'files/form.pdf' will be removed: only https, http, mailto "
         "and tel links are kept",
     ]
+
+
+def test_an_archived_policy_reads_as_it_printed_under_rules_added_since(tmp_path):
+    """A reprint reads the file the register archived: a key given twice (YAML kept the last)
+    and `lang: pt_BR` (printed as /Lang pt_BR then) are read as they were, not refused or
+    rewritten; a new file with them is refused, or written as pt-BR."""
+    text = (DATA / "example-procedure.md").read_text()
+    text = text.replace("version:", "title: Example Again\nlang: pt_BR\nversion:")
+    path = write(tmp_path, text)
+    assert problems_of(path) == [
+        f"{path}:3: the front matter gives title twice, on lines 2 and 3: keep one"
+    ]
+    archived = policy.load(path, archived=True)
+    assert archived.title == "Example Again" and archived.lang == "pt_BR"
+    assert policy.load(write(tmp_path, text.replace("title: Example Again\n", ""))).lang == (
+        "pt-BR"
+    )
