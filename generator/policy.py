@@ -14,6 +14,7 @@ import babel
 import markdown
 import nh3
 
+from . import i18n
 from .errors import AftercareError, Problem, Problems
 from .frontmatter import FrontMatter, FrontMatterError, split
 
@@ -229,6 +230,7 @@ def load(path: Path, *, archived: bool = False) -> Policy:
             ).lstrip("."),
         )
     _markup_warnings(fm, warnings)
+    _catalog_warning(meta["lang"], fm, warnings)
     if not translated:  # a translation's days are the source's: compared when both are read
         _phase_warnings(phases, fm, warnings)
     return Policy(
@@ -540,6 +542,22 @@ def _markup_warnings(fm: FrontMatter, warnings: Problems) -> None:
                     "and tel links are kept",
                     number,
                 )
+
+
+def _catalog_warning(lang: str, fm: FrontMatter, warnings: Problems) -> None:
+    """A language aftercare ships no catalog for gets its dates from Babel, but the sheet's
+    labels in English: worth knowing before a patient is handed one."""
+    if i18n.language(lang) is None:
+        try:
+            name = babel.Locale.parse(lang.replace("-", "_")).get_display_name("en")
+        except (ValueError, babel.UnknownLocaleError):
+            return  # an unknown code is a problem of its own
+        warnings.add(
+            "the sheet's own words (such as 'Your plan' and 'Page 1 of 2') print in English: "
+            f"aftercare has no catalog for {name} ({lang}) yet; see translations/README.md",
+            fm.line("lang"),
+            "lang",
+        )
 
 
 def _phase_warnings(phases: tuple[Phase, ...], fm: FrontMatter, warnings: Problems) -> None:

@@ -312,3 +312,19 @@ def test_an_archived_policy_reads_as_it_printed_under_rules_added_since(tmp_path
     assert policy.load(write(tmp_path, text.replace("title: Example Again\n", ""))).lang == (
         "pt-BR"
     )
+
+
+@pytest.mark.parametrize(("code", "warned"), [("he", True), ("fa", True), ("es", False)])
+def test_a_language_with_no_catalog_is_warned_its_labels_print_in_english(tmp_path, code, warned):
+    text = (
+        (DATA / "example-procedure.md").read_text().replace("version:", f"lang: {code}\nversion:")
+    )
+    loaded = policy.load(write(tmp_path, text))
+    said = [str(w) for w in loaded.warnings]
+    name = {"he": "Hebrew", "fa": "Persian", "es": "Spanish"}[code]
+    expected = (
+        f"{tmp_path / 'lorem.md'}:3: lang: the sheet's own words (such as 'Your plan' and "
+        f"'Page 1 of 2') print in English: aftercare has no catalog for {name} ({code}) yet; "
+        "see translations/README.md"
+    )
+    assert said == ([expected] if warned else [])
