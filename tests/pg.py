@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+FOLDERS: dict[str, Path] = {}  # a running server's URL: its folder (data files, WAL, log)
 
 
 def binaries() -> Path | None:
@@ -54,8 +55,11 @@ def temporary_server(durable: bool = False) -> Iterator[str]:
             "start",
         )  # fmt: skip
         run(folder / "createdb", "-h", "127.0.0.1", "-p", port, "-U", user, "aftercare")
-        yield f"postgresql+psycopg://{user}@127.0.0.1:{port}/aftercare"
+        url = f"postgresql+psycopg://{user}@127.0.0.1:{port}/aftercare"
+        FOLDERS[url] = root
+        yield url
     finally:
+        FOLDERS.pop(f"postgresql+psycopg://{user}@127.0.0.1:{port}/aftercare", None)
         subprocess.run(
             [*as_user, str(folder / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
             capture_output=True,

@@ -290,6 +290,42 @@ def test_a_reprint_from_postgresql_is_byte_for_byte(postgres_url, content):
         register.dispose()
 
 
+@pytest.mark.load
+def test_on_postgresql_entries_match_names_reprint_and_prune_as_on_sqlite(postgres_url, content):
+    """The register's everyday work, as the SQLite tests above check it, on PostgreSQL; then
+    every file of the server (tables, WAL, log) is read and holds no name or provider."""
+    register = Register(postgres_url, KEY)
+    try:
+        project = Project(content)
+        name, provider = "Xanthippe Quillfeather", "Dr. Zebulon"
+        entry, original = issue(register, project, name=name, provider=provider)
+        other, _ = issue(register, project, name="John Roe", provider=None)
+        shown = entry.public()
+        assert shown["channel"] == "cli" and shown["has_provider"] is True
+        assert name not in repr(shown) and provider not in repr(shown)
+        assert [e.id for e in register.find("xanthippe  QUILLFEATHER")] == [entry.id]
+        assert [e.id for e in register.find(name, date(2026, 11, 24))] == []
+        with pytest.raises(AftercareError, match=f"the name does not match sheet {entry.id}"):
+            register.check_person(entry, "Xanthippe Quill", provider)
+        policy = content / "microneedling.md"
+        policy.write_text(policy.read_text().replace('version: "1.0"', 'version: "1.1"'))
+        assert issuing.reprint(register, entry.id, name, provider).result.pdf == original.pdf
+        with register.engine.begin() as db:
+            db.execute(sa.text("CHECKPOINT"))  # the tables' pages written to their files
+        folder = pg.FOLDERS[postgres_url]
+        raw = [path.read_bytes() for path in folder.rglob("*") if path.is_file()]
+        assert any(
+            entry.id.replace("-", "").encode() in data or entry.id.encode() in data for data in raw
+        )  # the entry is there to be found
+        for secret in ("Xanthippe", "Quillfeather", "xanthippe", "Zebulon", "John Roe"):
+            assert not any(secret.encode() in data for data in raw), secret
+        assert register.prune(date(2026, 11, 24)) >= 2
+        with pytest.raises(AftercareError, match="no sheet"):
+            register.get(other.id)
+    finally:
+        register.dispose()
+
+
 # ---------- Through the API and the desk -------------------------------------------------------
 
 
