@@ -20,14 +20,21 @@ from .policy import Policy
 
 @dataclass(frozen=True)
 class Translation:
-    """A translation and, when it may not be issued, the reason."""
+    """A translation and, when it may not be issued, why (`why`: "not reviewed") and what its
+    editor must do about it (`todo`). The desk and the API give the why; `check` both."""
 
     policy: Policy
-    reason: str | None = None
+    why: str | None = None
+    todo: str | None = None
 
     @property
     def issuable(self) -> bool:
-        return self.reason is None
+        return self.why is None
+
+    @property
+    def reason(self) -> str | None:
+        """Why it may not be issued and what to do, as `check` says it."""
+        return f"{self.why}: {self.todo}" if self.why and self.todo else self.why
 
 
 def language_name(code: str, in_language: str = "en") -> str:
@@ -47,22 +54,21 @@ def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translati
     """Problems that make the translation unusable (its days differ from the source's), and
     the translation with the reason it may not be issued now, if any."""
     problems = _phase_problems(source, translation)
-    reason = None
     if translation.source_hash != source.content_hash:
-        reason = (
+        why = (
             f"made from version {translation.source_version} ({translation.source_hash}); "
             f"the {language_name(source.lang)} policy is now {source.version} "
-            f"({source.content_hash}): update the translation, then its source_version and "
-            "source_hash"
+            f"({source.content_hash})"
         )
-    elif not translation.reviewed_by:
-        reason = (
-            "not reviewed: a qualified translator must check it, then add reviewed_by and "
-            "reviewed_on"
+        return problems, Translation(
+            translation, why, "update the translation, then its source_version and source_hash"
         )
-    elif translation.draft:
-        reason = "is a draft (draft: true)"
-    return problems, Translation(translation, reason)
+    if not translation.reviewed_by:
+        todo = "a qualified translator must check it, then add reviewed_by and reviewed_on"
+        return problems, Translation(translation, "not reviewed", todo)
+    if translation.draft:
+        return problems, Translation(translation, "is a draft (draft: true)")
+    return problems, Translation(translation)
 
 
 def warning(translation: Translation) -> Problem:

@@ -459,8 +459,8 @@ def test_api_fhir_answer_of_a_combined_sheet_names_every_procedure(visit_client)
 
 def language_menu(page: str) -> list[tuple[str | None, str]]:
     """The desk's Language menu as staff see it: each choice's words, with the procedure it
-    is listed under (None when it is not in a group)."""
-    menu = page.split('<select id="lang"', 1)[1].split("</select>", 1)[0]
+    is listed under (None when it is not in a group); none when there is no menu."""
+    menu = page.partition('<select id="lang"')[2].split("</select>", 1)[0]
     choices, group = [], None
     for found in re.finditer(r'<optgroup label="([^"]*)">|</optgroup>|<option[^>]*>([^<]*)<', menu):
         if found[0] == "</optgroup>":

@@ -36,7 +36,7 @@ from flask import (
     session,
 )
 
-from .. import issuing
+from .. import i18n, issuing
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
 from ..i18n import N_
@@ -80,7 +80,18 @@ SHARED = (
     N_("choose a procedure"),
     N_("must be one of: %(choices)s"),
     N_("must be one of %(choices)s"),
+    N_(
+        "%(title)s can be issued in: %(languages)s; the %(language)s translation is not "
+        "offered: %(reason)s"
+    ),
     N_("%(title)s can be issued in: %(languages)s"),
+    # languages.py: why a translation is not offered (the reason above)
+    N_(
+        "made from version %(version)s (%(hash)s); the %(language)s policy is now %(now)s "
+        "(%(now_hash)s)"
+    ),
+    N_("not reviewed"),
+    N_("is a draft (draft: true)"),
     N_("every renderer is busy"),
     N_("the sheet took longer than the time limit"),
     N_("the register cannot be reached"),
@@ -307,8 +318,11 @@ def shared_text(message: str) -> str:
         found = pattern.fullmatch(message)
         if found:
             values = found.groupdict()
-            if "languages" in values:  # "Spanish (es), Arabic (ar)", named in the desk's
-                values["languages"] = _language_list(values["languages"])  # language
+            for key in ("languages", "language"):  # "Spanish (es), Arabic (ar)", "English":
+                if key in values:  # named in the desk's language
+                    values[key] = _language_list(values[key])
+            if "reason" in values:  # a shared message itself
+                values["reason"] = shared_text(values["reason"])
             return _(template, **values)
     return message
 
@@ -324,9 +338,12 @@ def _shared_patterns() -> list[tuple[re.Pattern, str]]:
 
 
 def _language_list(text: str) -> str:
+    """Languages named in English, with their codes ("Spanish (es), Arabic (ar)") or a shipped
+    one without ("English"), named in the desk's language; else the text as it is."""
     codes = re.findall(r"\(([A-Za-z0-9-]+)\)(?:, |$)", text)
     if not codes:
-        return text
+        code = next((code for code in i18n.LANGUAGES if language_name(code) == text), None)
+        return language_name(code, desk_language()) if code else text
     return ", ".join(f"{language_name(code, desk_language())} ({code})" for code in codes)
 
 
