@@ -17,19 +17,24 @@ from .errors import Problem
 from .frontmatter import split
 from .policy import Policy
 
+# Why a translation may not be issued: the desk's banner says what each takes to fix.
+STALE, UNREVIEWED, DRAFT = "stale", "unreviewed", "draft"
+
 
 @dataclass(frozen=True)
 class Translation:
-    """A translation and, when it may not be issued, why (`why`: "not reviewed") and what its
-    editor must do about it (`todo`). The desk and the API give the why; `check` both."""
+    """A translation and, when it may not be issued, why: its `kind` (STALE, UNREVIEWED,
+    DRAFT), in words (`why`: "not reviewed"), and what its editor must do (`todo`). The desk
+    and the API give the why; `check` both."""
 
     policy: Policy
+    kind: str | None = None
     why: str | None = None
     todo: str | None = None
 
     @property
     def issuable(self) -> bool:
-        return self.why is None
+        return self.kind is None
 
     @property
     def reason(self) -> str | None:
@@ -60,14 +65,13 @@ def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translati
             f"the {language_name(source.lang)} policy is now {source.version} "
             f"({source.content_hash})"
         )
-        return problems, Translation(
-            translation, why, "update the translation, then its source_version and source_hash"
-        )
+        todo = "update the translation, then its source_version and source_hash"
+        return problems, Translation(translation, STALE, why, todo)
     if not translation.reviewed_by:
         todo = "a qualified translator must check it, then add reviewed_by and reviewed_on"
-        return problems, Translation(translation, "not reviewed", todo)
+        return problems, Translation(translation, UNREVIEWED, "not reviewed", todo)
     if translation.draft:
-        return problems, Translation(translation, "is a draft (draft: true)")
+        return problems, Translation(translation, DRAFT, "is a draft (draft: true)")
     return problems, Translation(translation)
 
 

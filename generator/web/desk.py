@@ -36,7 +36,7 @@ from flask import (
     session,
 )
 
-from .. import i18n, issuing
+from .. import i18n, issuing, languages
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
 from ..i18n import N_
@@ -44,6 +44,7 @@ from ..languages import language_name
 from ..paths import STYLES
 from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
+from ..project import REFUSED
 from ..register import UnknownSheet
 from ..schedule import Dates
 from ..sheet import MAX_PROCEDURES
@@ -130,8 +131,22 @@ def desk_context() -> dict:
     return {
         "clinic": content.clinic,
         "content_problems": content.problems if allowed else (),
-        "content_warnings": content.warnings if allowed else (),
+        "content_warnings": [
+            (warning.problem, effect_label(warning.effect))
+            for warning in (content.warnings if allowed else ())
+        ],
     }
+
+
+def effect_label(effect: str) -> str:
+    """What becomes of what a banner warning is about, as the banner says it beside it."""
+    labels = {
+        REFUSED: _("not printed until it is reviewed"),
+        languages.STALE: _("not offered until it is updated"),
+        languages.UNREVIEWED: _("not offered until it is reviewed"),
+        languages.DRAFT: _("not offered while it is a draft"),
+    }
+    return labels.get(effect) or _("warning: printed as it is")
 
 
 @blueprint.get("/")
