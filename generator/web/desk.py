@@ -45,7 +45,7 @@ from ..paths import STYLES
 from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
 from ..project import REFUSED
-from ..register import UnknownSheet
+from ..register import ProviderNeeded, UnknownSheet, parse_sheet_id
 from ..schedule import Dates
 from ..sheet import MAX_PROCEDURES
 from .access import (
@@ -539,7 +539,11 @@ def reprint_page():
 
 @blueprint.post("/reprint")
 def reprint():
-    """The registered sheet made again, byte for byte; then the usual result page."""
+    """The registered sheet made again, byte for byte; then the usual result page.
+
+    A look-up row's Reprint sends the ID and the name, and `ask=provider`: a sheet that
+    named a provider then comes back as the reprint form with both filled in, asking for
+    the provider (the register keeps only a digest of it), instead of as an error."""
     fields = {key: request.form.get(key, "") for key in ("id", "name", "provider")}
     register = state().register
     if not csrf_ok():
@@ -555,6 +559,8 @@ def reprint():
             register, fields["id"], fields["name"], fields["provider"].strip() or None
         )
     except AftercareError as exc:
+        if isinstance(exc, ProviderNeeded) and request.form.get("ask") == "provider":
+            return _reprint_page(fields, {}, ask_provider=parse_sheet_id(fields["id"]))
         problem = exc.problems[0]
         field = problem.field if problem.field in ("id", "name", "provider") else "form"
         status = 404 if isinstance(exc, UnknownSheet) else 422
@@ -625,13 +631,22 @@ def procedure_names(content, entry) -> tuple[str, ...]:
 EXPIRED = N_("The form had expired. Check the details and press the button again.")
 
 
-def _reprint_page(fields: dict, errors: dict, lookup: dict | None = None, found=None) -> str:
+def _reprint_page(
+    fields: dict,
+    errors: dict,
+    lookup: dict | None = None,
+    found=None,
+    ask_provider: str | None = None,
+) -> str:
+    """The reprint and look-up page; `ask_provider`: the ID of a sheet whose provider is
+    asked for, in the reprint form (focus there)."""
     focus = next((f for f in ("id", "name", "provider") if f in errors), "id")
     return render_template(
         "reprint.html.j2",
         form=fields,
         errors=errors,
-        focus=focus,
+        focus="provider" if ask_provider else focus,
+        ask_provider=ask_provider,
         lookup=lookup or {},
         found=found,
         register=state().register is not None,
