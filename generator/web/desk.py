@@ -22,9 +22,7 @@ import re
 from dataclasses import replace
 from datetime import date
 
-import babel
 import sqlalchemy as sa
-from babel.lists import format_list
 from flask import (
     Blueprint,
     Response,
@@ -41,7 +39,7 @@ from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
 from ..i18n import N_
 from ..languages import language_name
-from ..paths import STYLES
+from ..paths import STYLES, TEMPLATES
 from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
 from ..project import REFUSED
@@ -58,6 +56,7 @@ from .access import (
     pgettext,
     session_id,
 )
+from .language_menu import language_menu
 from .sheets import (
     RETRY_AFTER,
     TEXT_FIELDS,
@@ -455,12 +454,12 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
         focus = next((f for f in order if f in errors), None)
         focus = focus or ("policy" if not chosen else "name")
     today = date.today()
-    languages, language_hint = _language_menu(content, fields, "lang" in errors)
+    procedures = [fields.get(field) or "" for field in PROCEDURE_FIELDS]
+    menu = language_menu(content, procedures, fields.get("lang") or "", "lang" in errors)
     return render_template(
         "desk.html.j2",
         form=fields,
-        languages=languages,
-        language_hint=language_hint,
+        menu=menu,
         errors=errors,
         papers=PAPERS,
         policies=policies,
@@ -476,59 +475,6 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
         today_words=Dates(content.clinic.locale).long(today),
         today=today.isoformat(),
     )
-
-
-def _language_menu(content, fields: dict, asked: bool) -> tuple[list, str]:
-    """The Language menu, as (procedure title or None, [(code, name, selected)]) groups, and
-    the hint that says whose languages they are.
-
-    The languages the chosen procedures can all be issued in (a form back with problems, the
-    procedure remembered for the next patient, the only one); with none chosen yet, each
-    procedure's under its title. The server checks the choice whatever the menu showed: a
-    procedure changed after the page was made is refused with its own languages. No menu
-    when no procedure has a ready translation, unless a language was refused (`asked`)."""
-    policies = content.offered()
-    if len({code for p in policies for code in content.languages(p.slug)}) <= 1 and not asked:
-        return [], ""
-    offered = {policy.slug: policy for policy in policies}
-    picks = dict.fromkeys(fields.get(field) for field in PROCEDURE_FIELDS)
-    chosen = [offered[slug] for slug in picks if slug in offered]
-    if chosen:
-        codes = [
-            code
-            for code in content.languages(chosen[0].slug)
-            if all(code in content.languages(policy.slug) for policy in chosen[1:])
-        ]
-        groups: list[tuple[str | None, list[str]]] = [(None, codes)]
-        # TRANSLATORS: a hint under Language: "The languages Lorem Care can be issued in."
-        hint = _(
-            "The languages %(procedures)s can be issued in.",
-            procedures=_listed([policy.title for policy in chosen]),
-        )
-    else:
-        groups = [(policy.title, content.languages(policy.slug)) for policy in policies]
-        hint = _("Each procedure lists the languages it can be issued in.")
-    wanted = fields.get("lang") or ""
-    menu = []
-    for title, codes in groups:
-        menu.append((title, [(code, _choice_name(code), code == wanted) for code in codes]))
-        wanted = "" if wanted in codes else wanted  # selected once, in its first group
-    return menu, hint
-
-
-def _listed(titles: list[str]) -> str:
-    """Titles as a list in the desk's language: "Lorem Care and Example Procedure"."""
-    try:
-        return format_list(titles, locale=desk_language().replace("-", "_"))
-    except (ValueError, babel.UnknownLocaleError):
-        return " + ".join(titles)
-
-
-def _choice_name(code: str) -> str:
-    """A language as the language menu names it: "español (Spanish)" at an English desk,
-    "English (inglés)" at a Spanish one, "español" alone there."""
-    native, here = language_name(code, code), language_name(code, desk_language())
-    return native if native == here else f"{native} ({here})"
 
 
 @blueprint.get("/reprint")
@@ -667,6 +613,13 @@ def _remembered(key: str) -> str:
 def desk_css():
     """The desk's stylesheet."""
     return Response((STYLES / "desk.css").read_bytes(), mimetype="text/css")
+
+
+@blueprint.get("/assets/desk.js")
+def desk_js():
+    """The desk's one script: the Language menu follows the procedures chosen (the desk works
+    without it)."""
+    return Response((TEMPLATES / "desk.js").read_bytes(), mimetype="text/javascript")
 
 
 @blueprint.get("/assets/brand.css")
