@@ -18,17 +18,29 @@ from .errors import Problem
 from .frontmatter import split
 from .policy import Policy
 
+# Why a translation may not be issued: the desk's banner says what each takes to fix.
+STALE, UNREVIEWED, DRAFT = "stale", "unreviewed", "draft"
+
 
 @dataclass(frozen=True)
 class Translation:
-    """A translation and, when it may not be issued, the reason."""
+    """A translation and, when it may not be issued, why: its `kind` (STALE, UNREVIEWED,
+    DRAFT), in words (`why`: "not reviewed"), and what its editor must do (`todo`). The desk
+    and the API give the why; `check` both."""
 
     policy: Policy
-    reason: str | None = None
+    kind: str | None = None
+    why: str | None = None
+    todo: str | None = None
 
     @property
     def issuable(self) -> bool:
-        return self.reason is None
+        return self.kind is None
+
+    @property
+    def reason(self) -> str | None:
+        """Why it may not be issued and what to do, as `check` says it."""
+        return f"{self.why}: {self.todo}" if self.why and self.todo else self.why
 
 
 def language_name(code: str, in_language: str = "en") -> str:
@@ -55,22 +67,20 @@ def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translati
     the translation, paired with its source, with the reason it may not be issued now, if any."""
     problems = _phase_problems(source, translation)
     translation = paired(source, translation)
-    reason = None
     if translation.source_hash != source.content_hash:
-        reason = (
+        why = (
             f"made from version {translation.source_version} ({translation.source_hash}); "
             f"the {language_name(source.lang)} policy is now {source.version} "
-            f"({source.content_hash}): update the translation, then its source_version and "
-            "source_hash"
+            f"({source.content_hash})"
         )
-    elif not translation.reviewed_by:
-        reason = (
-            "not reviewed: a qualified translator must check it, then add reviewed_by and "
-            "reviewed_on"
-        )
-    elif translation.draft:
-        reason = "is a draft (draft: true)"
-    return problems, Translation(translation, reason)
+        todo = "update the translation, then its source_version and source_hash"
+        return problems, Translation(translation, STALE, why, todo)
+    if not translation.reviewed_by:
+        todo = "a qualified translator must check it, then add reviewed_by and reviewed_on"
+        return problems, Translation(translation, UNREVIEWED, "not reviewed", todo)
+    if translation.draft:
+        return problems, Translation(translation, DRAFT, "is a draft (draft: true)")
+    return problems, Translation(translation)
 
 
 def warning(translation: Translation) -> Problem:

@@ -287,6 +287,20 @@ class ContentProblem:
     serving: str  # "still printing version 1.0", "not offered until it is fixed"
 
 
+# What becomes of what a warning is about, besides a translation's kind (languages.STALE...).
+PRINTED = "printed"  # printed as it is
+REFUSED = "refused"  # a policy overdue for review, and the clinic refuses those
+
+
+@dataclass(frozen=True)
+class ContentWarning:
+    """A warning about the content being served, and what becomes of what it is about: PRINTED,
+    REFUSED, or a translation not offered (its kind: languages.STALE, UNREVIEWED, DRAFT)."""
+
+    problem: Problem
+    effect: str
+
+
 @dataclass(frozen=True)
 class Content:
     """One consistent version of the content: the clinic, the last good policies, problems."""
@@ -313,20 +327,26 @@ class Content:
         return translation.policy if translation and translation.issuable else None
 
     @property
-    def warnings(self) -> tuple[Problem, ...]:
+    def warnings(self) -> tuple[ContentWarning, ...]:
         """What `aftercare check` would warn about in the policies being served, today's
-        review dates included (worked out when asked: they change with the day); a review so
-        overdue that the clinic refuses its sheets says so instead."""
+        review dates included (worked out when asked: they change with the day), each with
+        what becomes of it; a review so overdue that the clinic refuses its sheets says so
+        instead (REFUSED), and a translation that may not be issued says why (its kind)."""
         today = date.today()
-        warnings: list[Problem] = []
+        warnings: list[ContentWarning] = []
         for policy in self.policies.values():
+            warnings += [ContentWarning(w, PRINTED) for w in policy.warnings]
             refusal = self.clinic.review_refusal(policy, today)
-            warnings += [
-                *policy.warnings,
-                *((refusal,) if refusal else policy.review_warnings(today)),
-            ]
+            if refusal:
+                warnings.append(ContentWarning(refusal, REFUSED))
+            else:
+                warnings += [ContentWarning(w, PRINTED) for w in policy.review_warnings(today)]
         for found in self.translations.values():
-            warnings += [languages.warning(t) for t in found.values() if not t.issuable]
+            warnings += [
+                ContentWarning(languages.warning(t), t.kind)
+                for t in found.values()
+                if t.kind is not None
+            ]
         return tuple(warnings)
 
     def offered(self) -> list[policy_module.Policy]:

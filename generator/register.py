@@ -97,6 +97,11 @@ class UnknownSheet(AftercareError):
     """No entry has this sheet ID."""
 
 
+class ProviderNeeded(AftercareError):
+    """The sheet named a provider and none was given (the register knows there was one, not
+    who): the desk asks for it."""
+
+
 # ---------- Sheet IDs and keyed digests ------------------------------------------------------
 
 
@@ -374,7 +379,7 @@ class Register:
                 )
             return
         if not provider:
-            raise AftercareError(
+            raise ProviderNeeded(
                 Problem(f"sheet {entry.id} named a provider: give it too", field="provider")
             )
         if not hmac.compare_digest(self.digest(provider), entry.provider_hmac):

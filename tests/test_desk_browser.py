@@ -129,3 +129,44 @@ def test_two_procedures_of_one_visit_from_the_form_to_the_pdf(visit_desk, tmp_pa
         text = pdf_text(page.request.get(urljoin(page.url, href)).body())
         assert "Lorem Care + Example Procedure" in text and "Zoë Lorem" in text
         browser.close()
+
+
+def test_the_language_menu_follows_the_procedures_chosen(visit_desk):
+    """desk.js: the menu lists what the server would list for the procedures now chosen,
+    without a CSP violation; the page is right without it (tests/test_web.py)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        complaints: list[str] = []
+        page.on("console", lambda message: complaints.append(message.text))
+        page.on("pageerror", lambda error: complaints.append(str(error)))
+        page.goto(visit_desk + "/")
+
+        def menu() -> list[str]:
+            return page.locator("#lang option").all_inner_texts()
+
+        def groups() -> list[str]:
+            return page.eval_on_selector_all("#lang optgroup", "all => all.map(g => g.label)")
+
+        assert groups() == ["Dolor Care", "Example Procedure", "Ipsum Care", "Lorem Care"]
+        page.select_option("#policy", "example-procedure")
+        assert (menu(), groups()) == (["The procedure's own", "English", "español (Spanish)"], [])
+        assert page.inner_text("#lang-hint") == "The languages Example Procedure can be issued in."
+        page.select_option("#lang", "es")
+        page.select_option("#policy-2", "lorem-care")  # Lorem Care has no Spanish
+        assert menu() == ["The procedure's own", "English"]
+        assert page.input_value("#lang") == ""  # the choice it no longer lists is undone
+        assert page.inner_text("#lang-hint") == (
+            "The languages Example Procedure and Lorem Care can be issued in."
+        )
+        page.select_option("#policy-2", "")
+        page.select_option("#lang", "es")
+        page.select_option("#policy", "")
+        assert groups() == ["Dolor Care", "Example Procedure", "Ipsum Care", "Lorem Care"]
+        assert page.input_value("#lang") == "es"  # still listed, under Example Procedure
+        assert page.inner_text("#lang-hint") == (
+            "Each procedure lists the languages it can be issued in."
+        )
+        assert complaints == []
+        browser.close()

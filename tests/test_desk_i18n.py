@@ -338,19 +338,27 @@ def test_a_clinic_in_a_language_without_a_catalog_has_an_english_desk(tmp_path, 
 
 def test_every_shared_message_with_values_is_recognised_and_translated(app):
     """The English messages of code shared with the API, values and all, are found again by
-    their pattern and translated whole; language names are given in the desk's language."""
+    their pattern and translated whole; language names are given in the desk's language, and
+    a reason that is itself a shared message is translated too."""
     words = i18n.translations("es")
+    said = {  # a value as the shared code says it, and as the Spanish desk should
+        "languages": ("English (en), Spanish (es)", "inglés (en), español (es)"),
+        "language": ("Spanish (es)", "español (es)"),
+        "reason": ("not reviewed", words.gettext("not reviewed")),
+    }
     with app.test_request_context("/"):
         for template in desk.SHARED:
             names = re.findall(r"%\((\w+)\)s", template)
-            values = {name: f"«{name} {n}»" for n, name in enumerate(names)}
-            if "languages" in values:
-                values["languages"] = "English (en), Spanish (es)"
+            values = {name: said.get(name, (f"«{name} {n}»",))[0] for n, name in enumerate(names)}
             english = template % values
             expected = words.gettext(template) % {
-                **values,
-                **({"languages": "inglés (en), español (es)"} if "languages" in values else {}),
+                name: said[name][1] if name in said else value for name, value in values.items()
             }
             assert desk.shared_text(english) == expected, template
             assert expected != english, template
+        stale = "made from version 1.0 (0a1b2c3d); the English policy is now 1.1 (4e5f6a7b)"
+        assert desk.shared_text(stale) == (
+            "hecha a partir de la versión 1.0 (0a1b2c3d); la política en inglés ahora es la "
+            "versión 1.1 (4e5f6a7b)"
+        )
         assert desk.shared_text("Ya en español.") == "Ya en español."  # left as it is

@@ -5,6 +5,7 @@ translated here."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import shutil
 
@@ -160,6 +161,11 @@ def test_the_api_takes_a_language_and_lists_each_policys_languages(desk, content
     refused = desk.post("/api/sheets", json=fields)
     assert refused.status_code == 422 and refused.json["field"] == "lang"
     assert refused.json["error"] == (
+        "Example Procedure can be issued in: English (en), Arabic (ar); the Spanish (es) "
+        "translation is not offered: not reviewed"
+    )
+    fields["lang"] = "ko"  # no translation at all: nothing to explain
+    assert desk.post("/api/sheets", json=fields).json["error"] == (
         "Example Procedure can be issued in: English (en), Arabic (ar)"
     )
 
@@ -180,6 +186,55 @@ def test_the_desk_offers_the_languages_and_names_a_refused_one(desk, content):
     assert page.status_code == 422
     assert "Language: Example Procedure can be issued in: English (en), Spanish (es)" in text
     assert "Arabic translation not offered: not reviewed" in text  # the banner says why
+
+
+def make_stale(content) -> tuple[str, str]:
+    """Change a sentence of the source: its translations were made from the old text."""
+    source = content / f"{SLUG}.md"
+    before = short_hash(source)
+    source.write_text(source.read_text().replace("Sed do eiusmod tempor.", "Sed do eiusmod."))
+    return before, short_hash(source)
+
+
+def make_unreviewed(content) -> None:
+    add_translation(content, "es", **{"reviewed_by: Revisora Ipsum\n": ""})
+
+
+@pytest.mark.parametrize(
+    ("change", "reason", "issued_in"),
+    [
+        (
+            make_stale,
+            "made from version 0.9 ({0}); the English policy is now 0.9 ({1})",
+            "English (en)",  # the Arabic translation is stale too
+        ),
+        (make_unreviewed, "not reviewed", "English (en), Arabic (ar)"),
+    ],
+    ids=["stale", "unreviewed"],
+)
+def test_a_translation_not_offered_is_refused_with_its_reason_by_the_api_and_the_desk(
+    desk, content, change, reason, issued_in
+):
+    from .test_web import csrf_of, language_menu
+
+    reason = reason.format(*(change(content) or ()))
+    said = (
+        f"Example Procedure can be issued in: {issued_in}; the Spanish (es) translation is not "
+        f"offered: {reason}"
+    )
+    fields = {"policy": SLUG, "name": "Jane Doe", "date": "2026-11-23", "lang": "es"}
+    refused = desk.post("/api/sheets", json=fields)
+    assert (refused.status_code, refused.json) == (422, {"error": said, "field": "lang"})
+
+    form = desk.get("/").get_data(as_text=True)
+    assert (None, "español (Spanish)") not in language_menu(form)
+    banner = html.unescape(form.split('<section class="content-problems"', 1)[1])
+    assert f"Spanish translation not offered: {reason}: " in banner
+
+    page = desk.post("/", data={"csrf": csrf_of(desk), **fields, "when": "other"})
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 422
+    assert f'<p class="error" id="lang-error">Language: {said}</p>' in text
 
 
 def test_a_batch_row_may_name_a_language(run, content, tmp_path):

@@ -3,6 +3,7 @@ and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import threading
@@ -530,6 +531,51 @@ def test_the_desk_reprints_by_id_and_name_and_looks_up_by_name(registered):
     location = again.headers["Location"]
     assert NAME not in location and sheet_id not in location
     pdf = registered.get(f"{location}/sheet.pdf")
+    assert pdf.data == original and pdf.headers["X-Sheet-Id"] == sheet_id
+
+
+def form_of(page: str, action: str) -> tuple[str, dict[str, str]]:
+    """The first form on `page` that posts to `action`, as a browser sends it: its action and
+    the name and value of each of its inputs."""
+    start = page.index(f'<form method="post" action="{action}"')
+    form = page[start : page.index("</form>", start)]
+    inputs = re.findall(r'<input\b[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', form)
+    return action, {name: html.unescape(value) for name, value in inputs}
+
+
+def look_up_row(page: str, sheet_id: str) -> tuple[str, dict[str, str]]:
+    """The Reprint button of a look-up result row: where it posts, and what."""
+    row = page[page.index(f"<tr><td>{sheet_id}</td>") :]
+    row = row[: row.index("</tr>")]
+    action = re.search(r'<form method="post" action="([^"]+)"', row)[1]
+    return form_of(row, action)
+
+
+@pytest.mark.parametrize("provider", [None, PROVIDER], ids=["no provider", "a provider"])
+def test_a_look_up_rows_reprint_asks_for_the_provider_if_the_sheet_named_one(registered, provider):
+    from .test_web import csrf_of, desk_sheet
+
+    given = {"provider": provider} if provider else {}
+    page, original = desk_sheet(registered, policy="microneedling", name=NAME, **given)
+    [sheet_id] = re.findall(r"Sheet ID</dt><dd>([0-9A-Z]{4}-[0-9A-Z]{4})<", page)
+    found = registered.post("/lookup", data={"csrf": csrf_of(registered), "name": NAME})
+    action, fields = look_up_row(found.get_data(as_text=True), sheet_id)
+    answer = registered.post(action, data=fields)
+    if provider:  # the register knows there was one, not which: staff are asked for it
+        form = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and 'class="error' not in form
+        action, fields = form_of(form, "/reprint")
+        assert (fields["id"], fields["name"], fields["provider"]) == (sheet_id, NAME, "")
+        assert re.search(
+            r'<input id="provider" [^>]*aria-describedby="provider-hint"[^>]*autofocus', form
+        )
+        assert (
+            f'<p class="hint" id="provider-hint">Sheet {sheet_id} named a provider: type it as '
+            "on the sheet, then press Reprint.</p>"
+        ) in form
+        answer = registered.post(action, data={**fields, "provider": provider})
+    assert answer.status_code == 303
+    pdf = registered.get(f"{answer.headers['Location']}/sheet.pdf")
     assert pdf.data == original and pdf.headers["X-Sheet-Id"] == sheet_id
 
 

@@ -4,6 +4,8 @@ on the last page. Synthetic policies only."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -13,8 +15,11 @@ from generator import policy as policy_module
 from generator.errors import AftercareError
 from generator.project import LiveContent, Project
 from generator.sheet import Options
+from generator.web import create_app
 
 from .conftest import DATA, TODAY, pdf_pages
+from .test_languages import add_translation, short_hash
+from .test_web import csrf_of
 
 EXAMPLE = (DATA / "example-procedure.md").read_text()
 LAST_WORDS = "Sed do eiusmod tempor."  # the synthetic policy's last instruction
@@ -174,26 +179,84 @@ def test_an_overdue_review_is_a_warning_and_sheets_are_still_made(run, synthetic
     assert made.code == 0 and (tmp_path / "ann.pdf").exists()
 
 
-def test_the_desk_lists_review_warnings_with_the_others(synthetic_content):
-    path = synthetic_content / "example-procedure.md"
+def desk_for(content, pool):
+    return create_app(LiveContent(content, interval=0), pool).test_client()
+
+
+def banner(page: str) -> list[str]:
+    """The desk's "Content needs attention" list as staff read it: each item, its label too."""
+    section = page.partition('<section class="content-problems"')[2].split("</section>")[0]
+    items = re.findall(r"<li>(.*?)</li>", section, re.DOTALL)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", item)).split()) for item in items]
+
+
+def review_due_tomorrow(content) -> str:
+    path = content / "example-procedure.md"
     due = date.today() + timedelta(days=1)
-    text = reviewed(review_due=due.isoformat())
-    path.write_text(text)
-    warnings = [str(w) for w in LiveContent(synthetic_content).current().warnings]
-    assert warnings == [f"{path}:{line_of(text, 'review_due')}: review due on {due}, in 1 day"]
+    path.write_text(text := reviewed(review_due=due.isoformat()))
+    return f"{path}:{line_of(text, 'review_due')}: review due on {due}, in 1 day"
 
 
-def test_the_desk_says_when_an_overdue_policy_is_refused(synthetic_content):
+def stale_translation(content) -> str:
+    path = add_translation(content, "es")
+    source = content / "example-procedure.md"
+    before = short_hash(source)
+    source.write_text(EXAMPLE.replace("Sed do eiusmod tempor.", "Sed do eiusmod."))
+    return (
+        f"{path}: Spanish translation not offered: made from version 0.9 ({before}); the "
+        f"English policy is now 0.9 ({short_hash(source)}): update the translation, then its "
+        "source_version and source_hash"
+    )
+
+
+def unreviewed_translation(content) -> str:
+    path = add_translation(content, "es", **{"reviewed_by: Revisora Ipsum\n": ""})
+    return (
+        f"{path}: Spanish translation not offered: not reviewed: a qualified translator must "
+        "check it, then add reviewed_by and reviewed_on"
+    )
+
+
+def draft_translation(content) -> str:
+    path = add_translation(content, "es", **{"lang: es\n": "lang: es\ndraft: true\n"})
+    return f"{path}: Spanish translation not offered: is a draft (draft: true)"
+
+
+@pytest.mark.parametrize(
+    ("make", "label"),
+    [
+        (review_due_tomorrow, "(warning: printed as it is)"),
+        (stale_translation, "(not offered until it is updated)"),
+        (unreviewed_translation, "(not offered until it is reviewed)"),
+        (draft_translation, "(not offered while it is a draft)"),
+    ],
+    ids=["review due", "stale translation", "unreviewed translation", "draft translation"],
+)
+def test_the_desk_banner_says_what_becomes_of_each_warning(synthetic_content, pool, make, label):
+    warning = make(synthetic_content)
+    page = desk_for(synthetic_content, pool).get("/").get_data(as_text=True)
+    assert banner(page) == [f"{warning} {label}"]
+
+
+def test_the_desk_says_when_an_overdue_policy_is_refused(synthetic_content, pool):
     set_clinic(synthetic_content, overdue_review='"refuse"')
     path = synthetic_content / "example-procedure.md"
     due = date.today() - timedelta(days=3)
     text = reviewed(review_due=due.isoformat())
     path.write_text(text)
-    warnings = [str(w) for w in LiveContent(synthetic_content).current().warnings]
-    assert warnings == [
-        f"{path}:{line_of(text, 'review_due')}: review was due on {due}; the clinic refuses "
-        "sheets of a policy overdue for review (clinic.toml overdue_review)"
+    refused = (
+        f"review was due on {due}; the clinic refuses sheets of a policy overdue for review "
+        "(clinic.toml overdue_review)"
+    )
+    desk = desk_for(synthetic_content, pool)
+    page = desk.get("/").get_data(as_text=True)
+    assert banner(page) == [
+        f"{path}:{line_of(text, 'review_due')}: {refused} (not printed until it is reviewed)"
     ]
+    form = {"csrf": csrf_of(desk), "policy": "example-procedure", "name": "Ann Lorem"}
+    answer = desk.post("/", data={**form, "when": "today"})  # and indeed it is not
+    assert answer.status_code == 422
+    assert f"Procedure: {refused}" in html.unescape(answer.get_data(as_text=True))
 
 
 # ---------- overdue_review = "refuse" -----------------------------------------------------

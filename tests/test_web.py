@@ -1,8 +1,10 @@
 """The desk and the JSON API through Flask's test client, with real render processes."""
 
 import base64
+import html
 import json
 import logging
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -450,3 +452,83 @@ def test_api_fhir_answer_of_a_combined_sheet_names_every_procedure(visit_client)
     attachment = found["DocumentReference"]["content"][0]["attachment"]
     assert "Jane Doe" in pdf_text(base64.b64decode(attachment.pop("data")))
     assert "Jane" not in json.dumps(bundle)
+
+
+# ---------- The desk's language choice (synthetic policies) --------------------------------------
+
+
+def language_menu(page: str) -> list[tuple[str | None, str]]:
+    """The desk's Language menu as staff see it: each choice's words, with the procedure it
+    is listed under (None when it is not in a group); none when there is no menu."""
+    menu = page.partition('<select id="lang"')[2].split("</select>", 1)[0]
+    choices, group = [], None
+    for found in re.finditer(r'<optgroup label="([^"]*)">|</optgroup>|<option[^>]*>([^<]*)<', menu):
+        if found[0] == "</optgroup>":
+            group = None
+        elif found[1] is not None:
+            group = html.unescape(found[1])
+        else:
+            choices.append((group, html.unescape(found[2])))
+    return choices
+
+
+def language_hint(page: str) -> str:
+    return html.unescape(page.split('<p class="hint" id="lang-hint">', 1)[1].split("</p>", 1)[0])
+
+
+OWN = (None, "The procedure's own")
+
+
+def test_with_no_procedure_chosen_each_language_is_listed_under_its_procedure(visit_client):
+    response = visit_client.get("/")
+    page = response.get_data(as_text=True)
+    # desk.js redoes the menu when other procedures are chosen: its own file, nothing inline
+    assert "script-src 'self';" in response.headers["Content-Security-Policy"]
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/assets/desk.js" defer>']
+    assert language_menu(page) == [
+        OWN,
+        ("Dolor Care", "English"),
+        ("Example Procedure", "English"),
+        ("Example Procedure", "español (Spanish)"),
+        ("Ipsum Care", "English"),
+        ("Lorem Care", "English"),
+    ]
+    assert language_hint(page) == "Each procedure lists the languages it can be issued in."
+
+
+@pytest.mark.parametrize(
+    ("chosen", "languages", "hint"),
+    [
+        (["lorem-care"], ["English"], "Lorem Care"),
+        (["example-procedure"], ["English", "español (Spanish)"], "Example Procedure"),
+        (["example-procedure", "lorem-care"], ["English"], "Example Procedure and Lorem Care"),
+    ],
+)
+def test_a_form_back_with_a_problem_lists_only_the_chosen_procedures_languages(
+    visit_client, chosen, languages, hint
+):
+    data = {"csrf": csrf_of(visit_client), "policy": chosen, "name": "", "when": "today"}
+    response = visit_client.post("/", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Patient name must not be empty" in page
+    assert language_menu(page) == [OWN, *((None, name) for name in languages)]
+    assert language_hint(page) == f"The languages {hint} can be issued in."
+
+
+def test_a_language_the_procedure_lacks_is_refused_and_no_longer_offered(visit_client):
+    data = {"csrf": csrf_of(visit_client), "policy": "lorem-care", "name": "Ann", "lang": "es",
+            "when": "today"}  # fmt: skip
+    response = visit_client.post("/", data=data)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    error = page.split('<p class="error" id="lang-error">', 1)[1].split("</p>", 1)[0]
+    assert error == "Language: Lorem Care can be issued in: English (en)"
+    assert language_menu(page) == [OWN, (None, "English")]
+
+
+def test_the_next_patient_is_offered_the_remembered_procedures_languages(visit_client):
+    desk_sheet(visit_client, policy="lorem-care", name="Ann Lorem")
+    page = visit_client.get("/next").get_data(as_text=True)
+    assert re.search(r'<option value="lorem-care"[^>]* selected>', page)
+    assert language_menu(page) == [OWN, (None, "English")]
+    assert language_hint(page) == "The languages Lorem Care can be issued in."

@@ -34,15 +34,16 @@ from flask import (
     session,
 )
 
-from .. import issuing
+from .. import i18n, issuing, languages
 from ..clinic import PAPERS
 from ..errors import AftercareError, Problem
 from ..i18n import N_
 from ..languages import language_name
-from ..paths import STYLES
+from ..paths import STYLES, TEMPLATES
 from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
-from ..register import UnknownSheet
+from ..project import REFUSED
+from ..register import ProviderNeeded, UnknownSheet, parse_sheet_id
 from ..schedule import Dates
 from ..sheet import MAX_PROCEDURES
 from .access import (
@@ -55,6 +56,7 @@ from .access import (
     pgettext,
     session_id,
 )
+from .language_menu import language_menu
 from .sheets import (
     RETRY_AFTER,
     TEXT_FIELDS,
@@ -78,7 +80,18 @@ SHARED = (
     N_("choose a procedure"),
     N_("must be one of: %(choices)s"),
     N_("must be one of %(choices)s"),
+    N_(
+        "%(title)s can be issued in: %(languages)s; the %(language)s translation is not "
+        "offered: %(reason)s"
+    ),
     N_("%(title)s can be issued in: %(languages)s"),
+    # languages.py: why a translation is not offered (the reason above)
+    N_(
+        "made from version %(version)s (%(hash)s); the %(language)s policy is now %(now)s "
+        "(%(now_hash)s)"
+    ),
+    N_("not reviewed"),
+    N_("is a draft (draft: true)"),
     N_("every renderer is busy"),
     N_("the sheet took longer than the time limit"),
     N_("the register cannot be reached"),
@@ -117,8 +130,22 @@ def desk_context() -> dict:
     return {
         "clinic": content.clinic,
         "content_problems": content.problems if allowed else (),
-        "content_warnings": content.warnings if allowed else (),
+        "content_warnings": [
+            (warning.problem, effect_label(warning.effect))
+            for warning in (content.warnings if allowed else ())
+        ],
     }
+
+
+def effect_label(effect: str) -> str:
+    """What becomes of what a banner warning is about, as the banner says it beside it."""
+    labels = {
+        REFUSED: _("not printed until it is reviewed"),
+        languages.STALE: _("not offered until it is updated"),
+        languages.UNREVIEWED: _("not offered until it is reviewed"),
+        languages.DRAFT: _("not offered while it is a draft"),
+    }
+    return labels.get(effect) or _("warning: printed as it is")
 
 
 @blueprint.get("/")
@@ -305,8 +332,11 @@ def shared_text(message: str) -> str:
         found = pattern.fullmatch(message)
         if found:
             values = found.groupdict()
-            if "languages" in values:  # "Spanish (es), Arabic (ar)", named in the desk's
-                values["languages"] = _language_list(values["languages"])  # language
+            for key in ("languages", "language"):  # "Spanish (es), Arabic (ar)", "English":
+                if key in values:  # named in the desk's language
+                    values[key] = _language_list(values[key])
+            if "reason" in values:  # a shared message itself
+                values["reason"] = shared_text(values["reason"])
             return _(template, **values)
     return message
 
@@ -322,9 +352,12 @@ def _shared_patterns() -> list[tuple[re.Pattern, str]]:
 
 
 def _language_list(text: str) -> str:
+    """Languages named in English, with their codes ("Spanish (es), Arabic (ar)") or a shipped
+    one without ("English"), named in the desk's language; else the text as it is."""
     codes = re.findall(r"\(([A-Za-z0-9-]+)\)(?:, |$)", text)
     if not codes:
-        return text
+        code = next((code for code in i18n.LANGUAGES if language_name(code) == text), None)
+        return language_name(code, desk_language()) if code else text
     return ", ".join(f"{language_name(code, desk_language())} ({code})" for code in codes)
 
 
@@ -421,12 +454,12 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
         focus = next((f for f in order if f in errors), None)
         focus = focus or ("policy" if not chosen else "name")
     today = date.today()
-    codes = sorted({code for p in policies for code in content.languages(p.slug)})
-    languages = [(code, _choice_name(code)) for code in codes] if len(codes) > 1 else []
+    procedures = [fields.get(field) or "" for field in PROCEDURE_FIELDS]
+    menu = language_menu(content, procedures, fields.get("lang") or "", "lang" in errors)
     return render_template(
         "desk.html.j2",
         form=fields,
-        languages=languages,
+        menu=menu,
         errors=errors,
         papers=PAPERS,
         policies=policies,
@@ -444,13 +477,6 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
     )
 
 
-def _choice_name(code: str) -> str:
-    """A language as the language menu names it: "español (Spanish)" at an English desk,
-    "English (inglés)" at a Spanish one, "español" alone there."""
-    native, here = language_name(code, code), language_name(code, desk_language())
-    return native if native == here else f"{native} ({here})"
-
-
 @blueprint.get("/reprint")
 def reprint_page():
     """Reprint a sheet by its ID and name, or look up a patient's sheets."""
@@ -459,7 +485,11 @@ def reprint_page():
 
 @blueprint.post("/reprint")
 def reprint():
-    """The registered sheet made again, byte for byte; then the usual result page."""
+    """The registered sheet made again, byte for byte; then the usual result page.
+
+    A look-up row's Reprint sends the ID and the name, and `ask=provider`: a sheet that
+    named a provider then comes back as the reprint form with both filled in, asking for
+    the provider (the register keeps only a digest of it), instead of as an error."""
     fields = {key: request.form.get(key, "") for key in ("id", "name", "provider")}
     register = state().register
     if not csrf_ok():
@@ -475,6 +505,8 @@ def reprint():
             register, fields["id"], fields["name"], fields["provider"].strip() or None
         )
     except AftercareError as exc:
+        if isinstance(exc, ProviderNeeded) and request.form.get("ask") == "provider":
+            return _reprint_page(fields, {}, ask_provider=parse_sheet_id(fields["id"]))
         problem = exc.problems[0]
         field = problem.field if problem.field in ("id", "name", "provider") else "form"
         status = 404 if isinstance(exc, UnknownSheet) else 422
@@ -545,13 +577,22 @@ def procedure_names(content, entry) -> tuple[str, ...]:
 EXPIRED = N_("The form had expired. Check the details and press the button again.")
 
 
-def _reprint_page(fields: dict, errors: dict, lookup: dict | None = None, found=None) -> str:
+def _reprint_page(
+    fields: dict,
+    errors: dict,
+    lookup: dict | None = None,
+    found=None,
+    ask_provider: str | None = None,
+) -> str:
+    """The reprint and look-up page; `ask_provider`: the ID of a sheet whose provider is
+    asked for, in the reprint form (focus there)."""
     focus = next((f for f in ("id", "name", "provider") if f in errors), "id")
     return render_template(
         "reprint.html.j2",
         form=fields,
         errors=errors,
-        focus=focus,
+        focus="provider" if ask_provider else focus,
+        ask_provider=ask_provider,
         lookup=lookup or {},
         found=found,
         register=state().register is not None,
@@ -572,6 +613,13 @@ def _remembered(key: str) -> str:
 def desk_css():
     """The desk's stylesheet."""
     return Response((STYLES / "desk.css").read_bytes(), mimetype="text/css")
+
+
+@blueprint.get("/assets/desk.js")
+def desk_js():
+    """The desk's one script: the Language menu follows the procedures chosen (the desk works
+    without it)."""
+    return Response((TEMPLATES / "desk.js").read_bytes(), mimetype="text/javascript")
 
 
 @blueprint.get("/assets/brand.css")

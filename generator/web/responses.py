@@ -41,9 +41,10 @@ PAGE_WORDS = (
     ),
 )
 
+# Scripts only from the desk itself (/assets/desk.js): no inline script, no other origin.
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 

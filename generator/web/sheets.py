@@ -171,17 +171,24 @@ def _issuable(
         problems.append(Problem(prefix + refusal.message, field=field))
     chosen = content.policy_in(slug, lang)
     if chosen is None:
-        problems.append(_languages_problem(content, slug))
+        problems.append(_languages_problem(content, slug, lang))
     return (None if problems else chosen), problems
 
 
-def _languages_problem(content: Content, slug: str) -> Problem:
-    """The languages a sheet of `slug` can be issued in, as a problem with `lang`."""
-    return Problem(
-        f"{content.policies[slug].title} can be issued in: "
-        + ", ".join(f"{language_name(code)} ({code})" for code in content.languages(slug)),
-        field="lang",
+def _languages_problem(content: Content, slug: str, lang: str | None = None) -> Problem:
+    """The languages a sheet of `slug` can be issued in, as a problem with `lang`; and, when
+    `slug` has a translation in `lang` that may not be issued, why (as `check` says it): the
+    caller learns that a translation is there but stale or unreviewed, not merely absent."""
+    message = f"{content.policies[slug].title} can be issued in: " + ", ".join(
+        f"{language_name(code)} ({code})" for code in content.languages(slug)
     )
+    translation = content.translations.get(slug, {}).get(lang or "")
+    if translation is not None and not translation.issuable:
+        message += (
+            f"; the {language_name(translation.policy.lang)} ({translation.policy.lang}) "
+            f"translation is not offered: {translation.why}"
+        )
+    return Problem(message, field="lang")
 
 
 @dataclass(frozen=True)
