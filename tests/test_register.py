@@ -763,3 +763,22 @@ def test_a_sheet_issued_before_a_review_rule_was_added_still_reprints(register, 
     )  # as the older rules read it
     entry, original = issue(register, old)
     assert issuing.reprint(register, entry.id, NAME, PROVIDER).result.pdf == original.pdf
+
+
+def test_the_desk_reprint_says_a_provider_is_typed_otherwise(registered):
+    from .test_web import csrf_of, desk_sheet
+
+    page, original = desk_sheet(registered, policy="microneedling", name=NAME, provider=PROVIDER)
+    [sheet_id] = re.findall(r"Sheet ID</dt><dd>([0-9A-Z]{4}-[0-9A-Z]{4})<", page)
+    fields = {"csrf": csrf_of(registered), "id": sheet_id, "name": NAME}
+    upper = registered.post("/reprint", data={**fields, "provider": "DR. RIVERA"})
+    assert upper.status_code == 303
+    shown = registered.get(upper.headers["Location"]).get_data(as_text=True)
+    assert (
+        f"Note: the provider is typed otherwise than on sheet {sheet_id} (capitals or spaces): "
+        "the reprint prints it as typed; type it as on the original for the same sheet."
+    ) in shown
+    exact = registered.post("/reprint", data={**fields, "provider": PROVIDER})
+    again = registered.get(exact.headers["Location"])
+    assert "Note:" not in again.get_data(as_text=True)
+    assert registered.get(f"{exact.headers['Location']}/sheet.pdf").data == original

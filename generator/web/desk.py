@@ -119,6 +119,7 @@ SHARED = (
         "the name is typed otherwise than on sheet %(id)s (capitals or spaces): the reprint "
         "prints it as typed; type it as on the original for the same sheet"
     ),
+    issuing.PROVIDER_NOTE,
 )
 
 
@@ -529,7 +530,10 @@ def reprint():
         date_words=Dates(content.clinic.locale).long(entry.procedure_date),
         name=fields["name"],
         sheet_id=entry.id,
-        note="; ".join(shared_text(n) for n in (again.note, again.name_note) if n) or None,
+        note="; ".join(
+            shared_text(n) for n in (again.note, again.name_note, again.provider_note) if n
+        )
+        or None,
     )
     return redirect(f"/sheets/{state().results.add(result)}", 303)
 
