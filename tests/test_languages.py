@@ -16,6 +16,7 @@ from generator.errors import AftercareError
 from generator.project import Project
 
 from .conftest import DATA, TODAY, pdf_metadata, pdf_pages, pdf_text, qr_codes
+from .test_i18n import english_left
 
 TRANSLATIONS = DATA / "translations"
 SLUG = "example-procedure"
@@ -54,6 +55,8 @@ def test_a_spanish_sheet_has_the_translation_and_its_own_page(content):
     result = Project(content).render(SLUG, jane(), TODAY, lang="es")
     text = pdf_text(result.pdf)
     assert "Procedimiento de ejemplo" in text and "Lorem ipsum en español, dos." in text
+    # The product's own words are Spanish too, dates written as a US clinic's Spanish.
+    assert english_left(text) == [] and "lunes, 23 de noviembre de 2026" in text
     assert "Días 1-3" in text and "Example Procedure" not in text
     assert qr_codes(result.pdf) == [f"https://harborskin.example/aftercare/{SLUG}/es/#d=20261123"]
     assert pdf_metadata(result.pdf)["Title"] == "Procedimiento de ejemplo"
