@@ -200,7 +200,7 @@ def make_stale(content) -> tuple[str, str]:
 
 
 def make_unreviewed(content) -> None:
-    add_translation(content, "es", **{"reviewed_by: Revisora Ipsum\n": ""})
+    add_translation(content, "es", reviewed=False)
 
 
 @pytest.mark.parametrize(

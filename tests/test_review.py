@@ -210,7 +210,7 @@ def stale_translation(content) -> str:
 
 
 def unreviewed_translation(content) -> str:
-    path = add_translation(content, "es", **{"reviewed_by: Revisora Ipsum\n": ""})
+    path = add_translation(content, "es", reviewed=False)
     return (
         f"{path}: Spanish translation not offered: not reviewed: a qualified translator must "
         "check it, then add reviewed_by and reviewed_on"
