@@ -280,21 +280,27 @@ def _check_meta(
             problems.add("must be non-empty text", fm.line(key), key)
     if isinstance(data.get("lang"), str) and data["lang"].strip():
         code = data["lang"].strip()
-        tag = language_tag(code)
-        if tag is None:
+        if language_tag(code) is None and not (as_typed and _known(code)):
             problems.add(
                 f"unknown language code {code!r}; use a code like en, es, fr or zh-Hans",
                 fm.line("lang"),
                 "lang",
             )
-        elif not as_typed:
-            meta["lang"] = tag
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
         problems.add("must be true or false", fm.line("draft"), "draft")
     meta["draft"] = draft is True
     _check_review(data, fm, problems, meta)
     return meta
+
+
+def _known(code: str) -> bool:
+    """Whether Babel parses `code` at all (an archived file's 'und' was accepted then)."""
+    try:
+        babel.Locale.parse(code.replace("-", "_"))
+    except (ValueError, babel.UnknownLocaleError):
+        return False
+    return True
 
 
 def language_tag(code: str) -> str | None:
@@ -515,7 +521,9 @@ def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
 RAW_HTML_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>|<!--")
 IMAGE_RE = re.compile(r"!\[[^\]]*\][(\[]")  # ![alt](src) and ![alt][ref]
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)")
-REFERENCE_RE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")  # [ref]: target, for [text][ref]
+REFERENCE_RE = re.compile(
+    r"""^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*$"""
+)  # [ref]: target, for [text][ref]
 
 
 def _markup_warnings(fm: FrontMatter, warnings: Problems) -> None:
