@@ -196,6 +196,42 @@ def fail_on_missing_glyph(request, caplog):
     assert not missing, f"WeasyPrint drew missing glyphs: {missing}"
 
 
+MODULE_MARK = re.compile(r"^pytestmark = pytest\.mark\.(\w+)\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    """A module whose every test carries one mark (`pytestmark = pytest.mark.load`) that -m
+    leaves out is not imported at all: `make test-fast` deselects those tests anyway, and
+    test_fuzz.py alone builds its Schemathesis cases at import, about 7 s per xdist worker."""
+    markexpr = config.option.markexpr
+    if not (markexpr and collection_path.match("test_*.py")):
+        return None
+    found = MODULE_MARK.search(collection_path.read_text(encoding="utf-8"))
+    if found and _never_selected(markexpr, found[1]):
+        return True
+    return None
+
+
+def _never_selected(markexpr: str, mark: str) -> bool:
+    """Whether no test carrying `mark` can match -m `markexpr`, whatever other marks it has."""
+    from itertools import product
+
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(markexpr)
+    others = sorted(set(re.findall(r"[A-Za-z_]\w*", markexpr)) - {"and", "or", "not", mark})
+    for values in product((False, True), repeat=len(others)):
+        marks = {mark, *(name for name, on in zip(others, values, strict=True) if on)}
+        if expression.evaluate(_carrying(marks)):
+            return False
+    return True
+
+
+def _carrying(marks: set[str]):
+    """A -m matcher for a test with these marks (a mark's arguments are not looked at)."""
+    return lambda name, /, **kwargs: name in marks
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_missing_glyphs: the test expects empty boxes")
     config.addinivalue_line("markers", "browser: drives Chromium (skipped by make test-fast)")
