@@ -29,9 +29,12 @@ TODAY = date(2026, 11, 23)
 QUICK = os.environ.get("AFTERCARE_QUICK") == "1"
 
 
-def examples(count: int) -> int:
-    """How many examples a property test tries: `count`, or a fifth of it in the quick loop."""
-    return max(5, count // 5) if QUICK else count
+def examples(count: int, quick: int | None = None) -> int:
+    """How many examples a property test tries: `count`, or in the quick loop `quick` (by
+    default a fifth of `count`, at least 5)."""
+    if not QUICK:
+        return count
+    return max(5, count // 5) if quick is None else quick
 
 
 DATA = Path(__file__).parent / "data"
