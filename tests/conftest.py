@@ -18,7 +18,6 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from generator import cli
 from generator.paths import CONTENT
 from generator.pool import PDFIUM
 from generator.project import Project
@@ -211,6 +210,10 @@ class CliResult:
 @pytest.fixture
 def run(capsys):
     """Run `aftercare ARGS...` in this process and capture exit code and output."""
+
+    # Imported here: it loads WeasyPrint and SQLAlchemy (about 1 s), which xdist's controller
+    # process, loading this file too, never needs.
+    from generator import cli
 
     def runner(*args: str) -> CliResult:
         try:
