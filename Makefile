@@ -72,8 +72,9 @@ test: setup setup-test lint ## set up, then run the linters and every test (brow
 	$(BIN)/pytest -q -n auto -m "not load"
 	$(BIN)/pytest -q -m load  # real servers and timing: one at a time
 
-test-fast: setup lint ## the linters, then every test but the browser and load tests (about three minutes on two cores)
-	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto -m "not browser and not load"
+test-fast: setup lint ## the linters, then every test but the browser and load tests (about 90 s on two cores)
+	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto --dist loadfile -p no:schemathesis -p no:anyio \
+		-m "not browser and not load"
 
 lint: venv ## ruff check and mypy
 	$(BIN)/ruff check .

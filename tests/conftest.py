@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import os
@@ -11,12 +12,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+import jinja2
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PIL import Image
 
-from generator import cli
 from generator.paths import CONTENT
 from generator.pool import PDFIUM
 from generator.project import Project
@@ -27,9 +28,12 @@ TODAY = date(2026, 11, 23)
 QUICK = os.environ.get("AFTERCARE_QUICK") == "1"
 
 
-def examples(count: int) -> int:
-    """How many examples a property test tries: `count`, or a fifth of it in the quick loop."""
-    return max(5, count // 5) if QUICK else count
+def examples(count: int, quick: int | None = None) -> int:
+    """How many examples a property test tries: `count`, or in the quick loop `quick` (by
+    default a fifth of `count`, at least 5)."""
+    if not QUICK:
+        return count
+    return max(5, count // 5) if quick is None else quick
 
 
 DATA = Path(__file__).parent / "data"
@@ -42,6 +46,39 @@ def register_in_a_temporary_folder(tmp_path_factory):
     os.environ["AFTERCARE_DATABASE_URL"] = f"sqlite:///{folder / 'register.sqlite3'}"
     os.environ["AFTERCARE_REGISTER_KEY"] = "tests-only-register-key-0123456789abcdef"
     return os.environ["AFTERCARE_DATABASE_URL"]
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled template code kept in memory, by template and source checksum."""
+
+    def __init__(self):
+        self.code: dict[tuple[str, str], object] = {}
+
+    def load_bytecode(self, bucket):
+        bucket.code = self.code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key, bucket.checksum] = bucket.code
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates_compiled_once():
+    """Every Project makes its own Jinja environment (generator/render.py), each made alike:
+    in one test process they share each template's compiled code (Jinja's bytecode cache,
+    which compiles again when the source changed) instead of compiling sheet.html.j2 anew for
+    each of the ~200 Projects the tests make (about 0.04 s of CPU each)."""
+    from generator import render
+
+    made, compiled = render.environment, _CompiledTemplates()
+
+    def environment() -> jinja2.Environment:
+        env = made()
+        env.bytecode_cache = compiled
+        return env
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "environment", environment)
+        yield
 
 
 @pytest.fixture
@@ -174,6 +211,10 @@ class CliResult:
 def run(capsys):
     """Run `aftercare ARGS...` in this process and capture exit code and output."""
 
+    # Imported here: it loads WeasyPrint and SQLAlchemy (about 1 s), which xdist's controller
+    # process, loading this file too, never needs.
+    from generator import cli
+
     def runner(*args: str) -> CliResult:
         try:
             code = cli.main([str(a) for a in args])
@@ -196,9 +237,50 @@ def fail_on_missing_glyph(request, caplog):
     assert not missing, f"WeasyPrint drew missing glyphs: {missing}"
 
 
+MODULE_MARK = re.compile(r"^pytestmark = pytest\.mark\.(\w+)\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    """A module whose every test carries one mark (`pytestmark = pytest.mark.load`) that -m
+    leaves out is not imported at all: `make test-fast` deselects those tests anyway, and
+    test_fuzz.py alone builds its Schemathesis cases at import, about 7 s per xdist worker."""
+    markexpr = config.option.markexpr
+    if not (markexpr and collection_path.match("test_*.py")):
+        return None
+    found = MODULE_MARK.search(collection_path.read_text(encoding="utf-8"))
+    if found and _never_selected(markexpr, found[1]):
+        return True
+    return None
+
+
+def _never_selected(markexpr: str, mark: str) -> bool:
+    """Whether no test carrying `mark` can match -m `markexpr`, whatever other marks it has."""
+    from itertools import product
+
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(markexpr)
+    others = sorted(set(re.findall(r"[A-Za-z_]\w*", markexpr)) - {"and", "or", "not", mark})
+    for values in product((False, True), repeat=len(others)):
+        marks = {mark, *(name for name, on in zip(others, values, strict=True) if on)}
+        if expression.evaluate(_carrying(marks)):
+            return False
+    return True
+
+
+def _carrying(marks: set[str]):
+    """A -m matcher for a test with these marks (a mark's arguments are not looked at)."""
+    return lambda name, /, **kwargs: name in marks
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_missing_glyphs: the test expects empty boxes")
     config.addinivalue_line("markers", "browser: drives Chromium (skipped by make test-fast)")
     config.addinivalue_line(
         "markers", "load: runs a real server under load (skipped by make test-fast)"
     )
+    # A test process keeps what its tests made (fixtures, Projects, hypothesis data) and each
+    # sheet makes and drops millions of objects: at Python's default thresholds (700, 10, 10)
+    # the garbage collector took about 11 s of CPU per xdist worker in `make test-fast`, most
+    # of it in full collections; about 4.5 s at these (peak memory about 0.5 GB a worker).
+    gc.set_threshold(50_000, 20, 20)
