@@ -280,7 +280,7 @@ def _check_meta(
             problems.add("must be non-empty text", fm.line(key), key)
     if isinstance(data.get("lang"), str) and data["lang"].strip():
         code = data["lang"].strip()
-        if language_tag(code) is None and not (as_typed and _known(code)):
+        if not _known(code, as_typed):
             problems.add(
                 f"unknown language code {code!r}; use a code like en, es, fr or zh-Hans",
                 fm.line("lang"),
@@ -294,27 +294,16 @@ def _check_meta(
     return meta
 
 
-def _known(code: str) -> bool:
-    """Whether Babel parses `code` at all (an archived file's 'und' was accepted then)."""
+def _known(code: str, as_typed: bool = False) -> bool:
+    """Whether `code` names a language Babel knows. 'und' and 'root' name no language in
+    particular (Babel reads 'und' as en-US), but an archived file's were accepted then."""
+    if not as_typed and re.split(r"[-_]", code, maxsplit=1)[0].lower() in ("und", "root"):
+        return False
     try:
         babel.Locale.parse(code.replace("-", "_"))
     except (ValueError, babel.UnknownLocaleError):
         return False
     return True
-
-
-def language_tag(code: str) -> str | None:
-    """`code` as a BCP 47 language tag (pt_BR and PT-br are pt-BR; zh_hans is zh-Hans), the
-    form a PDF's /Lang and a page's lang="..." need; None when Babel knows no such language,
-    and for 'und' and 'root', which name no language in particular."""
-    if re.split(r"[-_]", code, maxsplit=1)[0].lower() in ("und", "root"):
-        return None  # Babel reads 'und' as en-US by likely subtags
-    try:
-        locale = babel.Locale.parse(code.replace("-", "_"))
-    except (ValueError, babel.UnknownLocaleError):
-        return None
-    parts = (locale.language, locale.script, locale.territory, locale.variant)
-    return "-".join(part for part in parts if part)
 
 
 def _check_translation_meta(fm: FrontMatter, problems: Problems, slug: str, lang: str) -> dict:

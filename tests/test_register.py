@@ -697,19 +697,37 @@ def test_a_desk_sheet_is_recorded_when_printed_not_when_previewed(registered, re
     assert [e.id for e in register.find(NAME)].count(sheet_id) == 1
 
 
-def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, content):
-    """Version 1 had no key check and no digest of the name as printed."""
+# What each schema version added, newest first: undone to make an older register.
+ADDED_IN = {
+    3: ["ALTER TABLE sheets DROP COLUMN provider_exact"],
+    2: [
+        "ALTER TABLE sheets DROP COLUMN name_exact",
+        "ALTER TABLE aftercare_schema DROP COLUMN key_check",
+    ],
+}
+
+
+def sheet_in_an_older_register(tmp_path, content, version: int):
+    """A sheet issued into a new register, then the register taken back to the shape of
+    `version`: (its URL, the entry, the sheet as issued)."""
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     reg = Register(url, KEY)
     entry, original = issue(reg, Project(content))
     reg.dispose()
     engine = sa.create_engine(url)
-    with engine.begin() as db:  # back to the shape of version 1
-        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN provider_exact"))
-        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN name_exact"))
-        db.execute(sa.text("ALTER TABLE aftercare_schema DROP COLUMN key_check"))
-        db.execute(sa.text("UPDATE aftercare_schema SET version = 1"))
+    with engine.begin() as db:
+        for newer in sorted(ADDED_IN, reverse=True):
+            if newer > version:
+                for statement in ADDED_IN[newer]:
+                    db.execute(sa.text(statement))
+        db.execute(sa.text(f"UPDATE aftercare_schema SET version = {version}"))
     engine.dispose()
+    return url, entry, original
+
+
+def test_a_register_made_by_the_first_version_is_upgraded_in_place(tmp_path, content):
+    """Version 1 had no key check and no digest of the name as printed."""
+    url, entry, original = sheet_in_an_older_register(tmp_path, content, 1)
     upgraded = Register(url, KEY)
     try:
         again = issuing.reprint(upgraded, entry.id, NAME, PROVIDER)
@@ -725,15 +743,7 @@ def test_a_register_of_version_2_is_upgraded_and_its_sheets_reprint_without_a_pr
 ):
     """Version 2 kept no digest of the provider as printed: its sheets cannot say whether a
     provider is typed otherwise, so they say nothing, and reprint as before."""
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    reg = Register(url, KEY)
-    entry, original = issue(reg, Project(content))
-    reg.dispose()
-    engine = sa.create_engine(url)
-    with engine.begin() as db:  # back to the shape of version 2
-        db.execute(sa.text("ALTER TABLE sheets DROP COLUMN provider_exact"))
-        db.execute(sa.text("UPDATE aftercare_schema SET version = 2"))
-    engine.dispose()
+    url, entry, original = sheet_in_an_older_register(tmp_path, content, 2)
     upgraded = Register(url, KEY)
     try:
         with upgraded.engine.connect() as db:
