@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 import babel
 
+from . import printing
 from .errors import AftercareError, Problem, Problems
+from .printing import PrintSettings
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -32,7 +34,7 @@ OVERDUE_REVIEW = ("warn", "refuse")
 GRADE_RANGE = (1, 18)  # school grades a reading target may name
 KEYS = set(TEXT_FIELDS) | {
     "colors", "overdue_review", "reading_grade_target", "acknowledgement", "register",
-    "language_assistance", "handout_combinations",
+    "language_assistance", "handout_combinations", "printing",
 }  # fmt: skip
 
 
@@ -58,6 +60,7 @@ class Clinic:
     language_assistance: bool = False  # the last page offers free language help, in each language
     # Procedures often done together: `aftercare handouts` always makes their blank handout.
     handout_combinations: tuple[str, ...] = ()  # "a+b", as `handouts --combine` takes them
+    printing: PrintSettings = field(default_factory=PrintSettings)  # [printing]: CUPS queue
     source: bytes = field(default=b"", repr=False, compare=False)  # clinic.toml, as read
     logo_bytes: bytes = field(default=b"", repr=False, compare=False)  # the logo, as read
 
@@ -121,6 +124,7 @@ def load(path: Path) -> Clinic:
         )
     locale = _locale(values["locale"], lines, problems)
     settings = _settings(data, lines, problems)
+    settings["printing"] = printing.settings(data.get("printing"), lines, problems)
     problems.raise_if_any()
     try:  # kept, so the register archives the logo the sheets were made with
         logo_bytes = logo.read_bytes() if logo else b""
