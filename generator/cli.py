@@ -11,17 +11,19 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from . import __version__, issuing, languages, tokens
+from . import __version__, issuing, languages, print_cli, tokens
 from . import patient as patient_module
 from .batch import run_batch
 from .check import check as run_check
 from .clinic import PAPERS
+from .clinic import load as load_clinic
 from .errors import AftercareError, Problem, display_path
 from .files import write_atomic
 from .handouts import handouts
 from .languages import language_name
 from .net import valid_address
 from .paths import CONTENT, HANDOUTS, SHEETS, SITE
+from .printing import download_name, entry_name
 from .project import Project, write_sheet
 from .register import Register, export_csv, open_register
 from .sheet import Options, split_slugs
@@ -90,6 +92,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="print a draft policy or an unreviewed translation for review, with DRAFT on it",
     )
     _print_options(sheet)
+    print_cli.add_option(sheet)
     sheet.add_argument(
         "--out",
         type=Path,
@@ -127,6 +130,7 @@ def make_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
     _print_options(batch)
+    print_cli.add_option(batch)
     _database_option(batch)
 
     serve = commands.add_parser("serve", parents=[common], help="run the checkout desk and API")
@@ -199,8 +203,12 @@ def make_parser() -> argparse.ArgumentParser:
     reprint.add_argument("--name", required=True, help="patient's name, as on the sheet")
     reprint.add_argument("--provider", help="provider's name, if the sheet had one")
     reprint.add_argument(
-        "--out", type=Path, metavar="FILE", help="default: output/sheets/reprint-<ID>.pdf"
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="default: output/sheets/<procedure>-<date>-<ID>.pdf",
     )
+    print_cli.add_option(reprint)
     _database_option(reprint)
     return parser
 
@@ -306,6 +314,7 @@ def cmd_sheet(project: Project, args) -> None:
         problems.extend(exc.problems)
     if problems:
         raise AftercareError(*problems)
+    queue = print_cli.queue(args, project.clinic)
     register = None if options.draft else open_register(project.clinic, args.database)
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
@@ -329,6 +338,10 @@ def cmd_sheet(project: Project, args) -> None:
     if options.sheet_id:
         print(f"Sheet {options.sheet_id}", file=sys.stderr)
     print(display_path(path))
+    if queue:
+        lang = policies[0].lang if policies[0].is_translation else None
+        title = download_name(slugs, lang, patient.procedure_date, options.sheet_id)
+        print_cli.send(path, queue, title.removesuffix(".pdf"))
 
 
 def _warn_missing_glyphs(count: int) -> None:
@@ -358,7 +371,9 @@ def cmd_site(project: Project, args) -> None:
 
 
 def cmd_batch(project: Project, args) -> int:
-    """Write one sheet per good row; every bad row is reported and makes the exit code 1."""
+    """Write one sheet per good row; every bad row is reported and makes the exit code 1.
+    With --print, the sheets written are then printed in row order."""
+    queue = print_cli.queue(args, project.clinic)
     report = run_batch(
         project,
         args.csv,
@@ -373,7 +388,12 @@ def cmd_batch(project: Project, args) -> int:
     _warn_missing_glyphs(report.missing_glyphs)
     print(f"Sheets: {len(report.written)} written, {len(report.failed)} failed", file=sys.stderr)
     print(display_path(args.out or SHEETS))
-    return 1 if report.failed else 0
+    unprinted = 0
+    if queue:
+        ids = {row: sheet_id for row, _path, sheet_id in report.ids}
+        rows = [(row, path, f"batch-row-{row}-{ids.get(row, '')}") for row, path in report.rows]
+        unprinted = print_cli.send_batch(rows, queue)
+    return 1 if report.failed or unprinted else 0
 
 
 class Progress:
@@ -457,10 +477,15 @@ def cmd_reprint(project: Project | None, args) -> None:
     for note in (again.note, again.name_note, again.provider_note):
         if note:
             print(f"aftercare: note: {note}", file=sys.stderr)
-    target = args.out or SHEETS / f"reprint-{again.entry.id}.pdf"
-    path = write_atomic(target, again.result.pdf, mode=0o600)
+    queue = print_cli.queue(
+        args, lambda: load_clinic(args.clinic or (args.content or CONTENT) / "clinic.toml")
+    )
+    name = entry_name(again.entry)
+    path = write_atomic(args.out or SHEETS / name, again.result.pdf, mode=0o600)
     print(f"Sheet {again.entry.id}, printed {again.entry.printed_on}", file=sys.stderr)
     print(display_path(path))
+    if queue:
+        print_cli.send(path, queue, name.removesuffix(".pdf"))
 
 
 def cmd_token(project: Project, args) -> None:

@@ -15,6 +15,7 @@ import subprocess
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 
 from . import ipp
 from .errors import AftercareError, Problem
@@ -166,10 +167,17 @@ def _reason(message: object, reasons: object) -> str:
     return f" ({', '.join(shown)})" if shown else ""
 
 
-def submit(pdf: bytes, queue: str, paper: str, title: str) -> Job:
-    """Hand one PDF to `queue` with `lp`, at `paper` ("letter"/"a4"), unscaled, both sides
-    when the queue offers it; the job. PrintFailed says why not."""
+def paper_of(pdf: bytes) -> str:
+    """The paper a sheet was made for, from its first page's size: "letter" or "a4"."""
+    found = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)
+    return "a4" if found and abs(float(found[1]) - 595.3) < 2 else "letter"
+
+
+def submit(pdf: bytes, queue: str, title: str) -> Job:
+    """Hand one PDF to `queue` with `lp`, on its own paper (Letter or A4), unscaled, both
+    sides when the queue offers it; the job. PrintFailed says why not."""
     found = ready(queue)
+    paper = paper_of(pdf)
     sides = found.get("sides-supported") or []
     sides = sides if isinstance(sides, list) else [sides]
     options = [f"media={MEDIA.get(paper, 'Letter')}", "print-scaling=none", "fit-to-page=false"]
@@ -256,3 +264,16 @@ class PrintLog:
         with self._lock:
             self._jobs[key] = job
             self._jobs.move_to_end(key)
+
+
+def download_name(slugs, lang: str | None, day: date, sheet_id: str | None) -> str:
+    """A sheet's file name for downloads and print jobs: procedures (and language), date and
+    sheet ID, never the patient's name: `microneedling-2026-12-07-K7QM-2X9A.pdf`."""
+    stem = "+".join(slugs) + (f"-{lang}" if lang else "") + f"-{day.isoformat()}"
+    return f"{stem}-{sheet_id}.pdf" if sheet_id else f"{stem}.pdf"
+
+
+def entry_name(entry) -> str:
+    """The download name of a register entry's sheet (a reprint)."""
+    lang = next((p.lang for p in entry.policies if "." in (p.file or "").removesuffix(".md")), None)
+    return download_name([p.slug for p in entry.policies], lang, entry.procedure_date, entry.id)

@@ -13,9 +13,11 @@ default), whose fonts keep their glyph names, so the PDF that arrives has the sh
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,6 +130,25 @@ class Cups:
             time.sleep(0.1)
         raise AssertionError(f"{len(self.printed())} of {count} jobs arrived within {timeout} s")
 
+    def jobs(self, queue: str) -> set[int]:
+        """The numbers of every job sent to `queue`, done or not."""
+        listed = self.admin("lpstat", "-W", "all", "-o", queue)
+        return {int(n) for n in re.findall(rf"^{re.escape(queue)}-(\d+)\s", listed, re.M)}
+
+    def files(self, queue: str, count: int = 0) -> list[Path]:
+        """The PDFs `queue` wrote, in job order, once at least `count` are complete."""
+        deadline = time.monotonic() + 60
+        while True:
+            jobs = self.jobs(queue)
+            found = [path for path in self.printed() if _job_number(path) in jobs]
+            if (len(found) >= count and not self.busy()) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+    def texts(self, queue: str, count: int) -> list[str]:
+        """The text of each PDF `queue` wrote, in job order, once `count` are complete."""
+        return [text(path) for path in self.files(queue, count)]
+
     def busy(self) -> bool:
         """Whether any job is still queued or printing on an enabled queue."""
         done = subprocess.run(
@@ -141,8 +162,11 @@ def _job_number(path: Path) -> int:
 
 
 @contextmanager
-def temporary_server(root: Path) -> Iterator[Cups]:
-    """Start cupsd in `root` on a free loopback port; yield it; stop it."""
+def temporary_server() -> Iterator[Cups]:
+    """Start cupsd in a temporary folder on a free loopback port; yield it; stop it and
+    remove the folder. The folder is made here, not in pytest's tmp_path: the filters run as
+    user lp, which cannot enter pytest's folders (0700), as with tests/pg.py."""
+    root = Path(tempfile.mkdtemp(prefix="aftercare-cups-"))
     for folder in ("cache", "state", "spool/tmp", "log", "out", "cups-pdf-spool", "ppd"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o755)
@@ -171,6 +195,7 @@ def temporary_server(root: Path) -> Iterator[Cups]:
             daemon.kill()
             daemon.wait()
         log.close()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _wait_for_port(port: int, daemon: subprocess.Popen, root: Path) -> None:

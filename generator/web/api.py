@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from .. import __version__, fhir, issuing
 from ..errors import AftercareError, Problem
 from ..pool import RenderFailed
+from ..printing import entry_name
 from ..register import UnknownSheet
 from ..sheet import build as build_sheet
 from .openapi import MAX_DEPTH, spec
@@ -106,7 +107,7 @@ def sheets():
         )
         response = Response(json.dumps(payload), mimetype=FHIR_JSON)
     else:
-        response = pdf_response(issued.rendered.pdf, sheet.filename())
+        response = pdf_response(issued.rendered.pdf, sheet.filename(issued.sheet_id))
     if issued.sheet_id:
         response.headers["X-Sheet-Id"] = issued.sheet_id
     return response
@@ -161,7 +162,7 @@ def reprints():
         return api_error(first.message, first.field, 422, exc.problems)
     except Unavailable as exc:
         return unavailable(exc)
-    response = pdf_response(again.result.pdf, f"reprint-{again.entry.id}.pdf")
+    response = pdf_response(again.result.pdf, entry_name(again.entry))
     response.headers["X-Sheet-Id"] = again.entry.id
     if again.name_note:
         response.headers["X-Name-Note"] = "the name is typed otherwise than on the original"

@@ -42,6 +42,7 @@ from ..languages import language_name
 from ..paths import STYLES, TEMPLATES
 from ..patient import parse_date
 from ..pool import RenderFailed, first_page_png
+from ..printing import entry_name
 from ..project import REFUSED
 from ..register import ProviderNeeded, UnknownSheet, parse_sheet_id
 from ..schedule import Dates
@@ -248,7 +249,7 @@ def submit():
         recording=Recording(issued.pending) if issued.pending else None,
         pdf=issued.rendered.pdf,
         preview_png=issued.rendered.preview_png or b"",
-        filename=sheet.filename(),
+        filename=sheet.filename(issued.sheet_id),
         policy_title=sheet.title,
         policy_titles=tuple(policy.title for policy in sheet.policies),
         date_words=Dates(content.clinic.locale).long(sheet.patient.procedure_date),
@@ -524,7 +525,7 @@ def reprint():
         sid=session_id(),
         pdf=again.result.pdf,
         preview_png=first_page_png(again.result.pdf),
-        filename=f"reprint-{entry.id}.pdf",
+        filename=entry_name(entry),
         policy_title=" + ".join(names),
         policy_titles=names,
         date_words=Dates(content.clinic.locale).long(entry.procedure_date),

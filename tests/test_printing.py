@@ -1,0 +1,122 @@
+"""Printing on a real CUPS server (started by the tests, tests/cups.py): the desk, `sheet
+--print`, `batch --print` and `reprint --print` each put the sheet on the queue once, in order,
+as the PDF that arrives shows; a stopped queue is a clear message and the sheet stays."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from datetime import date
+
+import pytest
+
+from generator.paths import CONTENT
+from generator.schedule import Dates
+
+from . import cups
+
+pytestmark = pytest.mark.load  # a real print server, one job at a time
+
+QUEUES = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def server():
+    why = cups.missing()
+    if why:
+        pytest.skip(why)
+    with cups.temporary_server() as running:
+        yield running
+
+
+@pytest.fixture
+def queue(server, monkeypatch):
+    """A fresh cups-pdf queue on the test server, with CUPS_SERVER pointing there."""
+    name = f"Desk{next(QUEUES)}"
+    server.add_queue(name)
+    monkeypatch.setenv("CUPS_SERVER", server.server)
+    return name
+
+
+@pytest.fixture
+def content(tmp_path):
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT, folder)
+    return folder
+
+
+def sheet_id_of(err: str) -> str:
+    return re.search(r"Sheet ([0-9A-Z]{4}-[0-9A-Z]{4})", err)[1]
+
+
+def test_sheet_print_puts_the_sheet_on_the_queue_once(run, queue, server, content, tmp_path):
+    database = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    made = run("sheet", "microneedling", "--name", "Maria Garcia", "--date", "2026-11-23",
+               "--content", content, "--database", database, "--out", tmp_path / "a.pdf",
+               "--print", queue)  # fmt: skip
+    assert made.code == 0, made.err
+    sheet_id = sheet_id_of(made.err)
+    assert re.search(rf"Printing on {queue} \(job \d+\)", made.err)
+    (text,) = server.texts(queue, 1)
+    assert "Maria Garcia" in text
+    assert f"Sheet {sheet_id}" in text
+    assert "Monday, November 23, 2026" in text
+    # the job's title, which CUPS logs, is the download name: never the patient's name
+    (path,) = server.files(queue)
+    assert path.name.startswith(f"microneedling-2026-11-23-{sheet_id}")
+
+
+def test_batch_print_prints_every_row_in_row_order_once(run, queue, server, content, tmp_path):
+    names = ["Ana Uno", "Ben Dos", "Cy Tres", "Di Cuatro", "Ed Cinco"]
+    rows = "".join(f"{name},microneedling,2026-11-2{i}\n" for i, name in enumerate(names))
+    table = tmp_path / "day.csv"
+    table.write_text("name,policy,date\n" + rows, encoding="utf-8")
+    made = run("batch", table, "--content", content, "--out", tmp_path / "out", "--jobs", "1",
+               "--database", f"sqlite:///{tmp_path / 'r.sqlite3'}", "--print", queue)  # fmt: skip
+    assert made.code == 0, made.err
+    texts = server.texts(queue, 5)
+    assert len(texts) == 5
+    for index, (name, text) in enumerate(zip(names, texts, strict=True)):
+        assert name in text
+        assert Dates("en_US").long(date(2026, 11, 20 + index)) in text
+        assert sum(name in other for other in texts) == 1  # each once
+
+
+def test_reprint_print_puts_the_same_sheet_on_the_queue(
+    run, queue, server, content, tmp_path, monkeypatch
+):
+    from generator import cli
+
+    monkeypatch.setattr(cli, "SHEETS", tmp_path / "sheets")  # the default folder, in tmp_path
+    database = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    out = tmp_path / "a.pdf"
+    made = run("sheet", "microneedling", "--name", "Maria Garcia", "--date", "2026-11-23",
+               "--content", content, "--database", database, "--out", out)  # fmt: skip
+    sheet_id = sheet_id_of(made.err)
+    again = run("reprint", sheet_id, "--name", "Maria Garcia", "--database", database,
+                "--content", content, "--print", queue)  # fmt: skip
+    assert again.code == 0, again.err
+    written = tmp_path / "sheets" / f"microneedling-2026-11-23-{sheet_id}.pdf"  # no name
+    assert again.last_line == str(written)
+    assert written.read_bytes() == out.read_bytes()
+    (text,) = server.texts(queue, 1)
+    assert "Maria Garcia" in text and f"Sheet {sheet_id}" in text
+
+
+def test_a_stopped_queue_is_a_clear_error_and_the_sheet_stays(
+    run, queue, server, content, tmp_path
+):
+    server.admin("cupsdisable", "-r", "Paper jam in tray 2", queue)
+    out = tmp_path / "a.pdf"
+    made = run("sheet", "microneedling", "--name", "Maria Garcia", "--content", content,
+               "--database", f"sqlite:///{tmp_path / 'r.sqlite3'}", "--out", out,
+               "--print", queue)  # fmt: skip
+    assert made.code == 1
+    assert f"the printer {queue} is stopped: Paper jam in tray 2" in made.err
+    assert "the sheet is written" in made.err
+    assert out.read_bytes().startswith(b"%PDF")
+    missing = run("sheet", "microneedling", "--name", "Maria Garcia", "--content", content,
+                  "--database", f"sqlite:///{tmp_path / 'r.sqlite3'}", "--out", out,
+                  "--print", "NoSuchQueue")  # fmt: skip
+    assert "there is no print queue NoSuchQueue" in missing.err
