@@ -12,14 +12,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from generator import issuing
-from generator import patient as patient_module
-from generator import policy as policy_module
+from generator.content import patient as patient_module
+from generator.content import policy as policy_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 from generator.project import Project
-from generator.register import CROCKFORD, Register, new_sheet_id, normalise, parse_sheet_id
-from generator.sheet import Options
+from generator.record import issuing
+from generator.record.register import CROCKFORD, Register, new_sheet_id, normalise, parse_sheet_id
+from generator.sheet.model import Options
 
 from . import pg
 from .conftest import TODAY, pdf_pages
@@ -333,7 +333,7 @@ def test_on_postgresql_entries_match_names_reprint_and_prune_as_on_sqlite(postgr
 @pytest.fixture
 def registered(live_content, pool, register):
     """The desk and API with a register."""
-    from generator.web import create_app
+    from generator.web.app import create_app
 
     return create_app(live_content, pool, register=register).test_client()
 
@@ -599,7 +599,7 @@ def test_the_clinic_profile_is_archived_as_the_sheet_was_made_with_it(register, 
 def test_the_key_file_is_made_on_first_use_with_mode_600_and_the_variable_wins(
     run, tmp_path, monkeypatch
 ):
-    from generator import register as register_module
+    from generator.record import register as register_module
 
     monkeypatch.delenv("AFTERCARE_REGISTER_KEY")
     monkeypatch.setattr(register_module, "VAR", tmp_path / "var")
@@ -638,7 +638,7 @@ def test_register_export_refuses_a_range_that_ends_before_it_starts(run, tmp_pat
 
 
 def test_a_key_file_that_is_not_a_key_is_refused_never_replaced(tmp_path, monkeypatch):
-    from generator import register as register_module
+    from generator.record import register as register_module
 
     monkeypatch.delenv("AFTERCARE_REGISTER_KEY")
     monkeypatch.setattr(register_module, "VAR", tmp_path)
@@ -676,7 +676,7 @@ def test_several_processes_may_create_a_new_register_at_once(tmp_path):
 
 
 def test_a_desk_sheet_is_recorded_when_printed_not_when_previewed(registered, register):
-    from generator.register import UnknownSheet
+    from generator.record.register import UnknownSheet
 
     from .test_web import csrf_of
 

@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 
-from .. import __version__, fhir, issuing
-from ..errors import AftercareError, Problem
-from ..pool import RenderFailed
-from ..register import UnknownSheet
-from ..sheet import build as build_sheet
-from .openapi import MAX_DEPTH, spec
-from .sheets import RETRY_AFTER, Unavailable, issue, parse_sheet_request
-from .state import state
+from generator import __version__
+from generator.errors import AftercareError, Problem
+from generator.parallel.desk_pool import RenderFailed
+from generator.record import fhir, issuing
+from generator.record.register import UnknownSheet
+from generator.sheet.model import build as build_sheet
+from generator.web.openapi import MAX_DEPTH, spec
+from generator.web.sheet_requests import RETRY_AFTER, Unavailable, issue, parse_sheet_request
+from generator.web.state import state
 
 blueprint = Blueprint("api", __name__)
 

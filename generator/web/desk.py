@@ -34,19 +34,22 @@ from flask import (
     session,
 )
 
-from .. import i18n, issuing, languages
-from ..clinic import PAPERS
-from ..errors import AftercareError, Problem
-from ..i18n import N_
-from ..languages import language_name
-from ..paths import STYLES, TEMPLATES
-from ..patient import parse_date
-from ..pool import RenderFailed, first_page_png
-from ..project import REFUSED
-from ..register import ProviderNeeded, UnknownSheet, parse_sheet_id
-from ..schedule import Dates
-from ..sheet import MAX_PROCEDURES
-from .access import (
+from generator import i18n
+from generator.content import translations as languages
+from generator.content.clinic import PAPERS
+from generator.content.live import REFUSED
+from generator.content.patient import parse_date
+from generator.content.translations import language_name
+from generator.errors import AftercareError, Problem
+from generator.i18n import N_
+from generator.parallel.desk_pool import RenderFailed
+from generator.paths import STYLES, TEMPLATES
+from generator.record import issuing
+from generator.record.register import ProviderNeeded, UnknownSheet, parse_sheet_id
+from generator.render.preview import first_page_png
+from generator.sheet.model import MAX_PROCEDURES
+from generator.sheet.schedule import Dates
+from generator.web.access import (
     _,
     csrf_ok,
     csrf_token,
@@ -56,15 +59,15 @@ from .access import (
     pgettext,
     session_id,
 )
-from .language_menu import language_menu
-from .sheets import (
+from generator.web.language_menu import language_menu
+from generator.web.sheet_requests import (
     RETRY_AFTER,
     TEXT_FIELDS,
     Unavailable,
     issue,
     parse_sheet_request,
 )
-from .state import MAX_BODY, Recording, Result, state
+from generator.web.state import MAX_BODY, Recording, Result, state
 
 blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
@@ -573,7 +576,7 @@ def procedure_names(content, entry) -> tuple[str, ...]:
     where the desk still serves it (in the sheet's language), else its slug."""
     names = []
     for source in entry.policies:
-        policy = content.policy_in(source.slug, source.lang)
+        policy = content.find(source.slug, source.lang)
         names.append(f"{policy.title if policy else source.slug} {source.version}")
     return tuple(names)
 
