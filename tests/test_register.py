@@ -792,3 +792,28 @@ def test_the_desk_reprint_says_a_provider_is_typed_otherwise(registered):
     again = registered.get(exact.headers["Location"])
     assert "Note:" not in again.get_data(as_text=True)
     assert registered.get(f"{exact.headers['Location']}/sheet.pdf").data == original
+
+
+def test_a_reprint_renders_in_the_pool_and_obeys_its_time_limit(registered, pool, monkeypatch):
+    """Desk and API reprints go through the render pool, as new sheets do: a reprint slower
+    than `--timeout` is a 503 with Retry-After (its worker replaced), never a render in the
+    server process without a limit; and the desk's page-1 picture comes from the worker."""
+    from .test_web import csrf_of
+
+    original = registered.post("/api/sheets", json=SHEET)
+    sheet_id = original.headers["X-Sheet-Id"]
+    again = registered.post("/reprint", data={"csrf": csrf_of(registered), "id": sheet_id,
+                                              "name": NAME, "provider": PROVIDER})  # fmt: skip
+    assert again.status_code == 303
+    picture = registered.get(f"{again.headers['Location']}/page-1.png")
+    assert picture.status_code == 200 and picture.data.startswith(b"\x89PNG")
+    replaced = pool.replacements
+    monkeypatch.setattr(pool, "timeout", 0.001)
+    api = registered.post("/api/reprints", json={"id": sheet_id, "name": NAME, "provider": PROVIDER})
+    assert api.status_code == 503 and api.headers["Retry-After"]
+    assert "time limit" in api.json["error"]
+    desk = registered.post("/reprint", data={"csrf": csrf_of(registered), "id": sheet_id,
+                                             "name": NAME, "provider": PROVIDER})  # fmt: skip
+    assert desk.status_code == 503 and desk.headers["Retry-After"]
+    assert "time limit" in desk.get_data(as_text=True)
+    assert pool.replacements >= replaced + 2

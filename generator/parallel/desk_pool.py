@@ -77,9 +77,9 @@ def _serve(conn, content_dir: str, warmup) -> None:
             task = conn.recv()
         except EOFError:
             return
-        *render_args, preview = task
+        *render_args, assets, preview = task
         try:
-            result = maker.render(*render_args)
+            result = maker.render(*render_args, assets=None if assets is None else Path(assets))
             png = first_page_png(result.pdf) if preview else None
             conn.send(("ok", (result.pdf, result.pages, png)))
         except AftercareError as exc:
@@ -172,14 +172,19 @@ class RenderPool:
         with self._lock:
             return sum(1 for w in self._workers if w.ready and w.alive())
 
-    def render(self, clinic, policies, patient, today, options, preview=False) -> Rendered:
+    def render(
+        self, clinic, policies, patient, today, options, preview=False, assets=None
+    ) -> Rendered:
         """Render one sheet in a worker: of one policy, or of a sequence of up to three done
-        on the same visit (one task, one round trip to the worker, whatever their number).
+        on the same visit (one task, one round trip to the worker, whatever their number);
+        with page 1 as a PNG if `preview`; `assets` is a folder the sheet may also fetch from
+        (a reprint's archived clinic profile and logo).
 
         Raises Busy (no worker free in time), RenderTimeout (the render itself took too long),
         RenderFailed (an internal error) or AftercareError (bad input).
         """
-        task = (clinic, as_policies(policies), patient, today, options, preview)
+        folder = None if assets is None else str(assets)
+        task = (clinic, as_policies(policies), patient, today, options, folder, preview)
         queue_deadline = time.monotonic() + self.queue_timeout
         for attempt in (1, 2):
             worker = self._take(queue_deadline)

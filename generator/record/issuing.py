@@ -14,9 +14,11 @@ from __future__ import annotations
 import hmac
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from generator import __version__
 from generator.content import clinic as clinic_module
@@ -29,7 +31,6 @@ from generator.i18n import N_
 from generator.record.register import Entry, Register, Source, now_utc, sha256
 from generator.render.digest import layout_digest
 from generator.render.maker import SheetMaker
-from generator.render.pdf import Result
 from generator.sheet.model import Options
 
 
@@ -104,12 +105,26 @@ PROVIDER_NOTE = N_(
 )
 
 
+class Made(Protocol):
+    """What a render gives back: the PDF and its page count (a `Result` made here, or the
+    desk pool's `Rendered`, which may also carry page 1 as a picture)."""
+
+    pdf: bytes
+    pages: int
+
+
+# How a reprint is rendered: (clinic, policies, patient, printed on, options, assets folder)
+# -> the PDF. The desk and the API pass their render pool's (time limit, isolation, the
+# picture drawn in the worker); the CLI renders in its own process (`render_here`).
+Render = Callable[[Clinic, list[Policy], patient_module.Patient, date, Options, Path], Made]
+
+
 @dataclass(frozen=True)
 class Reprint:
     """A sheet made again: its entry, the PDF, and whether the layout code has changed since."""
 
     entry: Entry
-    result: Result
+    result: Made
     layout_changed: bool
     spelled_otherwise: bool = False  # the name matches, but is typed otherwise than printed
     provider_otherwise: bool = False  # the provider matches, but is typed otherwise
@@ -158,16 +173,25 @@ def _archived_policy(register: Register, content: Path, source: Source) -> Polic
     return languages.paired(policy_module.load(original, archived=True), policy)
 
 
-_REPRINTING = threading.Lock()  # one reprint at a time per process: rendering is not thread-safe
+_REPRINTING = threading.Lock()  # one local render at a time: rendering is not thread-safe
 
 
-def reprint(register: Register, sheet_id: str, name: str, provider: str | None) -> Reprint:
-    """The sheet `sheet_id` made again for the patient it was made for (checked by name)."""
+def render_here(clinic, policies, patient, printed_on, options, assets) -> Made:
+    """Render a reprint in this process, with a sheet maker of its own (for the CLI)."""
     with _REPRINTING:
-        return _reprint(register, sheet_id, name, provider)
+        return SheetMaker(assets).render(clinic, policies, patient, printed_on, options)
 
 
-def _reprint(register: Register, sheet_id: str, name: str, provider: str | None) -> Reprint:
+def reprint(
+    register: Register,
+    sheet_id: str,
+    name: str,
+    provider: str | None,
+    render: Render = render_here,
+) -> Reprint:
+    """The sheet `sheet_id` made again for the patient it was made for (checked by name):
+    its clinic profile, logo and policies come from the register's archive, and `render`
+    makes the PDF from them."""
     entry = register.get(sheet_id)
     register.check_person(entry, name, provider)
     patient = patient_module.make(name, entry.procedure_date.isoformat(), provider or None)
@@ -186,7 +210,7 @@ def _reprint(register: Register, sheet_id: str, name: str, provider: str | None)
             draft=False,
             sheet_id=entry.id,
         )
-        result = SheetMaker(content).render(clinic, policies, patient, entry.printed_on, options)
+        result = render(clinic, policies, patient, entry.printed_on, options, content)
     return Reprint(
         entry,
         result,

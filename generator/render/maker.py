@@ -87,6 +87,7 @@ class SheetMaker:
         options: Options = DEFAULT_OPTIONS,
         *,
         full: bool = False,
+        assets: Path | None = None,
     ) -> Result:
         """One sheet of one policy or of up to three done on the same day (a blank handout
         when `patient` is None); drafts only with options.draft; no personalised sheet of a
@@ -94,7 +95,8 @@ class SheetMaker:
 
         A personalised sheet is made from its kind's base when it can be (reuse.py): the
         same sheet as a full render, for a fraction of the cost; `full` forces the full
-        render (tests and the benchmark compare the two)."""
+        render (tests and the benchmark compare the two). `assets` is a folder the sheet may
+        also fetch from for this render: a reprint's archived clinic profile and logo."""
         today = today or date.today()
         chosen = as_policies(policies)
         problems = []
@@ -113,11 +115,12 @@ class SheetMaker:
         if problems:
             raise AftercareError(*problems)
         sheet = build_sheet(clinic, chosen, patient, today, options)
-        result = None
-        if not full and patient is not None:
-            result = self.reuse.render(sheet, options.archival)
-        if result is None:
-            variants, fits = self._fitting(sheet)
-            result = self.renderer.render_first_fitting(variants, fits, options.archival)
+        with self.renderer.fetcher.allowing(assets):
+            result = None
+            if not full and patient is not None:
+                result = self.reuse.render(sheet, options.archival)
+            if result is None:
+                variants, fits = self._fitting(sheet)
+                result = self.renderer.render_first_fitting(variants, fits, options.archival)
         settle()
         return result

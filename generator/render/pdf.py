@@ -56,6 +56,19 @@ class RestrictedFetcher(URLFetcher):
             url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}
         )
 
+    @contextmanager
+    def allowing(self, folder: Path | None) -> Iterator[None]:
+        """Also serve files under `folder` meanwhile (a reprint's archived logo)."""
+        if folder is None:
+            yield
+            return
+        roots = self.roots
+        self.roots = (*roots, Path(folder).resolve())
+        try:
+            yield
+        finally:
+            self.roots = roots
+
     def _allowed_path(self, url: str) -> Path | None:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):

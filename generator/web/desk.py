@@ -46,7 +46,6 @@ from generator.parallel.desk_pool import RenderFailed
 from generator.paths import STYLES, TEMPLATES
 from generator.record import issuing
 from generator.record.register import ProviderNeeded, UnknownSheet, parse_sheet_id
-from generator.render.preview import first_page_png
 from generator.sheet.model import MAX_PROCEDURES
 from generator.sheet.schedule import Dates
 from generator.web.access import (
@@ -66,6 +65,7 @@ from generator.web.sheet_requests import (
     Unavailable,
     issue,
     parse_sheet_request,
+    pool_render,
 )
 from generator.web.state import MAX_BODY, Recording, Result, state
 
@@ -506,8 +506,22 @@ def reprint():
         return _reprint_page(fields, errors), 422
     try:
         again = issuing.reprint(
-            register, fields["id"], fields["name"], fields["provider"].strip() or None
+            register,
+            fields["id"],
+            fields["name"],
+            fields["provider"].strip() or None,
+            pool_render(preview=True),
         )
+    except Unavailable as exc:
+        message = _("%(reason)s. Try again.", reason=shared_text(str(exc)))
+        response = make_response(_reprint_page(fields, {"form": message}), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+    except RenderFailed as exc:
+        message = _(
+            "The sheet could not be made: %(reason)s. Tell the clinic's IT person.", reason=exc
+        )
+        return _reprint_page(fields, {"form": message}), 500
     except AftercareError as exc:
         if isinstance(exc, ProviderNeeded) and request.form.get("ask") == "provider":
             return _reprint_page(fields, {}, ask_provider=parse_sheet_id(fields["id"]))
@@ -526,7 +540,7 @@ def reprint():
     result = Result(
         sid=session_id(),
         pdf=again.result.pdf,
-        preview_png=first_page_png(again.result.pdf),
+        preview_png=again.result.preview_png or b"",
         filename=f"reprint-{entry.id}.pdf",
         policy_title=" + ".join(names),
         policy_titles=names,

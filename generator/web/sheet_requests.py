@@ -249,3 +249,21 @@ def issue(
     except sa.exc.SQLAlchemyError:
         raise Unavailable("the register cannot be reached") from None
     return Issued(rendered, options, today, pending)
+
+
+def pool_render(preview: bool = False):
+    """A reprint's render function (record.issuing.Render) through the desk's pool: the same
+    time limit and isolation as a new sheet, and page 1's picture drawn in the worker.
+    Raises Unavailable (busy or too slow) or RenderFailed."""
+
+    def render(clinic, policies, patient, printed_on, options, assets) -> Rendered:
+        try:
+            return state().pool.render(
+                clinic, policies, patient, printed_on, options, preview, assets
+            )
+        except Busy:
+            raise Unavailable("every renderer is busy") from None
+        except RenderTimeout:
+            raise Unavailable("the sheet took longer than the time limit") from None
+
+    return render
