@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from generator.paths import CONTENT
-from generator.schedule import Dates
+from generator.sheet.schedule import Dates
 
 from . import cups
 
