@@ -163,6 +163,12 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="ADDR",
         help="address of a reverse proxy whose X-Forwarded-For is believed (repeatable)",
     )
+    serve.add_argument(
+        "--print-queue",
+        metavar="QUEUE",
+        help="the CUPS queue this server's desks print on (default: clinic.toml's [printing] "
+        "queue; without one, staff print from the browser)",
+    )
     _database_option(serve)
     commands.add_parser(
         "token", parents=[common], help="print a fresh random access token for the desk"
@@ -466,7 +472,16 @@ def cmd_serve(project: Project, args) -> None:
         queue_timeout=args.queue_timeout,
         trusted_proxies=tuple(proxies),
         database=args.database,
+        print_queue=_queue_name(args.print_queue),
     )
+
+
+def _queue_name(queue: str | None) -> str | None:
+    if queue is None:
+        return None
+    from generator.content.printing import check_queue_name
+
+    return check_queue_name(queue, "--print-queue")
 
 
 def cmd_register(project: Project | None, args) -> int:

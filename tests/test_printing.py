@@ -120,3 +120,81 @@ def test_a_stopped_queue_is_a_clear_error_and_the_sheet_stays(
                   "--database", f"sqlite:///{tmp_path / 'r.sqlite3'}", "--out", out,
                   "--print", "NoSuchQueue")  # fmt: skip
     assert "there is no print queue NoSuchQueue" in missing.err
+
+
+# ---------- The desk ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk(queue, content, tmp_path):
+    """A desk app whose clinic.toml names the test queue, with a register."""
+    from generator.content.live import LiveContent
+    from generator.parallel.desk_pool import RenderPool
+    from generator.record.register import Register
+    from generator.web.app import create_app
+
+    toml = content / "clinic.toml"
+    toml.write_text(toml.read_text() + f'\n[printing]\nqueue = "{queue}"\n')
+    pool = RenderPool(content, size=1, timeout=60)
+    register = Register(f"sqlite:///{tmp_path / 'r.sqlite3'}", b"k" * 32)
+    yield create_app(LiveContent(content), pool, register=register).test_client()
+    pool.close()
+    register.dispose()
+
+
+def send_form(client, name: str, draft: str | None = None):
+    page = client.get("/").get_data(as_text=True)
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    draft = draft or page.split('name="draft" value="', 1)[1].split('"', 1)[0]
+    data = {"csrf": csrf, "draft": draft, "policy": "microneedling", "name": name,
+            "when": "today", "provider": "Dr. Rivera"}  # fmt: skip
+    return client.post("/", data=data), draft
+
+
+def test_the_desk_prints_a_checkout_once_even_when_the_form_is_sent_again(desk, queue, server):
+    page = desk.get("/").get_data(as_text=True)
+    assert ">Create and print</button>" in page
+    made, draft = send_form(desk, "Maria Garcia")
+    assert made.status_code == 303
+    location = made.headers["Location"]
+    again, _ = send_form(desk, "Maria Garcia", draft)  # a double Enter, or a retry
+    assert again.headers["Location"] == location
+    result = desk.get(location).get_data(as_text=True)
+    assert re.search(rf"<h1>Printing on {queue} \(job \d+\)</h1>", result)
+    assert '<span id="job-state"' in result
+    sheet_id = re.search(r"<dt>Sheet ID</dt><dd>([0-9A-Z-]+)</dd>", result)[1]
+    assert "<dt>Provider</dt><dd>Dr. Rivera</dd>" in result
+    assert "<dt>Language</dt><dd>English</dd>" in result
+    # the next patient's form is on the same page, focused on the name, procedure kept
+    assert re.search(r'id="name" name="name"[^>]*value=""\s*autofocus>', result)
+    assert '<option value="microneedling" selected>' in result
+    (text,) = server.texts(queue, 1)
+    assert "Maria Garcia" in text and f"Sheet {sheet_id}" in text
+    assert server.texts(queue, 1) == [text]  # once
+    state = desk.get(f"{location}/job").json
+    assert state["state"] == "printed" and state["final"] is True
+    download = desk.get(f"{location}/download")
+    today = date.today().isoformat()
+    assert download.headers["Content-Disposition"] == (
+        f'attachment; filename="microneedling-{today}-{sheet_id}.pdf"'
+    )
+
+
+def test_a_disabled_queue_says_so_plainly_and_the_sheet_stays_downloadable(desk, queue, server):
+    server.admin("cupsdisable", "-r", "Out of paper", queue)
+    made, _draft = send_form(desk, "Maria Garcia")
+    result = desk.get(made.headers["Location"]).get_data(as_text=True)
+    assert "<h1>Sheet ready, not printed</h1>" in result
+    assert f"Not printed: the printer {queue} is stopped: Out of paper." in result
+    download = desk.get(f"{made.headers['Location']}/download")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    server.admin("cupsenable", queue)
+    again = desk.post(f"{made.headers['Location']}/print", data={"csrf": csrf(result)})
+    page = desk.get(again.headers["Location"]).get_data(as_text=True)
+    assert re.search(rf"<h1>Printing on {queue} \(job \d+\)</h1>", page)
+    (text,) = server.texts(queue, 1)
+    assert "Maria Garcia" in text
+
+
+def csrf(page: str) -> str:
+    return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]

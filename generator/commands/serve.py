@@ -60,6 +60,7 @@ def serve(
     queue_timeout: float = 30.0,
     trusted_proxies: tuple[str, ...] = (),
     database: str | None = None,
+    print_queue: str | None = None,
 ) -> None:
     """Check access, warm the renderers, then serve until SIGTERM or Ctrl+C."""
     if not is_loopback(host) and token is None:
@@ -92,7 +93,9 @@ def serve(
             warmup=lambda: _warmup(content),
         )
         try:
-            app = create_app(content, pool, token, trusted_proxies, _session_key(), register)
+            app = create_app(
+                content, pool, token, trusted_proxies, _session_key(), register, print_queue
+            )
             server = _server(app, host, port)
             shown = f"[{host}]" if ":" in host else host
             print(

@@ -11,7 +11,7 @@ from flask import Flask
 from generator.content.live import LiveContent
 from generator.paths import TEMPLATES
 from generator.record.register import Register
-from generator.web import access, api, desk, responses
+from generator.web import access, api, checkout, desk, responses
 from generator.web.logs import ACCESS_LOG
 from generator.web.state import MAX_BODY, SESSION_HOURS, TOO_LARGE, DeskState
 
@@ -25,12 +25,14 @@ def create_app(
     trusted_proxies: tuple[str, ...] = (),
     secret_key: bytes | None = None,
     register: Register | None = None,
+    print_queue: str | None = None,
 ) -> Flask:
     """The desk and API. With a token, every request but health and assets must present it.
 
     `secret_key` signs session cookies; keep it across restarts (serve does) so that open
     forms and sign-ins survive one. Without it, a random key is made. With a `register`,
-    every sheet gets a sheet ID and an entry, and reprints can be asked for.
+    every sheet gets a sheet ID and an entry, and reprints can be asked for. `print_queue`
+    (serve --print-queue) is the CUPS queue this server's desks print on, over clinic.toml's.
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     app.config.update(
@@ -49,6 +51,7 @@ def create_app(
     app.register_blueprint(access.blueprint)
     app.register_blueprint(desk.blueprint)
     app.register_blueprint(api.blueprint)
+    checkout.install(app, print_queue)
     responses.register(app)
     return app
 
