@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from generator.project import Project
     from generator.sheet.model import Options
 
+
 def _global_options(parser: argparse.ArgumentParser, default) -> None:
     parser.add_argument(
         "--content",
