@@ -1,6 +1,7 @@
 """A clinic's content folder opened for a command that runs once: the clinic profile and
 its policies read and validated (strictly: every problem reported before anything is
 written), with a warm sheet maker on demand."""
+
 from __future__ import annotations
 
 import dataclasses

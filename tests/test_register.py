@@ -809,7 +809,9 @@ def test_a_reprint_renders_in_the_pool_and_obeys_its_time_limit(registered, pool
     assert picture.status_code == 200 and picture.data.startswith(b"\x89PNG")
     replaced = pool.replacements
     monkeypatch.setattr(pool, "timeout", 0.001)
-    api = registered.post("/api/reprints", json={"id": sheet_id, "name": NAME, "provider": PROVIDER})
+    api = registered.post(
+        "/api/reprints", json={"id": sheet_id, "name": NAME, "provider": PROVIDER}
+    )
     assert api.status_code == 503 and api.headers["Retry-After"]
     assert "time limit" in api.json["error"]
     desk = registered.post("/reprint", data={"csrf": csrf_of(registered), "id": sheet_id,

@@ -21,6 +21,7 @@ import functools
 import re
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -187,7 +188,7 @@ def next_fields() -> dict:
 
 def read_form(form) -> dict:
     """The desk form's values as sent (the procedure selects in order)."""
-    fields = {key: form.get(key, "") for key in (*TEXT_FIELDS, "when")}
+    fields: dict[str, Any] = {key: form.get(key, "") for key in (*TEXT_FIELDS, "when")}
     chosen = form.getlist("policy")  # one per select, in order; "" for none
     fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
     fields["large_print"] = form.get("large_print") == "on"
@@ -223,7 +224,7 @@ def submit():
         )
     picks, choice_problems = _procedures(content, chosen)
     problems += choice_problems
-    request_fields = {
+    request_fields: dict[str, Any] = {
         "name": fields["name"],
         "date": typed_date or today.isoformat(),
         "provider": fields["provider"] or None,
@@ -625,7 +626,7 @@ def reprint():
     result = Result(
         sid=session_id(),
         pdf=again.result.pdf,
-        preview_png=again.result.preview_png or b"",
+        preview_png=getattr(again.result, "preview_png", None) or b"",  # drawn in the worker
         filename=entry_name(entry),
         policy_title=" + ".join(names),
         policy_titles=names,
