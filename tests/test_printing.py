@@ -198,3 +198,21 @@ def test_a_disabled_queue_says_so_plainly_and_the_sheet_stays_downloadable(desk,
 
 def csrf(page: str) -> str:
     return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_api_prints_on_request_once_per_idempotency_key(desk, queue, server):
+    body = {"policy": "microneedling", "name": "Maria Garcia", "date": "2026-11-23", "print": True}
+    headers = {"Idempotency-Key": "visit-1"}
+    first = desk.post("/api/sheets", json=body, headers=headers)
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    assert re.fullmatch(rf"{queue}-\d+", first.headers["X-Print-Job"])
+    again = desk.post("/api/sheets", json=body, headers=headers)  # a retry
+    assert again.headers["X-Print-Job"] == first.headers["X-Print-Job"]
+    (text,) = server.texts(queue, 1)
+    assert "Maria Garcia" in text and f"Sheet {first.headers['X-Sheet-Id']}" in text
+    server.admin("cupsdisable", "-r", "Lid open", queue)
+    stopped = desk.post("/api/sheets", json={**body, "print": queue})
+    assert stopped.status_code == 200 and stopped.data.startswith(b"%PDF")
+    assert stopped.headers["X-Print-Error"] == f"the printer {queue} is stopped: Lid open"
+    wrong = desk.post("/api/sheets", json={**body, "print": "no queue"})
+    assert wrong.status_code == 422 and wrong.json["field"] == "print"

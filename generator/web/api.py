@@ -15,6 +15,7 @@ from generator.parallel.desk_pool import RenderFailed
 from generator.record import fhir, issuing
 from generator.record.register import UnknownSheet
 from generator.sheet.model import build as build_sheet
+from generator.web import checkout
 from generator.web.openapi import MAX_DEPTH, spec
 from generator.web.sheet_requests import (
     RETRY_AFTER,
@@ -93,9 +94,11 @@ def sheets():
         return api_error(str(exc), None, 400)
     content = state().content.current()
     reference = body.pop(fhir.REFERENCE_FIELD, None)
+    asked = body.pop("print", None)
     try:
         sheet = parse_sheet_request(content, body)
         reference = fhir.check_patient_reference(reference)
+        queue = checkout.api_queue(asked)
     except AftercareError as exc:
         first = exc.problems[0]
         return api_error(first.message, first.field, 422, exc.problems)
@@ -117,6 +120,10 @@ def sheets():
         response = pdf_response(issued.rendered.pdf, sheet.filename(issued.sheet_id))
     if issued.sheet_id:
         response.headers["X-Sheet-Id"] = issued.sheet_id
+    if queue:  # recorded above: the sheet may leave
+        response.headers.update(
+            checkout.api_print(issued.rendered.pdf, sheet.filename(issued.sheet_id), queue)
+        )
     return response
 
 

@@ -312,3 +312,41 @@ def job_state(key: str):
     now = printing.state(job)
     heading, words = job_words(job, now)
     return jsonify(heading=heading, state=words, final=now.state in ("done", "canceled"))
+
+
+# ---------- The API's `print` field -------------------------------------------------------------
+
+
+def api_queue(value) -> str | None:
+    """The queue an API request's `print` asks for (None: not printed); AftercareError when
+    it is not true/false/null or a queue name, or asks for a queue the server lacks."""
+    from generator.content.printing import check_queue_name
+    from generator.errors import AftercareError, Problem
+
+    if value is None or value is False:
+        return None
+    if value is True:
+        queue = checkout().queue or state().content.current().clinic.printing.queue
+        if queue is None:
+            message = "this server names no print queue (serve --print-queue, or clinic.toml "
+            raise AftercareError(Problem(message + "[printing] queue): name one", field="print"))
+        return queue
+    if isinstance(value, str):
+        return check_queue_name(value, "print")
+    raise AftercareError(
+        Problem("must be true, false, null or a print queue's name", field="print")
+    )
+
+
+def api_print(pdf: bytes, filename: str, queue: str) -> dict[str, str]:
+    """Print an API sheet (once per Idempotency-Key, when one is sent); the headers that say
+    what became of it."""
+    title = filename.removesuffix(".pdf")
+    send = lambda: printing.submit(pdf, queue, title)  # noqa: E731
+    retry_key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    try:
+        key = f"api:{queue}:{retry_key}"
+        job = checkout().prints.once(key, send)[0] if retry_key else send()
+    except printing.PrintFailed as exc:
+        return {"X-Print-Error": exc.problems[0].message}
+    return {"X-Print-Job": f"{job.queue}-{job.job_id}"}
