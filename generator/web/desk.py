@@ -586,6 +586,9 @@ def reprint():
         return _reprint_page(fields, {"form": _(EXPIRED)}), 400
     if register is None:
         return _reprint_page(fields, {}), 404
+    if request.form.get("ask") == "name":  # a look-up row: ask for the name as on the sheet
+        searched = request.form.get("searched", "")
+        return _reprint_page({"id": fields["id"]}, {}, ask_name=searched)
     labels = {"id": _("Sheet ID"), "name": _("Patient name")}
     errors = {key: labelled(labels[key], _("is required")) for key in labels if not fields[key]}
     if errors:
@@ -690,6 +693,7 @@ def _reprint_page(
     lookup: dict | None = None,
     found=None,
     ask_provider: str | None = None,
+    ask_name: str | None = None,
 ) -> str:
     """The reprint and look-up page; `ask_provider`: the ID of a sheet whose provider is
     asked for, in the reprint form (focus there)."""
@@ -698,8 +702,9 @@ def _reprint_page(
         "reprint.html.j2",
         form=fields,
         errors=errors,
-        focus="provider" if ask_provider else focus,
+        focus="provider" if ask_provider else "name" if ask_name is not None else focus,
         ask_provider=ask_provider,
+        ask_name=ask_name,
         lookup=lookup or {},
         found=found,
         register=state().register is not None,
