@@ -94,13 +94,13 @@
       }
     });
   }
-  // Sending the form: its address becomes /?draft=ID, so that browser Back returns the form
-  // as it was sent (the server keeps it for this browser's session).
-  var form = document.querySelector("form.desk input[name=draft]");
-  if (form) {
-    form.form.addEventListener("submit", function () {
-      history.replaceState(null, "", "/?draft=" + encodeURIComponent(form.value));
-    });
+  // The form page's address becomes /?draft=ID, so that browser Back from its result returns
+  // the form as it was sent (the server keeps it for this browser's session). Done when the
+  // page loads, not when it is sent, so that sending is one navigation.
+  var draft = document.querySelector("form.desk input[name=draft]");
+  var path = window.location.pathname;
+  if (draft && (path === "/" || path === "/next")) {
+    history.replaceState(null, "", "/?draft=" + encodeURIComponent(draft.value));
   }
   // The browser's print flow: once Print opened the PDF, Enter means Next patient.
   var print = document.getElementById("print");

@@ -164,9 +164,11 @@ def form():
     kept = checkout.kept_form()
     if kept is not None:
         return desk_page(read_form(kept), {}, notice=_(checkout.NOTICE_KEPT))
-    sent = checkout.drafted(request.args.get("draft", ""))
-    if sent is not None:
-        return desk_page(sent, {}, focus="name", draft=request.args["draft"])
+    if "draft" in request.args:  # a form page reloaded, or Back from its result
+        sent = checkout.drafted(request.args["draft"])
+        if sent is not None:
+            return desk_page(sent, {}, focus="name", draft=request.args["draft"])
+        return desk_page(next_fields(), {}, draft=request.args["draft"])
     return desk_page({"when": "today", "provider": _remembered("provider")}, {})
 
 
