@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .files import write_atomic
-from .paths import ROOT, STYLES, TEMPLATES
+from .paths import ROOT, STYLES, TEMPLATES, TRANSLATIONS
 
 MANIFEST = ".aftercare-build.json"
 
@@ -42,7 +42,7 @@ def code_digest() -> str:
 
 def catalogs() -> list[Path]:
     """The translation catalogs (.po: the .mo files are built from them), in a stable order."""
-    return sorted((ROOT / "translations").rglob("*.po"))
+    return sorted(TRANSLATIONS.rglob("*.po"))
 
 
 # What the look of a sheet depends on, beyond its content: the code that turns content into
