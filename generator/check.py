@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from . import clinic as clinic_module
-from . import languages
+from . import languages, starter
 from . import policy as policy_module
 from .errors import AftercareError, Problem, display_path
 from .frontmatter import split
@@ -65,6 +65,7 @@ def check(
         clinic = clinic_module.load(clinic_file or content_dir / "clinic.toml")
     except AftercareError as exc:
         report.problems.extend(exc.problems)
+    report.problems.extend(starter.unfinished(clinic, content_dir))  # left from `aftercare init`
     target = clinic.reading_grade_target if clinic else DEFAULT_GRADE_TARGET
     reading = []
     sources: dict[str, policy_module.Policy] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -59,6 +60,12 @@ def make_parser() -> argparse.ArgumentParser:
     _global_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    init = commands.add_parser(
+        "init", parents=[common], help="start a clinic's folder: content/, a .gitignore"
+    )
+    init.add_argument(
+        "folder", nargs="?", type=Path, default=Path(), metavar="DIR", help="default: here"
+    )
     commands.add_parser("policies", parents=[common], help="list policy slugs, titles and versions")
 
     check = commands.add_parser(
@@ -395,6 +402,22 @@ class Progress:
         print(f"\r{self.label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
+def cmd_init(args) -> int:
+    """Write a starter folder and say what to do next."""
+    from .starter import init
+
+    for path in init(args.folder):
+        print(display_path(path))
+    here = display_path(args.folder.resolve())
+    go = "" if here == "." else f"cd {shlex.quote(here)} && "
+    print(
+        "Next: change the lines marked CHANGE in content/clinic.toml and replace the example "
+        f"policy; `{go}aftercare check` lists what is left.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_serve(project: Project, args) -> None:
     """Run the desk and the API with waitress until interrupted."""
     from .serve import serve
@@ -526,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     try:
+        if args.command == "init":  # makes the content that every other command reads
+            return cmd_init(args)
         if args.command == "check":  # reads everything itself, even a broken clinic profile
             return cmd_check(args)
         if args.command == "register":  # the register has all it needs, content or not
