@@ -171,7 +171,29 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ADDR",
-        help="address of a reverse proxy whose X-Forwarded-For is believed (repeatable)",
+        help="address of the reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed (from any other address they are ignored)",
+    )
+    serve.add_argument(
+        "--connection-limit",
+        type=_positive,
+        default=1000,
+        metavar="N",
+        help="open connections, idle ones included (default: 1000)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_positive,
+        default=30,
+        metavar="SECONDS",
+        help="close a connection idle or half-sent this long (default: 30)",
+    )
+    serve.add_argument(
+        "--backlog",
+        type=_positive,
+        default=2048,
+        metavar="N",
+        help="connections the system queues beyond the limit (default: 2048)",
     )
     _database_option(serve)
     commands.add_parser(
@@ -420,7 +442,7 @@ def cmd_init(args) -> int:
 
 def cmd_serve(project: Project, args) -> None:
     """Run the desk and the API with waitress until interrupted."""
-    from .serve import serve
+    from .serve import Listening, serve
 
     proxies = []
     for text in args.trusted_proxy:
@@ -428,6 +450,15 @@ def cmd_serve(project: Project, args) -> None:
         if address is None:
             raise AftercareError(Problem("must be an IP address", field="--trusted-proxy"))
         proxies.append(address)
+    if len(set(proxies)) > 1:
+        raise AftercareError(
+            Problem(
+                "give one address: the server trusts one reverse proxy", field="--trusted-proxy"
+            )
+        )
+    listening = Listening(
+        proxies[0] if proxies else None, args.connection_limit, args.idle_timeout, args.backlog
+    )
     serve(
         project,
         args.host,
@@ -438,6 +469,7 @@ def cmd_serve(project: Project, args) -> None:
         queue_timeout=args.queue_timeout,
         trusted_proxies=tuple(proxies),
         database=args.database,
+        listening=listening,
     )
 
 

@@ -17,6 +17,7 @@ from ..paths import TEMPLATES
 from ..project import LiveContent
 from ..register import Register
 from . import access, api, desk, responses
+from .forwarded import secure_cookies
 from .logs import ACCESS_LOG
 from .state import MAX_BODY, SESSION_HOURS, TOO_LARGE, DeskState
 
@@ -55,6 +56,7 @@ def create_app(
     app.register_blueprint(desk.blueprint)
     app.register_blueprint(api.blueprint)
     responses.register(app)
+    app.wsgi_app = secure_cookies(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
