@@ -20,7 +20,7 @@ from babel.core import get_global, parse_locale
 from babel.localedata import exists
 from babel.messages import mofile, pofile
 
-from .paths import TRANSLATIONS
+from generator.paths import TRANSLATIONS
 
 DOMAIN = "messages"
 SOURCE = "en"  # the language the product's words are written in: no catalog

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from generator.serve import Listening, _run_until_stopped, _server
-from generator.web import create_app
+from generator.commands.serve import Listening, _run_until_stopped, _server
+from generator.web.app import create_app
 
 from .test_load import Desk
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import clinic as clinic_module
+from generator.content import clinic as clinic_module
 
 from .conftest import pdf_text
 

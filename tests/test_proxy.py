@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from generator.serve import Listening, _run_until_stopped, _server
-from generator.web import create_app
+from generator.commands.serve import Listening, _run_until_stopped, _server
+from generator.web.app import create_app
 
 from .test_web import TOKEN
 
