@@ -1,8 +1,8 @@
 """The wheel carries copies of the repository's top-level folders the package reads.
 
-`templates/`, `styles/`, `translations/` (with each catalog compiled to .mo) and `content/`
-(the demo that `aftercare init` starts from) stay at the top of the repository, where the
-project keeps them; building copies them into `generator/_data/`, where
+`templates/`, `styles/`, `translations/` (with each catalog compiled to .mo), `content/`
+(the demo that `aftercare init` starts from) and `deploy/` (the systemd unit, the nginx
+site) stay at the top of the repository, where the project keeps them; building copies them into `generator/_data/`, where
 `generator.paths` finds them with importlib.resources. An editable install (`make setup`)
 reads the checkout's folders directly. Everything else is in pyproject.toml.
 """
@@ -16,7 +16,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SHIPPED = ("templates", "styles", "translations", "content")
+SHIPPED = ("templates", "styles", "translations", "content", "deploy")
 SKIP = ("__pycache__", "*.pyc", ".*")
 
 

@@ -123,6 +123,7 @@ def test_the_installed_package_is_the_wheel_with_everything_it_reads(installed):
         compiled = shipped / catalog.relative_to(ROOT).with_suffix(".mo")
         assert compiled.is_file(), compiled  # compiled when the wheel was built
     assert (shipped / "content/microneedling.md").is_file()  # what `init` starts from
+    assert (shipped / "deploy/aftercare-desk.service").is_file()  # docs/DEPLOY.md copies it
     # Every subpackage of the checkout made it into the wheel.
     for init in (ROOT / "generator").rglob("__init__.py"):
         assert (package / init.parent.relative_to(ROOT / "generator") / "__init__.py").is_file()
