@@ -2,9 +2,10 @@
 
 `templates/`, `styles/`, `translations/` (with each catalog compiled to .mo), `content/`
 (the demo that `aftercare init` starts from) and `deploy/` (the systemd unit, the nginx
-site) stay at the top of the repository, where the project keeps them; building copies them into `generator/_data/`, where
-`generator.paths` finds them with importlib.resources. An editable install (`make setup`)
-reads the checkout's folders directly. Everything else is in pyproject.toml.
+site) stay at the top of the repository, where the project keeps them; building copies them
+into `generator/_data/`, where `generator.paths` finds them with importlib.resources. An
+editable install (`make setup`) reads the checkout's folders directly. Everything else is in
+pyproject.toml.
 """
 
 from __future__ import annotations
