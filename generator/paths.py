@@ -38,3 +38,6 @@ SITE = OUTPUT / "site"
 # Kept but never committed: the desk's session key, the register and its key.
 # AFTERCARE_STATE_DIR moves it, e.g. to /var/lib/aftercare under systemd.
 VAR = Path(os.environ.get("AFTERCARE_STATE_DIR") or WORK / "var").absolute()
+
+# Said when there is no content folder: the working folder is not a clinic's folder (yet).
+NO_CONTENT = "content folder not found: `aftercare init` starts one here, or give --content DIR"

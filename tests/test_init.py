@@ -152,3 +152,11 @@ def test_git_ignores_what_is_generated_or_secret(run, tmp_path):
         text=True,
     )
     assert found.stdout.strip() == "desk-token"
+
+
+def test_without_a_content_folder_every_command_points_to_init(run, tmp_path):
+    missing = tmp_path / "content"
+    for args in (["sheet", "microneedling", "--name", "Jane Doe"], ["policies"], ["check"]):
+        result = run(*args, "--content", missing)
+        assert result.code == 1, args
+        assert "content folder not found: `aftercare init` starts one here" in result.err, args

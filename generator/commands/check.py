@@ -15,6 +15,7 @@ from generator.content import policy as policy_module
 from generator.content import translations as languages
 from generator.content.frontmatter import split
 from generator.errors import AftercareError, Problem, display_path
+from generator.paths import NO_CONTENT
 
 DEFAULT_GRADE_TARGET = 8  # used when the clinic profile cannot be read
 LONG_SENTENCE = 25  # words; longer sentences are listed with their line
@@ -59,7 +60,7 @@ def check(
     content_dir = Path(content_dir)
     today = today or date.today()
     if not content_dir.is_dir():
-        report.problems.append(Problem("content folder not found", content_dir))
+        report.problems.append(Problem(NO_CONTENT, content_dir))
         return report
     clinic = None
     try:
