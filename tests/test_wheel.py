@@ -26,11 +26,14 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from generator.render.digest import layout_digest
+
 from .conftest import pdf_text
 from .test_init import make_it_ours
 
 pytestmark = pytest.mark.load
 ROOT = Path(__file__).resolve().parent.parent
+LAYOUT_DIGEST = "from generator.render.digest import layout_digest; print(layout_digest())"
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +127,17 @@ def test_the_installed_package_is_the_wheel_with_everything_it_reads(installed):
         assert compiled.is_file(), compiled  # compiled when the wheel was built
     assert (shipped / "content/microneedling.md").is_file()  # what `init` starts from
     assert (shipped / "deploy/aftercare-desk.service").is_file()  # docs/DEPLOY.md copies it
+    # What shapes a sheet is the same installed as in the checkout: a reprint made by the
+    # one of a sheet issued by the other is not reported as made under another layout.
+    digest = subprocess.run(
+        [installed / "python", "-c", LAYOUT_DIGEST],
+        cwd="/",
+        env=environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert digest == layout_digest()
     # Every subpackage of the checkout made it into the wheel.
     for init in (ROOT / "generator").rglob("__init__.py"):
         assert (package / init.parent.relative_to(ROOT / "generator") / "__init__.py").is_file()
