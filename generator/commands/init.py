@@ -211,8 +211,9 @@ def unfinished(clinic: Clinic | None, content_dir: Path) -> list[Problem]:
             if getattr(clinic, key) == placeholder:
                 found.append(_placeholder(clinic.path, source, key, f"write {hint}"))
         if clinic.logo_bytes == PLACEHOLDER_LOGO.encode():
-            hint = f"put your logo (.svg or .png) in {display_path(content_dir)} and name it here"
+            hint = f"put your logo (.svg or .png) in {display_path(content_dir)}/, name it here"
             found.append(_placeholder(clinic.path, source, "logo", hint))
+        found.sort(key=lambda problem: problem.line or 0)  # as they come in the file
     for path in sorted(Path(content_dir).glob("*.md")):
         try:
             text = path.read_text(encoding="utf-8")
