@@ -2,7 +2,11 @@
 `aftercare serve` accepts as written."""
 
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from generator.cli import make_parser
 
@@ -73,3 +77,18 @@ def test_deploy_md_sets_up_the_paths_the_unit_uses():
         "Upgrading the register's schema",
     ):
         assert f"\n## {heading}\n" in text, heading
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_systemd_accepts_the_unit(tmp_path):
+    """`systemd-analyze verify` finds nothing wrong (the venv's path points at a stand-in)."""
+    program = tmp_path / "venv" / "bin" / "aftercare"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    unit = tmp_path / "aftercare-desk.service"
+    unit.write_text(UNIT.read_text().replace("/opt/aftercare/venv", str(tmp_path / "venv")))
+    found = subprocess.run(
+        ["systemd-analyze", "verify", unit], capture_output=True, text=True, timeout=60
+    )
+    assert found.returncode == 0 and found.stderr == "", found.stderr
