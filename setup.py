@@ -25,11 +25,12 @@ class build_with_data(build_py):
     """build_py, then the shipped folders into generator/_data with compiled catalogs."""
 
     def run(self) -> None:
+        if not self.editable_mode:  # a module moved or deleted must not linger from a last build
+            shutil.rmtree(Path(self.build_lib) / "generator", ignore_errors=True)
         super().run()
         if self.editable_mode:  # the checkout's own folders are read in place
             return
         target = Path(self.build_lib) / "generator" / "_data"
-        shutil.rmtree(target, ignore_errors=True)
         for name in SHIPPED:
             shutil.copytree(HERE / name, target / name, ignore=shutil.ignore_patterns(*SKIP))
         for po in sorted((target / "translations").rglob("*.po")):
