@@ -14,14 +14,15 @@ from datetime import UTC, date, datetime
 import pypdfium2 as pdfium
 import pytest
 
-from generator import fhir, schedule
-from generator import patient as patient_module
-from generator import policy as policy_module
+from generator.commands.site import build_site
+from generator.content import patient as patient_module
+from generator.content import policy as policy_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 from generator.project import Project
-from generator.sheet import build
-from generator.site import build_site
+from generator.record import fhir
+from generator.sheet import schedule
+from generator.sheet.model import build
 
 from .conftest import DATA, TODAY, pdf_pages, pdf_text
 
@@ -288,7 +289,7 @@ def translation_of_timeline(source: policy_module.Policy) -> str:
 
 
 def test_a_translation_keeps_the_sources_bounds_as_written(tmp_path):
-    from generator import languages
+    from generator.content import translations as languages
 
     folder = content_with(tmp_path / "content", "lorem-timeline")
     source = policy_module.load(folder / "lorem-timeline.md")

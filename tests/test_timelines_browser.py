@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from generator.commands.site import build_site
 from generator.project import Project
-from generator.site import build_site
 
 from .test_browser import browser, calendar_events, download_calendar, open_page, serve  # noqa: F401
 from .test_timelines import content_with
