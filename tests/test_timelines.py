@@ -351,3 +351,14 @@ def test_fhir_care_plan_dates_pre_care_hours_weeks_and_ranges(shapes):
     ]
     assert plan["period"] == {"start": "2026-11-30"}
     assert "Jane" not in json.dumps(bundle)
+
+
+def test_a_range_is_worded_in_the_sheets_language():
+    from generator import i18n
+
+    phases = policy_module.load(DATA / "lorem-timeline.md").phases
+    words = i18n.translations("es")
+    dates = schedule.Dates("es_US", 2026)
+    whens = [p.when for p in schedule.dated_phases(phases, date(2026, 12, 7), dates, words)]
+    assert whens[2] == "mié, 9 de dic – entre lun, 14 de dic y jue, 17 de dic"
+    assert schedule.day_wording(phases[2], words) == "Día 2 – entre Día 7 y Día 10"
