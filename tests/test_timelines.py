@@ -186,7 +186,7 @@ def test_a_blank_handout_counts_the_days_of_every_bound(shapes):
     page = pdf_pages(shapes.render("lorem-timeline", None, TODAY).pdf)[0]
     plan = plan_lines(page) if "Your calendar" in page else page.split("Your plan", 1)[1]
     for line in (
-        "One week before Days −7–−1",
+        "One week before Day −7 – Day −1",
         "First 48 hours Days 0–2",
         "Days 2 to 7-10 Day 2 – between Day 7 and Day 10",
         "Until week 4 between Day 7 and Day 10 – Day 28",
@@ -313,7 +313,7 @@ def test_the_site_page_carries_every_bound_and_a_shared_sections_phases(shapes, 
     page = (tmp_path / "site" / "lorem-timeline" / "index.html").read_text()
     spans = re.findall(r'<span class="phase-when" ([^>]*)>([^<]*)</span>', page)
     assert [(attrs, text) for attrs, text in spans] == [
-        ('data-start="-7" data-end="-1" data-days="Days −7–−1"', "Days −7–−1"),
+        ('data-start="-7" data-end="-1" data-days="Day −7 – Day −1"', "Day −7 – Day −1"),
         ('data-start="0" data-end="2" data-days="Days 0–2"', "Days 0–2"),
         (
             'data-start="2" data-end="10" data-end-early="7" '

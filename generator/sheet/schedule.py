@@ -123,12 +123,12 @@ def span(first: str, last: str, words: gettext.NullTranslations = ENGLISH) -> st
 
 def day_wording(phase: Phase, words: gettext.NullTranslations = ENGLISH) -> str:
     """When a phase is, in days from the procedure: "Day 1", "Days 2–7", "Day 7 onward",
-    "Days −7–−1" before it; a range as "Day 2 – between Day 7 and Day 10"."""
+    "Day −7 – Day −1" before it; a range as "Day 2 – between Day 7 and Day 10"."""
     first, last = phase.start_bound, phase.end_bound
     if last is None:
         # TRANSLATORS: an open-ended phase, counted in days after the procedure.
         return words.gettext("Day %(day)s onward") % {"day": _day_number(first)}
-    if first.early is None and last.early is None:
+    if first.early is None and last.early is None and first.day >= 0:
         if phase.end == phase.start:
             # TRANSLATORS: a day counted from the procedure: Day 0 is the procedure's day.
             return words.gettext("Day %(day)s") % {"day": timeline.number(phase.start)}
