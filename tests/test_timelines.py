@@ -362,3 +362,17 @@ def test_a_range_is_worded_in_the_sheets_language():
     whens = [p.when for p in schedule.dated_phases(phases, date(2026, 12, 7), dates, words)]
     assert whens[2] == "mié, 9 de dic – entre lun, 14 de dic y jue, 17 de dic"
     assert schedule.day_wording(phases[2], words) == "Día 2 – entre Día 7 y Día 10"
+
+
+def test_a_sheet_made_from_its_kinds_base_is_the_full_render(shapes):
+    """Reuse across patients and dates (render/reuse.py) holds for the new shapes too."""
+    from generator.sheet.model import Options
+
+    from .test_reuse import compare
+
+    for slug, name, day in (
+        ("lorem-timeline", "Ann Lee", "2026-12-28"),
+        ("lorem-shared-section", "Jane Doe", PROCEDURE),
+    ):
+        patient = patient_module.make(name, day, today=TODAY)
+        compare(shapes, slug, patient, TODAY, Options(sheet_id="7K3Q-M2XD"))

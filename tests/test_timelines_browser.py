@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def timeline_site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("timeline-site")
-    content = content_with(folder / "content", "lorem-timeline")
+    content = content_with(folder / "content", "lorem-timeline", "example-procedure")
     build_site(Project(content), folder / "site")
     with serve(folder / "site") as (base, _):
         yield f"{base}/lorem-timeline/index.html"
@@ -52,4 +52,21 @@ def test_before_the_procedure_today_is_in_the_care_before_it(browser, timeline_s
     assert page.locator(".phase.current .phase-label").all_inner_texts() == ["One week before"]
     page, _ = open_page(browser, f"{timeline_site}#d={procedure + timedelta(days=7):%Y%m%d}")
     assert "Your plan starts in 3 days." in page.inner_text("#status")
+    assert errors == []
+
+
+def test_the_visit_page_dates_care_before_the_procedure(browser, timeline_site):  # noqa: F811
+    visit = timeline_site.replace("lorem-timeline/index.html", "visit/index.html")
+    procedure = date.today() + timedelta(days=10)
+    page, errors = open_page(
+        browser, f"{visit}#p=example-procedure+lorem-timeline&d={procedure:%Y%m%d}"
+    )
+    whens = page.locator("section.procedure").nth(1).locator(".phase-when").all_inner_texts()
+    first = procedure - timedelta(days=7)
+    assert whens[0].startswith(f"{first:%a, %b} {first.day}")
+    assert "between" in whens[2]
+    assert "Your plan starts in 3 days." in page.inner_text("#status")
+    events = calendar_events(download_calendar(page).decode("utf-8"))
+    assert len(events) == 3 + 5
+    assert events[3]["DTSTART"] == f"{first:%Y%m%d}"
     assert errors == []
