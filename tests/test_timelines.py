@@ -376,3 +376,28 @@ def test_a_sheet_made_from_its_kinds_base_is_the_full_render(shapes):
     ):
         patient = patient_module.make(name, day, today=TODAY)
         compare(shapes, slug, patient, TODAY, Options(sheet_id="7K3Q-M2XD"))
+
+
+@pytest.mark.parametrize(
+    ("written", "day", "early"),
+    [
+        (7, 7, None),
+        ("48h", 2, None),
+        ("36h", 1, None),
+        ("4h", 0, None),
+        ("-48h", -2, None),
+        ("2w", 14, None),
+        ("-1w", -7, None),
+        ("7-10d", 10, 7),
+        ("7–10", 10, 7),
+        ("24-48h", 2, 1),
+        ("2-4w", 28, 14),
+        (-7, -7, None),
+    ],
+)
+def test_each_unit_becomes_the_day_it_falls_on(written, day, early):
+    from generator.content import timeline
+
+    bound = timeline.read(written)
+    assert isinstance(bound, timeline.Bound)
+    assert (bound.day, bound.early, bound.text) == (day, early, str(written))
