@@ -266,12 +266,6 @@ def test_check_warns_about_a_shared_section(run, tmp_path):
     ]
 
 
-def test_the_shipped_policies_are_unchanged_by_the_new_bounds(project):
-    for slug in ("microneedling",):
-        loaded = project.policy(slug)
-        assert all(p.start >= 0 and not p.overlaps for p in loaded.phases)
-
-
 # ---------- Translations ----------------------------------------------------------------------
 
 
