@@ -147,6 +147,8 @@ def _server(app, host: str, port: int):
         ident="aftercare",
         max_request_body_size=MAX_BODY + 1,  # waitress refuses a body of this size or more
         expose_tracebacks=False,
+        # The app decides whose X-Forwarded-For to believe (--trusted-proxy; web/access.py).
+        clear_untrusted_proxy_headers=False,
     )
     server.channel_class = _Channel
     return server
