@@ -13,10 +13,11 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from generator.pool import RenderPool
-from generator.project import LiveContent
-from generator.register import Register
-from generator.web import create_app, deskstore
+from generator.content.live import LiveContent
+from generator.parallel.desk_pool import RenderPool
+from generator.record.register import Register
+from generator.web import deskstore
+from generator.web.app import create_app
 
 from .conftest import pdf_pages
 from .test_live import make_content

@@ -41,9 +41,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import has_request_context, session
 
-from ..errors import AftercareError
-from ..register import Entry, Register, Source, now_utc
-from .state import SESSION_HOURS, Recording, Result
+from generator.errors import AftercareError
+from generator.record.register import Entry, Register, Source, now_utc
+from generator.web.state import SESSION_HOURS, Recording, Result
 
 MAX_RESULTS_PER_SESSION = 50  # the oldest go first: a day at one desk is well under this
 MAX_RESULTS = 5_000  # every session's together
