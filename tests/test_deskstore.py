@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -112,6 +113,28 @@ def test_wrong_tokens_counted_on_one_desk_throttle_the_address_on_every_desk(des
         blocked = guess(app, TOKEN, "198.51.100.7")
         assert blocked.status_code == 429 and 0 < int(blocked.headers["Retry-After"]) <= 900
     assert guess(two, TOKEN, "198.51.100.8").status_code == 200  # another client is not
+
+
+def test_parallel_wrong_guesses_on_two_desks_count_exactly_five(desks):
+    one, two = desk(desks, TOKEN), desk(desks, TOKEN)
+
+    def guess(i):
+        return (
+            (one, two)[i % 2]
+            .test_client()
+            .get(
+                "/api/policies",
+                headers={
+                    "Authorization": f"Bearer wrong-{i:04d}",
+                    "X-Forwarded-For": "203.0.113.9",
+                },
+            )
+            .status_code
+        )
+
+    with ThreadPoolExecutor(8) as executor:
+        statuses = list(executor.map(guess, range(16)))
+    assert statuses.count(401) == 5 and statuses.count(429) == 11
 
 
 def test_the_database_files_hold_no_name_and_no_readable_sheet(desks, tmp_path):

@@ -286,20 +286,33 @@ class DatabaseThrottle:
     def _attempt(self, address: str, check) -> tuple[bool, int]:
         now = time.time()
         where = guesses_table.c.address == address
-        with self.engine.begin() as db:
-            # Locks the row (PostgreSQL) or the database (SQLite) until the guess is counted.
-            if db.execute(guesses_table.update().where(where).values(seen=now)).rowcount == 0:
-                db.execute(guesses_table.insert().values(address=address, failures="[]", seen=now))
+        with self.engine.connect() as db:
+            _lock(db, address)  # until this guess is counted; a right one writes nothing
             found = db.execute(sa.select(guesses_table.c.failures).where(where)).scalar()
-            failures = json.loads(found or "[]")
+            failures = json.loads(found) if found else []
             wait = self._wait(failures, now)
-            if wait:
-                return False, wait
-            ok = bool(check())
-            if not ok:
-                kept = [*[t for t in failures if t > now - self.window][-self.limit :], now]
-                db.execute(guesses_table.update().where(where).values(failures=json.dumps(kept)))
-            return ok, 0
+            ok = False if wait else bool(check())
+            if not wait and not ok:
+                kept = json.dumps([*[t for t in failures if t > now - self.window], now])
+                if found is None:
+                    db.execute(
+                        guesses_table.insert().values(address=address, failures=kept, seen=now)
+                    )
+                else:
+                    db.execute(guesses_table.update().where(where).values(failures=kept, seen=now))
+            db.commit()
+        return ok, wait
+
+
+def _lock(db, name: str) -> None:
+    """Hold a lock named `name` until `db`'s transaction ends, without writing: an advisory
+    lock in PostgreSQL, the write lock in SQLite (BEGIN IMMEDIATE)."""
+    if db.dialect.name == "postgresql":
+        db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+    elif db.dialect.name == "sqlite":
+        db.exec_driver_sql("BEGIN IMMEDIATE")
+    else:  # pragma: no cover - the register speaks SQLite and PostgreSQL
+        raise RuntimeError(f"no lock for {db.dialect.name}")
 
 
 class DatabaseResults:
