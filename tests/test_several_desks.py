@@ -380,3 +380,33 @@ def test_the_database_files_hold_no_patient_name(clinic):
             for name in NAMES:
                 assert name.encode() not in data, f"{name!r} in {path.relative_to(root)}"
     assert seen > 1_000_000  # the tables, the WAL and the log were read
+
+
+def test_a_stopping_desk_answers_a_kept_alive_connection_then_closes_it():
+    """A proxy may send a request on a kept-alive connection just after the desk was told
+    to stop: it is answered, with "Connection: close", and the connection is closed only
+    after that (never under the proxy's request, which it would not resend: a POST)."""
+    from generator.commands.serve import _run_until_stopped, _server
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "8")])
+        return [b"answered"]
+
+    server = _server(app, "127.0.0.1", 0)
+    stop = threading.Event()
+    result = {}
+    runner = threading.Thread(target=lambda: result.update(ok=_run_until_stopped(server, stop, 5)))
+    runner.start()
+    request = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.effective_port), timeout=10) as sock:
+        sock.sendall(request)
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200 ") and b"Connection: close" not in first
+        stop.set()
+        time.sleep(1)  # the desk is stopping; the proxy still holds this connection
+        sock.sendall(request)
+        second = sock.recv(65536)
+        assert second.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in second, second
+        assert sock.recv(10) == b""  # then closed by the desk
+    runner.join(10)
+    assert result["ok"] is True
