@@ -39,7 +39,7 @@ from datetime import date
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from flask import has_request_context, session
+from flask import g, has_request_context, session
 
 from generator.errors import AftercareError
 from generator.record.register import Entry, Register, Source, now_utc
@@ -183,8 +183,9 @@ class DeskStore:
         raise RuntimeError("cannot agree on a session key")  # pragma: no cover
 
     def sweep(self, force: bool = False) -> None:
-        """Delete expired sign-outs, results, remembered values and old wrong guesses (at
-        most once a minute per process, unless `force`)."""
+        """Delete expired sign-outs, results, remembered values and old wrong guesses, and
+        the oldest results past MAX_RESULTS (at most once a minute per process, unless
+        `force`)."""
         now = time.time()
         with self._sweep_lock:
             if not force and now - self._swept < SWEEP_EVERY:
@@ -196,6 +197,7 @@ class DeskStore:
             db.execute(
                 guesses_table.delete().where(guesses_table.c.seen < now - self.throttle.window)
             )
+            _keep_newest(db, sa.true(), MAX_RESULTS)
 
     def forget(self, sid: str | None) -> None:
         """Drop every result and remembered value of this session (sign-out)."""
@@ -339,7 +341,6 @@ class DatabaseResults:
                 )
             )
             _keep_newest(db, results_table.c.sid == sid, MAX_RESULTS_PER_SESSION)
-            _keep_newest(db, sa.true(), MAX_RESULTS)
         self._store.sweep()
         return key
 
@@ -377,14 +378,18 @@ class DatabaseMemory:
         self._store = store
 
     def _all(self, sid: str) -> dict:
-        with self._store.engine.connect() as db:
-            row = db.execute(
-                sa.select(memory_table.c.data)
-                .where(memory_table.c.sid == tag(sid))
-                .where(memory_table.c.expires >= time.time())
-            ).first()
-        plain = row and unseal(session_secret(), b"memory\0" + tag(sid).encode(), bytes(row.data))
-        return json.loads(plain) if plain else {}
+        cache = g.setdefault("desk_memory", {}) if has_request_context() else {}
+        if sid not in cache:  # read once per request
+            with self._store.engine.connect() as db:
+                row = db.execute(
+                    sa.select(memory_table.c.data)
+                    .where(memory_table.c.sid == tag(sid))
+                    .where(memory_table.c.expires >= time.time())
+                ).first()
+            context = b"memory\0" + tag(sid).encode()
+            plain = row and unseal(session_secret(), context, bytes(row.data))
+            cache[sid] = json.loads(plain) if plain else {}
+        return dict(cache[sid])
 
     def get(self, sid: str | None, name: str, default=None):
         """A value remembered for this session, or `default`."""
@@ -397,6 +402,8 @@ class DatabaseMemory:
     def update(self, sid: str, values: dict) -> None:
         """Remember several values for this session at once."""
         merged = {**self._all(sid), **values}
+        if has_request_context():
+            g.setdefault("desk_memory", {})[sid] = merged
         data = seal(session_secret(), b"memory\0" + tag(sid).encode(), json.dumps(merged).encode())
         row = {"expires": session_end(), "data": data}
         where = memory_table.c.sid == tag(sid)
