@@ -6,9 +6,9 @@ and the form values remembered for a session. A sign-out on one desk is refused 
 at once and survives restarts; a result made on one desk prints from any other.
 
 Whatever holds patient data (a result's PDF, its page-1 picture and name, the remembered form
-values) is sealed with AES-GCM under the browser session's own key (`session_secret`), which
-only its cookie carries: the database, its WAL and its backups never hold a readable name, and
-a row cannot be opened without the cookie. Sessions, results and remembered values expire with
+values) is sealed with AES-GCM under the browser session's own key (`sealed.session_secret`),
+which only its cookie carries: the database, its WAL and its backups never hold a readable
+name, and a row cannot be opened without the cookie. Sessions, results and remembered values expire with
 the staff session (SESSION_HOURS); expired rows are deleted (`sweep`). Row keys are SHA-256
 digests of the random ids the browser holds, never the ids themselves.
 
@@ -24,26 +24,20 @@ the views do not know which one they use:
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 import json
-import os
 import secrets
-import struct
 import threading
 import time
 from dataclasses import replace
-from datetime import date
 
 import sqlalchemy as sa
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import g, has_request_context, session
 
 from generator.errors import AftercareError
-from generator.record.register import Entry, Register, Source, now_utc
-from generator.web.state import SESSION_HOURS, Recording, Result
+from generator.record.register import Entry, Register, now_utc
+from generator.web.sealed import packed, seal, session_secret, tag, unpacked, unseal
+from generator.web.state import SESSION_HOURS, Result
 
 MAX_RESULTS_PER_SESSION = 50  # the oldest go first: a day at one desk is well under this
 MAX_RESULTS = 5_000  # every session's together
@@ -86,62 +80,6 @@ memory_table = sa.Table(
     sa.Column("expires", sa.Float, nullable=False, index=True),
     sa.Column("data", sa.LargeBinary, nullable=False),  # sealed JSON object
 )
-
-
-# ---------- Keys and sealing --------------------------------------------------------------------
-
-
-def session_secret() -> bytes:
-    """This browser session's own 32-byte key, kept in its signed cookie only (made on first
-    use). Signing in again makes a new one: what the old session left cannot be read."""
-    if not has_request_context():
-        raise RuntimeError("a session's key exists only while answering its request")
-    if "rk" not in session:
-        session["rk"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    try:
-        key = base64.urlsafe_b64decode(session["rk"])
-    except (ValueError, TypeError):
-        key = b""
-    if len(key) != 32:  # not one we made: start afresh
-        session["rk"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-        key = base64.urlsafe_b64decode(session["rk"])
-    return key
-
-
-def tag(text: str) -> str:
-    """The database's name for a random id the browser holds: its SHA-256."""
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def seal(key: bytes, context: bytes, plain: bytes) -> bytes:
-    """`plain` encrypted and authenticated with AES-GCM; `context` is bound to it."""
-    nonce = os.urandom(12)
-    return nonce + AESGCM(key).encrypt(nonce, plain, context)
-
-
-def unseal(key: bytes, context: bytes, sealed: bytes) -> bytes | None:
-    """What `seal` sealed, or None with another key or context, or if altered."""
-    try:
-        return AESGCM(key).decrypt(sealed[:12], sealed[12:], context)
-    except (InvalidTag, ValueError):
-        return None
-
-
-def pack(header: dict, blobs: list[bytes]) -> bytes:
-    """A JSON header and byte strings in one: length, header (with each blob's size), blobs."""
-    head = json.dumps({**header, "sizes": [len(blob) for blob in blobs]}).encode()
-    return struct.pack(">I", len(head)) + head + b"".join(blobs)
-
-
-def unpack(data: bytes) -> tuple[dict, list[bytes]]:
-    """The header and byte strings that `pack` joined."""
-    (size,) = struct.unpack(">I", data[:4])
-    header = json.loads(data[4 : 4 + size])
-    blobs, at = [], 4 + size
-    for length in header.pop("sizes"):
-        blobs.append(data[at : at + length])
-        at += length
-    return header, blobs
 
 
 # ---------- The store ---------------------------------------------------------------------------
@@ -327,7 +265,7 @@ class DatabaseResults:
         """Keep `result` for its session (the current request's); its new key."""
         key = secrets.token_urlsafe(18)
         row_id, sid = tag(key), tag(result.sid)
-        data = seal(session_secret(), b"result\0" + row_id.encode(), _packed(result))
+        data = seal(session_secret(), b"result\0" + row_id.encode(), packed(result))
         now = time.time()
         with self._store.engine.begin() as db:
             db.execute(
@@ -361,7 +299,7 @@ class DatabaseResults:
         plain = unseal(session_secret(), b"result\0" + row_id.encode(), bytes(row.data))
         if plain is None:
             return None
-        return _unpacked(plain, sid, None if row.recorded else self._recorder(row_id))
+        return unpacked(plain, sid, None if row.recorded else self._recorder(row_id))
 
     def forget(self, sid: str | None) -> None:
         """Drop every result of this session (sign-out)."""
@@ -435,77 +373,6 @@ def _keep_newest(db, where, count: int) -> None:
         db.execute(results_table.delete().where(where).where(results_table.c.created < cutoff))
 
 
-# ---------- A result's bytes, and its register entry ----------------------------------------------
-
-
-class _Capture:
-    """A stand-in register for `issuing.record`: keeps the entry and files instead of storing
-    them, so that whichever desk first prints the sheet can store them."""
-
-    def __init__(self, register: Register):
-        self._register = register
-        self.entry: Entry | None = None
-        self.files: dict[str, bytes] = {}
-
-    def __getattr__(self, name: str):
-        return getattr(self._register, name)
-
-    def record(self, entry: Entry, files: dict[str, bytes]) -> None:
-        self.entry, self.files = entry, files
-
-
-def _pending_entry(recording: Recording | None) -> tuple[Entry | None, dict[str, bytes]]:
-    """The entry (and archived files) that a result's first print will store."""
-    if recording is None or recording.done:
-        return None, {}
-    pending = recording._store
-    if not isinstance(pending, functools.partial):
-        raise TypeError("a desk result's recording must be a partial of issuing.record")
-    capture = _Capture(pending.args[0])
-    pending.func(capture, *pending.args[1:], **pending.keywords)
-    return capture.entry, capture.files
-
-
-def _packed(result: Result) -> bytes:
-    entry, files = _pending_entry(result.recording)
-    header = {
-        "filename": result.filename,
-        "policy_title": result.policy_title,
-        "policy_titles": list(result.policy_titles),
-        "date_words": result.date_words,
-        "name": result.name,
-        "sheet_id": result.sheet_id,
-        "note": result.note,
-        "entry": _entry_json(entry) if entry else None,
-        "files": list(files),
-    }
-    return pack(header, [result.pdf, result.preview_png, *files.values()])
-
-
-def _unpacked(plain: bytes, sid: str, recorder) -> Result:
-    header, blobs = unpack(plain)
-    pdf, png, *files = blobs
-    recording = None
-    if recorder is not None and header["entry"]:
-        entry = _entry_from_json(header["entry"])
-        recording = Recording(
-            functools.partial(recorder, entry, dict(zip(header["files"], files, strict=True)))
-        )
-    return Result(
-        sid=sid,
-        pdf=pdf,
-        preview_png=png,
-        filename=header["filename"],
-        policy_title=header["policy_title"],
-        policy_titles=tuple(header["policy_titles"]),
-        date_words=header["date_words"],
-        name=header["name"],
-        sheet_id=header["sheet_id"],
-        note=header["note"],
-        recording=recording,
-    )
-
-
 def _record_once(store: DeskStore, row_id: str, entry: Entry, files: dict[str, bytes]) -> None:
     """Store a result's register entry unless a desk did already (it is issued now)."""
     where = results_table.c.id == row_id
@@ -528,19 +395,3 @@ def _in_register(register: Register, sheet_id: str) -> bool:
     except AftercareError:
         return False
     return True
-
-
-def _entry_json(entry: Entry) -> dict:
-    values = dict(entry.__dict__)
-    values["policies"] = [source.__dict__ for source in entry.policies]
-    values["procedure_date"] = entry.procedure_date.isoformat()
-    values["printed_on"] = entry.printed_on.isoformat()
-    return values
-
-
-def _entry_from_json(values: dict) -> Entry:
-    values = dict(values)
-    values["policies"] = tuple(Source(**source) for source in values["policies"])
-    values["procedure_date"] = date.fromisoformat(values["procedure_date"])
-    values["printed_on"] = date.fromisoformat(values["printed_on"])
-    return Entry(**values)
