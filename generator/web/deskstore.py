@@ -8,9 +8,9 @@ at once and survives restarts; a result made on one desk prints from any other.
 Whatever holds patient data (a result's PDF, its page-1 picture and name, the remembered form
 values) is sealed with AES-GCM under the browser session's own key (`sealed.session_secret`),
 which only its cookie carries: the database, its WAL and its backups never hold a readable
-name, and a row cannot be opened without the cookie. Sessions, results and remembered values expire with
-the staff session (SESSION_HOURS); expired rows are deleted (`sweep`). Row keys are SHA-256
-digests of the random ids the browser holds, never the ids themselves.
+name, and a row cannot be opened without the cookie. Sessions, results and remembered values
+expire with the staff session (SESSION_HOURS); expired rows are deleted (`sweep`). Row keys
+are SHA-256 digests of the random ids the browser holds, never the ids themselves.
 
 The interfaces are those of the in-memory stores in `state.py` (used without a register), so
 the views do not know which one they use:
