@@ -57,7 +57,7 @@ from weasyprint.matrix import Matrix
 from weasyprint.pdf.stream import Stream
 from weasyprint.text.line_break import split_first_line
 
-from . import i18n, tagging
+from . import glyphtext, i18n, tagging
 from .patient import Patient
 from .pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
 from .sheet import Sheet
@@ -540,8 +540,9 @@ def _draw(stream: Stream, slot: _Slot, text: str, limit: float | None) -> list |
     layout.reactivate(box.style)
     start = len(stream.stream)
     overflow, ellipsis = (slot.text_overflow, slot.block_ellipsis) if limit else ("clip", "none")
-    if _upstream_draw_first_line(stream, box, overflow, ellipsis, Matrix()):
-        return None  # emojis are drawn apart from the text: not here
+    with glyphtext.active():  # each glyph mapped as a full render maps it
+        if _upstream_draw_first_line(stream, box, overflow, ellipsis, Matrix()):
+            return None  # emojis are drawn apart from the text: not here
     return stream.stream[start:]
 
 
@@ -579,6 +580,8 @@ def _same_font(scratch: _ScratchStream, slot: _Slot, ops: list, base: _Base) -> 
     no rise, every glyph in the base's font mapped to the same text."""
     fonts = list(scratch._fonts.values())
     if len(fonts) != 1 or fonts[0].missing or slot.font is None:
+        return False
+    if glyphtext.aliases_of(fonts[0]):  # a glyph drawn for two texts: its codes are the doc's
         return False
     if scratch._current_font != slot.font:
         return False
