@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import pytest
 
 from generator import i18n
-from generator import patient as patient_module
+from generator.content import patient as patient_module
 from generator.paths import CONTENT
 from generator.project import Project
-from generator.sheet import Options
+from generator.sheet.model import Options
 
 from . import pdfjs
 from .conftest import DATA, TODAY

@@ -1,0 +1,37 @@
+"""Every change this project makes to WeasyPrint 70, installed in one place, once, in order.
+
+WeasyPrint has no hooks for what the sheets need, so four modules wrap some of its functions:
+
+0. `glyphtext` maps each drawn glyph to its own text, in the order readers put it back (RTL
+   ligatures, mirrored brackets, conjuncts, the ellipsis): it wraps `draw_first_line` and
+   `build_fonts_dictionary`, innermost, so the codes it chooses are what the others see.
+1. `tagging` fixes the structure tree (tags, reading order) as a PDF is written: it wraps
+   `_build_box_tree` and `draw_stacking_context`.
+2. `reuse` marks the placeholders of a base while it is written: it wraps `draw_first_line`
+   and `build_fonts_dictionary` again, *around* tagging's wrapper, so a base's fonts are both
+   tagged correctly and given the placeholders' alphabet.
+3. `write_cache` keeps what pydyf recomputes (object bytes, compressed streams, font subsets):
+   it wraps `pydyf.PDF.write`, the `data` properties and `Font.subset`.
+
+Each module's `install()` captures what is in place when it runs and wraps that, so the order
+above is the order of the wrappers. `install()` runs when `generator.render.pdf` is imported,
+before any document is laid out; nothing else patches WeasyPrint.
+"""
+
+from __future__ import annotations
+
+_installed = False
+
+
+def install() -> None:
+    """Install the wrappers of glyphtext, tagging, reuse and write_cache, in that order (once)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    from generator.render import glyphtext, reuse, tagging, write_cache
+
+    glyphtext.install()
+    tagging.install()
+    reuse.install()
+    write_cache.install()
