@@ -12,6 +12,7 @@ import argparse
 import csv
 import gc
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -23,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import history  # noqa: E402  (bench/history.py, beside this file)
 
 from generator import patient as patient_module  # noqa: E402
 from generator.batch import run_batch  # noqa: E402
@@ -59,7 +62,14 @@ def timed(fn, runs: int, clock=time.perf_counter) -> list[float]:
     return samples
 
 
-def cold_cli(tmp: Path, runs: int) -> list[float]:
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far, and theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cold_cli(tmp: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each cold `aftercare sheet` (a new process each)."""
     args = [
         *AFTERCARE,
         "sheet",
@@ -71,7 +81,14 @@ def cold_cli(tmp: Path, runs: int) -> list[float]:
         "--out",
         str(tmp / "cold.pdf"),
     ]
-    return timed(lambda: subprocess.run(args, check=True, capture_output=True), runs)
+    cpu: list[float] = []
+
+    def once():
+        start = children_cpu()
+        subprocess.run(args, check=True, capture_output=True)
+        cpu.append(children_cpu() - start)
+
+    return timed(once, runs), cpu
 
 
 def warm_render(project: Project, runs: int) -> tuple[list[float], list[float], int, int]:
@@ -175,20 +192,21 @@ def write_csv(path: Path, rows: int, dates: int = 60) -> None:
             writer.writerow([f"Bench Patient {i:04d}", "microneedling", day, "Dr. Example"])
 
 
-def batch_cli(tmp: Path, rows: int, jobs: int, dates: int = 60) -> float:
+def batch_cli(tmp: Path, rows: int, jobs: int, dates: int = 60) -> tuple[float, float]:
+    """Wall and CPU seconds (the CLI and its workers) of a batch of `rows` on `dates` dates."""
     path = tmp / f"batch-{rows}-{dates}.csv"
     write_csv(path, rows, dates)
     out = tmp / f"batch-{jobs}-{dates}"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run(
         [*AFTERCARE, "batch", str(path), "--out", str(out), "--jobs", str(jobs)],
         check=True,
         capture_output=True,
     )
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
     assert len(list(out.glob("*.pdf"))) == rows
     shutil.rmtree(out)
-    return elapsed
+    return elapsed, cpu
 
 
 def chromium_html(project: Project, tmp: Path) -> Path:
@@ -414,14 +432,30 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 1,000-row batch")
     parser.add_argument("--desk", action="store_true", help="only the desk's load figures")
     parser.add_argument("--register", action="store_true", help="only the register's cost")
+    parser.add_argument(
+        "--compare",
+        metavar="REV",
+        help="run the quick bench for commit REV (in a git worktree) side by side with this one",
+    )
+    parser.add_argument("--rounds", type=int, default=7, help="rounds of --compare")
+    parser.add_argument(
+        "--no-record", action="store_true", help=f"do not append to {history.HISTORY.name}"
+    )
     args = parser.parse_args()
+    if args.compare:
+        import compare  # bench/compare.py
+
+        compare.main(args.compare, args.rounds)
+        return
     if args.register:
         with tempfile.TemporaryDirectory() as folder:
-            print_rows(register_rows(Project(), Path(folder), 50 if args.quick else 200))
+            rows_out = register_rows(Project(), Path(folder), 50 if args.quick else 200)
+        remember(args, "register", rows_out, [])
         return
     if args.desk:
         plan = {1: 20, 8: 100} if args.quick else {1: 100, 8: 500}
-        print_rows(desk_rows(load_run(plan, 200 if args.quick else 1000)))
+        rows_out = desk_rows(load_run(plan, 200 if args.quick else 1000))
+        remember(args, "desk", rows_out, [])
         return
     runs_cold, runs_warm, rows = (3, 10, 40) if args.quick else (5, 30, 200)
     runs_first = 7 if args.quick else 15
@@ -430,14 +464,18 @@ def main() -> None:
     print(f"aftercare benchmark: {os.cpu_count()} cores, {jobs} workers by default\n")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        cold = median_ms(cold_cli(tmp, runs_cold))
+        cold_samples, cold_cpu_samples = cold_cli(tmp, runs_cold)
+        cold, cold_cpu = median_ms(cold_samples), median_ms(cold_cpu_samples)
         warm_samples, cpu_samples, pages, size = warm_render(project, runs_warm)
         warm, warm_cpu = median_ms(warm_samples), median_ms(cpu_samples)
         reuse = reuse_render(project, runs_first)
-        one = rows / batch_cli(tmp, rows, 1)
-        many = rows / batch_cli(tmp, rows, jobs)
-        one_date = 200 / batch_cli(tmp, 200, jobs, dates=1)
-        all_dates = 200 / batch_cli(tmp, 200, jobs, dates=200)
+        batches = {
+            "1 worker": (rows, batch_cli(tmp, rows, 1)),
+            f"{jobs} workers": (rows, batch_cli(tmp, rows, jobs)),
+            f"200 on one date, {jobs} workers": (200, batch_cli(tmp, 200, jobs, dates=1)),
+            f"200 on 200 dates, {jobs} workers": (200, batch_cli(tmp, 200, jobs, dates=200)),
+        }
+        one, many, one_date, all_dates = (n / wall for n, (wall, _) in batches.values())
         in_process = memory_in_process(project, 200 if args.quick else 1000)
         html = chromium_html(project, tmp)
         have_chromium = Path(CHROMIUM).exists()
@@ -450,7 +488,11 @@ def main() -> None:
         register = register_rows(project, tmp, 50 if args.quick else 200)
 
     rows_out = [
-        (f"cold CLI, one sheet (median of {runs_cold})", f"{cold:.0f} ms", "target <= 1200 ms"),
+        (
+            f"cold CLI, one sheet (median of {runs_cold})",
+            f"{cold:.0f} ms",
+            f"{cold_cpu:.0f} ms CPU; target <= 1200 ms",
+        ),
         (
             f"warm render in one process (median of {runs_warm})",
             f"{warm:.0f} ms",
@@ -525,7 +567,23 @@ def main() -> None:
         )
     rows_out += desk_rows(load)
     rows_out += register
+    batch_cpu = [
+        history.Figure(f"batch CPU per sheet: {label}", cpu / n * 1000, "ms CPU")
+        for label, (n, (_, cpu)) in batches.items()
+    ]
+    remember(args, "quick" if args.quick else "full", rows_out, batch_cpu)
+
+
+def remember(args, mode: str, rows_out: list[tuple[str, str, str]], extra: list) -> None:
+    """Print the table; then each figure beside the last recorded run of this mode, and
+    record this run in bench/history.jsonl (unless --no-record)."""
     print_rows(rows_out)
+    figures = [*history.figures_of(rows_out), *extra]
+    print()
+    print("\n".join(history.beside(figures, history.last(mode))))
+    if not args.no_record:
+        entry = history.record(mode, figures)
+        print(f"\nrecorded in {history.HISTORY.relative_to(ROOT)} (commit {entry['commit']})")
 
 
 def desk_rows(load: dict) -> list[tuple[str, str, str]]:
