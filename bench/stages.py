@@ -77,8 +77,13 @@ def stages(render, runs: int) -> dict[str, float]:
     from contextlib import ExitStack
 
     from weasyprint import document as wp_document
+    from weasyprint import pdf as wp_pdf
+    from weasyprint import svg as wp_svg
     from weasyprint.pdf import fonts as wp_fonts
-    from weasyprint.pdf import tags as wp_tags
+
+    from generator import project as project_module
+    from generator import qr
+    from generator import render as templates_module
 
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
@@ -92,7 +97,11 @@ def stages(render, runs: int) -> dict[str, float]:
                 (wp_document.Page, "paint", "draw (pages -> content streams)"),
                 (wp_fonts.Font, "subset", "fonts: subset"),
                 (zlib, "compress", "compress (zlib)"),
-                (wp_tags, "add_tags", "structure tree (tags)"),
+                (wp_pdf, "add_tags", "structure tree (tags)"),
+                (wp_svg.SVG, "draw", "draw: SVG images (logo, QR code)"),
+                (qr, "svg", "QR code (qrcode + SVG text)"),
+                (project_module, "build_sheet", "sheet.build (dates, calendar, QR code)"),
+                (templates_module.Templates, "sheet_html", "templates: sheet HTML (every layout)"),
             ):
                 stack.enter_context(_wrapped(times, owner, name, label))
             start = time.process_time()

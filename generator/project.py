@@ -125,8 +125,12 @@ class SheetMaker:
         if not full and patient is not None:
             result = self.reuse.render(sheet, options.archival)
         if result is None:
+            from .shaping import sharing  # lines shaped once per process, no patient's kept
+
             variants, fits = self._fitting(sheet)
-            result = self.renderer.render_first_fitting(variants, fits, options.archival)
+            private = (patient.name, patient.provider) if patient else ()
+            with sharing(*private):
+                result = self.renderer.render_first_fitting(variants, fits, options.archival)
         settle()
         return result
 

@@ -60,6 +60,7 @@ from weasyprint.text.line_break import split_first_line
 from . import i18n, tagging
 from .patient import Patient
 from .pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
+from .shaping import sharing
 from .sheet import Sheet
 from .writing import inspecting, keeping
 
@@ -193,7 +194,7 @@ class Reuse:
     def _build(self, base_sheet: Sheet, archival: bool) -> _Base | None:
         renderer = self._renderer()
         variants, fits = self._fitting(base_sheet)
-        with _captured_warnings() as warnings:
+        with _captured_warnings() as warnings, sharing():  # placeholders: nothing private
             for html in variants:
                 del warnings[:]
                 document = renderer.layout(html, archival)
