@@ -15,7 +15,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import tagging, writing  # noqa: F401 - writing: what pydyf repeats, once (writing.py)
+from . import svgpaths, tagging, writing  # noqa: F401
 from .paths import STYLES, TEMPLATES
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
