@@ -3,7 +3,9 @@
 Prints medians and ratios: the cold single-sheet CLI, the warm per-sheet render in one
 process, batch throughput with one worker and with all, headless Chromium printing the same
 sheet HTML as a reference, and the peak memory of each worker over a long batch.
-Only synthetic patients are used.
+Each run is recorded in bench/history.jsonl and printed beside the last one of its kind
+(bench/history.py); `--compare REV` runs the quick measures for another commit side by side
+with this tree (bench/compare.py). Only synthetic patients are used.
 """
 
 from __future__ import annotations
