@@ -37,7 +37,10 @@ IN_PROCESS = ("full render", "first sheet of a new date", "reused sheet")
 
 def worker() -> None:
     """Read 'way|name|offset' lines; render each; print its CPU and wall milliseconds."""
-    from generator import patient
+    try:
+        from generator.content import patient  # the layout by role
+    except ImportError:
+        from generator import patient  # type: ignore[no-redef]  # before it
     from generator.project import Project
 
     project = Project()

@@ -81,9 +81,9 @@ def stages(render, runs: int) -> dict[str, float]:
     from weasyprint import svg as wp_svg
     from weasyprint.pdf import fonts as wp_fonts
 
-    from generator import project as project_module
-    from generator import qr
-    from generator import render as templates_module
+    from generator.render import maker as maker_module
+    from generator.render import templates as templates_module
+    from generator.sheet import qr
 
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
@@ -100,7 +100,7 @@ def stages(render, runs: int) -> dict[str, float]:
                 (wp_pdf, "add_tags", "structure tree (tags)"),
                 (wp_svg.SVG, "draw", "draw: SVG images (logo, QR code)"),
                 (qr, "svg", "QR code (qrcode + SVG text)"),
-                (project_module, "build_sheet", "sheet.build (dates, calendar, QR code)"),
+                (maker_module, "build_sheet", "sheet.build (dates, calendar, QR code)"),
                 (templates_module.Templates, "sheet_html", "templates: sheet HTML (every layout)"),
             ):
                 stack.enter_context(_wrapped(times, owner, name, label))
@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--policy", default="microneedling")
     args = parser.parse_args()
 
-    from generator import patient as patient_module
+    from generator.content import patient as patient_module
     from generator.project import Project
 
     project = Project()

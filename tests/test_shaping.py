@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from weasyprint.layout import inline, preferred
 
-from generator import patient as patient_module
-from generator import shaping
+from generator.content import patient as patient_module
 from generator.project import Project
-from generator.sheet import Options
+from generator.render import shaping
+from generator.sheet.model import Options
 
 from .conftest import TODAY
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import qr, svgpaths
+from generator.render import svgpaths
+from generator.sheet import qr
 
 from .conftest import examples
 
@@ -86,7 +87,7 @@ def test_other_paths_are_left_to_weasyprint(d):
 def test_a_sheet_is_the_same_bytes_either_way(monkeypatch):
     from weasyprint import svg as upstream_svg
 
-    from generator import patient as patient_module
+    from generator.content import patient as patient_module
     from generator.project import Project
 
     from .conftest import TODAY
