@@ -31,7 +31,7 @@ import history  # noqa: E402  (bench/history.py, beside this file)
 
 from generator.commands.batch import run_batch  # noqa: E402
 from generator.content import patient as patient_module  # noqa: E402
-from generator.parallel.batch_pool import default_jobs  # noqa: E402
+from generator.parallel import default_jobs  # noqa: E402
 from generator.paths import STYLES  # noqa: E402
 from generator.project import Project  # noqa: E402
 from generator.sheet.model import build as build_sheet  # noqa: E402

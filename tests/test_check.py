@@ -48,7 +48,8 @@ def test_warnings_name_file_and_line_and_only_strict_fails(run, synthetic_conten
         f"aftercare: warning: {where}6: phases[1].start: the first phase starts on day 1: the "
         "procedure day (day 0) is in no phase",
         f"aftercare: warning: {where}10: phases[2].start: overlaps the phase before by 2 days "
-        "(days 1-2); phases may share only their boundary day",
+        "(days 1-2); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
         f"aftercare: warning: {where}14: phases[3].start: day 4 falls in no phase",
     ]
     assert result.last_line == "Checked the clinic profile and 1 policy: 0 problems, 6 warnings"
@@ -73,15 +74,18 @@ def test_a_phase_inside_a_longer_one_is_measured_against_the_longer_one(run, syn
     assert result.code == 0
     assert result.err.splitlines() == [
         f"aftercare: warning: {path}:10: phases[2].start: overlaps the phase before by 2 days "
-        "(days 2-3); phases may share only their boundary day",
+        "(days 2-3); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
         f"aftercare: warning: {path}:14: phases[3].start: overlaps phase 1 by 6 days "
-        "(days 5-10); phases may share only their boundary day",
+        "(days 5-10); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
     ]
     path.write_text(text.replace("    start: 3\n    section", "    start: 11\n    section"))
     result = run("--content", synthetic_content, "check")
     assert result.err.splitlines() == [
         f"aftercare: warning: {path}:10: phases[2].start: overlaps the phase before by 2 days "
-        "(days 2-3); phases may share only their boundary day",
+        "(days 2-3); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
     ]
 
 
@@ -293,11 +297,11 @@ def test_the_shipped_policy_has_a_reading_grade_per_section(run):
         assert 0 < grade < 20
 
 
-def test_the_readme_shows_what_check_says_for_a_folder_with_mistakes(
+def test_the_policies_guide_shows_what_check_says_for_a_folder_with_mistakes(
     run, synthetic_content, monkeypatch
 ):
-    """README's example output is a real run's, line for line (warnings and problems on
-    stderr, then the summary)."""
+    """The policies guide's example output is a real run's, line for line (warnings and
+    problems on stderr, then the summary)."""
     from .test_docs import ROOT
 
     (synthetic_content / "example-procedure.md").rename(synthetic_content / "lorem.md")
@@ -305,7 +309,7 @@ def test_the_readme_shows_what_check_says_for_a_folder_with_mistakes(
     (synthetic_content / "broken.md").write_text('---\ntitle: Lorem: care\nversion: "1"\n---\n')
     monkeypatch.chdir(synthetic_content.parent)
     result = run("--content", "content", "check")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
     shown = readme.split("For a policy\nwith mistakes it says:\n\n```text\n", 1)[1]
     shown = shown.split("```", 1)[0].splitlines()
     assert result.code == 1
