@@ -447,7 +447,8 @@ def register_rows(project: Project, tmp: Path, runs: int) -> list[tuple[str, str
                 wall, cpu = register_cost(project, url, runs)
             rows_out.append(
                 (
-                    f"register, PostgreSQL: ID + entry (median of {runs})",
+                    f"register, PostgreSQL, fsync {'on' if durable else 'off'}: ID + entry "
+                    f"(median of {runs})",
                     f"{wall:.1f} ms",
                     f"{cpu:.1f} ms CPU (loopback, fsync {'on' if durable else 'off'})",
                 )

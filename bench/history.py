@@ -118,9 +118,13 @@ def figures_of(rows: list[tuple[str, str, str]]) -> list[Figure]:
     """The figures in bench.py's table rows (label, value, note): "434 ms", "34.6 sheets/s",
     "104 / 129 ms" (p50 / p95), "119 -> 121 MiB" (before -> after), and a note that starts
     with a CPU time ("467 ms CPU; ...")."""
-    found = []
+    found: list[Figure] = []
+    seen: dict[str, int] = {}
     for label, value, note in rows:
         label = " ".join(label.split())
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:  # two rows of one label: each figure keeps a name of its own
+            label = f"{label} #{seen[label]}"
         if match := _ONE.match(value):
             found.append(Figure(label, _float(match[1]), match[2]))
         elif match := _TWO.match(value):

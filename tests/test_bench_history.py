@@ -36,6 +36,12 @@ def test_the_figures_of_a_table_are_read_with_their_units():
     }
 
 
+def test_two_rows_of_one_label_give_two_figures():
+    rows = [("register: ID + entry", "12.0 ms", "on"), ("register: ID + entry", "7.1 ms", "off")]
+    found = [(f.label, f.value) for f in history.figures_of(rows)]
+    assert found == [("register: ID + entry", 12.0), ("register: ID + entry #2", 7.1)]
+
+
 def test_a_run_is_recorded_and_the_next_prints_beside_it(tmp_path):
     path = tmp_path / "history.jsonl"
     first = history.figures_of(ROWS)
