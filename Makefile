@@ -78,9 +78,9 @@ test: setup setup-test lint docs ## set up, then run the linters and every test 
 
 # PYTEST_ARGS go to pytest: make test-fast PYTEST_ARGS="-k register -x"
 PYTEST_ARGS ?=
-test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute on two cores)
+test-fast: setup lint ## the linters, then every test but the browser, load, docs and slow ones (under a minute on two cores)
 	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto --dist loadfile -p no:schemathesis -p no:anyio \
-		-m "not browser and not load and not docs" $(PYTEST_ARGS)
+		-m "not browser and not load and not docs and not slow" $(PYTEST_ARGS)
 
 lint: venv ## ruff check (with complexity), ruff format --check, and mypy (untyped bodies too)
 	$(BIN)/ruff check .

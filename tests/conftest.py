@@ -272,6 +272,11 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "docs: builds the documentation site (skipped by make test-fast)"
     )
+    config.addinivalue_line(
+        "markers",
+        "slow: renders many sheets or reads them back with outside readers; make test runs it, "
+        "make test-fast does not",
+    )
     # A test process keeps what its tests made (fixtures, Projects, hypothesis data) and each
     # sheet makes and drops millions of objects: at Python's default thresholds (700, 10, 10)
     # the garbage collector took about 11 s of CPU per xdist worker in `make test-fast`, most

@@ -20,6 +20,8 @@ from generator.sheet.model import Options
 from .conftest import TODAY
 from .test_readback import SLUG, WORDS, write_policy
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 LATIN = {"Inter"}
 OWN = {  # the fonts a sheet in each language is set in, with a Latin name
     "ar": LATIN | {"Noto Sans Arabic"},

@@ -6,6 +6,7 @@ import io
 import os
 
 import pypdfium2 as pdfium
+import pytest
 
 from generator.commands.handouts import handouts
 from generator.sheet import visit_code
@@ -14,6 +15,8 @@ from generator.sheet.model import Options
 from .conftest import DATA, pdf_text, qr_codes
 from .test_cli import add_lorem_care, add_synthetic
 from .test_large_print import sizes_of
+
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
 
 
 def test_blank_handout_has_day_numbers_and_the_plain_qr_code(run, tmp_path):

@@ -352,6 +352,7 @@ def test_a_spanish_blank_handout_counts_days_in_spanish(lorem_content):
     assert english_left(text) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", list(i18n.LANGUAGES))
 def test_every_language_prints_with_real_glyphs(lorem_content, code):
     """A draft (its mark and footer), a personal sheet and a blank handout in each language:

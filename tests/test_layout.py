@@ -22,6 +22,8 @@ from generator.sheet.model import Options
 
 from .conftest import TODAY, normalise, pdf_pages, qr_codes
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 WORDS = [
     "lorem",
     "ipsum",

@@ -20,6 +20,8 @@ from generator.sheet.model import Options
 
 from .conftest import TODAY
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 URL = "https://harborskin.example/aftercare/microneedling/#d=20261123"
 MM = 72 / 25.4
 

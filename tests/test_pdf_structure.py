@@ -25,6 +25,8 @@ from .conftest import DATA, TODAY, pdf_pages, pdf_text, qr_codes
 from .test_languages import add_translation
 from .test_layout import top_strips
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 
 def figures_and_tags(pdf: pikepdf.Pdf) -> tuple[list[str], set[str]]:
     alts, tags = [], set()

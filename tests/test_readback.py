@@ -27,6 +27,8 @@ from generator.sheet.model import Options
 from . import pdfjs
 from .conftest import DATA, TODAY
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 SLUG = "lorem-care"
 
 # Each shipped language's policy line: synthetic, non-clinical.

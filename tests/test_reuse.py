@@ -220,6 +220,7 @@ def compare(project, slugs, patient, today, options, made=None):
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.allow_missing_glyphs
 @settings(
     # About 0.7 s of CPU an example (a base, a full render, both read back): the quick loop

@@ -22,6 +22,8 @@ from .conftest import DATA, TODAY, pdf_pages
 from .test_languages import add_translation, short_hash
 from .test_web import csrf_of
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 EXAMPLE = (DATA / "example-procedure.md").read_text()
 LAST_WORDS = "Sed do eiusmod tempor."  # the synthetic policy's last instruction
 

@@ -16,6 +16,8 @@ from generator.sheet.model import Options
 
 from .conftest import TODAY
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 SHEETS = [  # policies, procedure date offset, options: one page or two, A4, large print
     (["microneedling"], 0, Options()),
     (["microneedling"], -40, Options("a4")),

@@ -26,6 +26,8 @@ from generator.sheet.model import build
 
 from .conftest import DATA, TODAY, pdf_pages, pdf_text
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 
 def day_cells(pdf: bytes, page: int = 0) -> dict[str, list[str]]:
     """Each calendar day (its label; the first of two alike) and the phase marks in its cell,

@@ -24,6 +24,8 @@ from generator.sheet.model import Options
 from .conftest import DATA, TODAY, zbar_qr_codes
 from .test_qr import page_image, printed_code
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 VISIT = "https://harborskin.example/aftercare/visit/"
 BOTH = ["microneedling", "example-procedure"]
 KINDS = {  # what each sheet's code opens
