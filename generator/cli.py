@@ -23,7 +23,7 @@ from .languages import language_name
 from .net import valid_address
 from .paths import CONTENT, HANDOUTS, SHEETS, SITE
 from .project import Project, write_sheet
-from .register import Register, export_csv, open_register
+from .register import Register, default_url, export_csv, open_register
 from .sheet import Options, split_slugs
 from .site import build_site
 
@@ -189,7 +189,14 @@ def make_parser() -> argparse.ArgumentParser:
         "prune", parents=[common], help="delete entries printed before a date (retention)"
     )
     prune.add_argument("--before", type=_date, required=True, metavar="YYYY-MM-DD")
-    for action in (show, find, export, prune):
+    check = actions.add_parser(
+        "check", parents=[common], help="verify the database: integrity, schema, the key"
+    )
+    backup = actions.add_parser(
+        "backup", parents=[common], help="a consistent copy of a SQLite register, while in use"
+    )
+    backup.add_argument("dest", type=Path, metavar="DEST", help="the copy's file")
+    for action in (show, find, export, prune, check, backup):
         _database_option(action)
 
     reprint = commands.add_parser(
@@ -419,8 +426,24 @@ def cmd_serve(project: Project, args) -> None:
 
 
 def cmd_register(project: Project | None, args) -> int:
-    """Look up, export or prune the register; never prints a name."""
+    """Look up, export, prune, check or back up the register; never prints a name."""
+    from .register_care import trouble
+
+    try:
+        return _register_action(args)
+    except Exception as exc:  # a database error: say what is wrong with which file
+        if type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):
+            url = args.database or default_url()
+            raise trouble(exc, url) from None
+        raise
+
+
+def _register_action(args) -> int:
+    if args.action == "backup":
+        return register_backup(args)
     register = Register(args.database)
+    if args.action == "check":
+        return register_check(register)
     if args.action == "show":
         entry = register.get(args.id)
         for key, value in entry.public().items():
@@ -448,6 +471,40 @@ def cmd_register(project: Project | None, args) -> int:
     gone = register.prune(args.before)
     print(f"Pruned {gone} entr{'y' if gone == 1 else 'ies'} printed before {args.before}")
     return 0
+
+
+def register_check(register: Register) -> int:
+    """Print what is wrong with the register, or that it is sound; 1 when something is."""
+    from .register_care import check
+
+    found = check(register)
+    for problem in found:
+        print(f"aftercare: error: {problem}", file=sys.stderr)
+    if found:
+        return 1
+    print("Register: ok (integrity, schema and key)")
+    return 0
+
+
+def register_backup(args) -> int:
+    """Copy a SQLite register consistently (its key is backed up separately, by hand)."""
+    from .register_care import backup, sqlite_path
+
+    url = args.database or default_url()
+    if sqlite_path(url) is None:
+        backup(_Unopened(url), args.dest)  # says to use the server's own tool
+    count = backup(Register(url), args.dest)
+    print(f"Backed up {count} entr{'y' if count == 1 else 'ies'}; keep the register key "
+          "with it", file=sys.stderr)  # fmt: skip
+    print(display_path(args.dest))
+    return 0
+
+
+class _Unopened:
+    """A register's URL, not connected to (a server database is not backed up by us)."""
+
+    def __init__(self, url: str):
+        self.url = url
 
 
 def cmd_reprint(project: Project | None, args) -> None:

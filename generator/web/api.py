@@ -12,6 +12,7 @@ from .. import __version__, fhir, issuing
 from ..errors import AftercareError, Problem
 from ..pool import RenderFailed
 from ..register import UnknownSheet
+from ..register_care import PUBLIC, RegisterTrouble, classify, probe
 from ..sheet import build as build_sheet
 from .openapi import MAX_DEPTH, spec
 from .sheets import RETRY_AFTER, Unavailable, issue, parse_sheet_request
@@ -36,14 +37,30 @@ def api_error(message: str, field: str | None, status: int, problems=()) -> Resp
 
 @blueprint.get("/healthz")
 def healthz():
-    """Liveness: up, the version, renderers running, and content files with problems."""
+    """Up, the version, renderers running, content files with problems, and whether sheets
+    can be recorded now (`register`): "ok" only when a sheet can be made and recorded."""
     problems = len(state().content.current().problems)
-    return jsonify(
-        status="ok",
+    register = state().register
+    recordable = "none" if register is None else probe(register)
+    renderers = state().pool.ready_count()
+    ok = recordable in ("ok", "none") and not pool_failing(state().pool)
+    response = jsonify(
+        status="ok" if ok else "unavailable",
         version=__version__,
-        renderers=state().pool.ready_count(),
+        renderers=renderers,
         content_problems=problems,
+        register=recordable,
     )
+    if not ok:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def pool_failing(pool) -> bool:
+    """Whether the render pool keeps losing its workers (it is backing off)."""
+    failing = getattr(pool, "failing", None)
+    return bool(failing()) if callable(failing) else False
 
 
 @blueprint.get("/api/openapi.json")
@@ -179,8 +196,10 @@ def run_register(action):
     """Run a register call; an unreachable database is Unavailable (503)."""
     try:
         return action()
-    except sa.exc.SQLAlchemyError:
-        raise Unavailable("the register cannot be reached") from None
+    except RegisterTrouble as exc:
+        raise Unavailable(exc.public) from None
+    except sa.exc.SQLAlchemyError as exc:
+        raise Unavailable(PUBLIC[classify(exc)]) from None
 
 
 def unavailable(exc: Exception) -> Response:

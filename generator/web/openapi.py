@@ -48,6 +48,7 @@ _SHEET_ID = {
         "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"},
     }
 }
+REGISTER_STATES = ["ok", "locked", "unwritable", "corrupt", "unreachable", "none"]
 _COMMON = {
     "401": _error("No valid 'Authorization: Bearer <token>' header (only when a token is set)"),
     "403": _error(
@@ -320,6 +321,15 @@ def spec_document(
                         "403": _COMMON["403"],
                         "413": _COMMON["413"],
                         "500": _COMMON["500"],
+                        "503": {
+                            "description": "Up, but sheets cannot be made or recorded now",
+                            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Health"}
+                                }
+                            },
+                        },
                     },
                 }
             },
@@ -494,9 +504,23 @@ def spec_document(
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "version", "renderers", "content_problems"],
+                    "required": ["status", "version", "renderers", "content_problems", "register"],
                     "properties": {
-                        "status": {"const": "ok"},
+                        "status": {
+                            "enum": ["ok", "unavailable"],
+                            "description": "ok: sheets can be made and recorded now",
+                        },
+                        "register": {
+                            "enum": [
+                                "ok",
+                                "locked",
+                                "unwritable",
+                                "corrupt",
+                                "unreachable",
+                                "none",
+                            ],
+                            "description": "whether sheets can be recorded now (none: no register)",
+                        },
                         "version": {"type": "string"},
                         "renderers": {"type": "integer", "minimum": 0},
                         "content_problems": {

@@ -18,6 +18,7 @@ from ..patient import Patient
 from ..policy import Policy
 from ..pool import Busy, Rendered, RenderTimeout
 from ..project import Content
+from ..register_care import PUBLIC, RegisterTrouble, classify
 from ..sheet import MAX_PROCEDURES, Options, combination_problems
 from .state import state
 
@@ -246,6 +247,8 @@ def issue(
         raise Unavailable("every renderer is busy") from None
     except RenderTimeout:
         raise Unavailable("the sheet took longer than the time limit") from None
-    except sa.exc.SQLAlchemyError:
-        raise Unavailable("the register cannot be reached") from None
+    except RegisterTrouble as exc:  # locked, unwritable, corrupt: no path, no URL
+        raise Unavailable(exc.public) from None
+    except sa.exc.SQLAlchemyError as exc:
+        raise Unavailable(PUBLIC[classify(exc)]) from None
     return Issued(rendered, options, today, pending)
