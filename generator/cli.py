@@ -314,6 +314,7 @@ def cmd_sheet(project: Project, args) -> None:
     if problems:
         raise AftercareError(*problems)
     register = None if options.draft else open_register(project.clinic, args.database)
+    _print_sheet_warnings(policies, register)
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
     path, result = write_sheet(project, slugs, patient, args.out, today, options, args.lang)
@@ -336,6 +337,19 @@ def cmd_sheet(project: Project, args) -> None:
     if options.sheet_id:
         print(f"Sheet {options.sheet_id}", file=sys.stderr)
     print(display_path(path))
+
+
+def _print_sheet_warnings(policies, register) -> None:
+    """What `check` warns about the policies of this sheet, and a text changed under a
+    version the register has issued."""
+    from .lifecycle import version_drift
+
+    today = date.today()
+    warnings = [w for p in policies for w in (*p.warnings, *p.review_warnings(today))]
+    if register is not None:
+        warnings += version_drift(register, policies)
+    for warning in warnings:
+        print(f"aftercare: warning: {warning}", file=sys.stderr)
 
 
 def _warn_missing_glyphs(count: int) -> None:

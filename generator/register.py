@@ -50,6 +50,7 @@ ADDED_COLUMNS = {
 }
 KEY_ENV, URL_ENV = "AFTERCARE_REGISTER_KEY", "AFTERCARE_DATABASE_URL"
 KEY_BYTES = 32
+LAST_SOURCE_SEARCH = 500  # newest entries searched for a policy version's last text
 BUSY_SECONDS = 30.0  # how long a SQLite writer waits for another's write lock
 
 metadata = sa.MetaData()
@@ -382,6 +383,21 @@ class Register:
         with self.engine.connect() as db:
             for row in db.execute(query):
                 yield _entry(row)
+
+    def last_source(self, slug: str, version: str, lang: str) -> str | None:
+        """The SHA-256 of the policy file last issued as `slug` `version` in `lang` (among the
+        newest entries), or None."""
+        query = (
+            sa.select(sheets_table.c.policies)
+            .order_by(sheets_table.c.issued_at.desc())
+            .limit(LAST_SOURCE_SEARCH)
+        )
+        with self.engine.connect() as db:
+            for (policies,) in db.execute(query):
+                for p in policies:
+                    if (p["slug"], p["version"], p["lang"]) == (slug, version, lang):
+                        return p["source"]
+        return None
 
     def archived(self, digest: str) -> bytes:
         """A file the register archived, by SHA-256."""

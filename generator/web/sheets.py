@@ -165,7 +165,11 @@ def _issuable(
     prefix = f"{slug or '(empty)'}: " if named else ""
     offered = {policy.slug: policy for policy in content.offered()}
     if slug not in offered:
-        return None, [Problem(f"{prefix}must be one of: {', '.join(offered)}", field=field)]
+        if not offered:
+            message = "no procedure is offered now: the clinic's content has problems"
+        else:
+            message = f"must be one of: {', '.join(offered)}"
+        return None, [Problem(prefix + message, field=field)]
     problems = []
     refusal = content.clinic.review_refusal(offered[slug], date.today())
     if refusal is not None:  # clinic.toml overdue_review = "refuse"
