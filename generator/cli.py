@@ -388,6 +388,7 @@ def cmd_batch(project: Project, args) -> int:
         Progress.for_terminal("sheets"),
         _options(args),
         args.database,
+        read_progress=Progress.for_terminal("checking rows"),
     )
     for message in report.messages():
         print(f"aftercare: error: {message}", file=sys.stderr)
