@@ -10,22 +10,17 @@ import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, issuing, languages, tokens
-from . import patient as patient_module
-from .batch import run_batch
-from .check import check as run_check
-from .clinic import PAPERS
-from .errors import AftercareError, Problem, display_path
-from .files import write_atomic
-from .handouts import handouts
-from .languages import language_name
-from .net import valid_address
-from .paths import CONTENT, HANDOUTS, SHEETS, SITE
-from .project import Project, write_sheet
-from .register import Register, default_url, export_csv, open_register
-from .sheet import Options, split_slugs
-from .site import build_site
+# Only what parsing needs is imported here; each command imports its own modules when it runs,
+# so `aftercare --help` and `aftercare policies` never load WeasyPrint or SQLAlchemy.
+from generator import __version__
+from generator.errors import AftercareError, Problem, display_path
+from generator.paths import CONTENT, HANDOUTS, SHEETS, SITE
+
+if TYPE_CHECKING:
+    from generator.project import Project
+    from generator.sheet.model import Options
 
 
 def _global_options(parser: argparse.ArgumentParser, default) -> None:
@@ -228,6 +223,8 @@ def _date(text: str) -> date:
 
 
 def _print_options(parser: argparse.ArgumentParser) -> None:
+    from generator.content.clinic import PAPERS
+
     parser.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
     parser.add_argument(
         "--large-print",
@@ -242,6 +239,8 @@ def _print_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args) -> Options:
+    from generator.sheet.model import Options
+
     return Options(
         paper=args.paper,
         large_print=args.large_print,
@@ -264,7 +263,9 @@ def _positive(text: str) -> int:
 
 def cmd_policies(project: Project, args) -> None:
     """Print one line per policy (slug, version, title), then one per translation."""
-    policies = project.all_policies()
+    from generator.content.translations import language_name
+
+    policies = project.policies(drafts=True)
     width = max((len(p.slug) for p in policies), default=0)
     for policy in policies:
         state = "  (draft: not offered to patients)" if policy.draft else ""
@@ -277,16 +278,20 @@ def cmd_policies(project: Project, args) -> None:
 
 
 def _print_warnings(project: Project, policies) -> None:
+    from generator.content import translations as translated
+
     today = date.today()
     for policy in policies:
         translations = project.translations(policy.slug).values()
-        not_offered = [languages.warning(t) for t in translations if not t.issuable]
+        not_offered = [translated.warning(t) for t in translations if not t.issuable]
         for warning in (*policy.warnings, *policy.review_warnings(today), *not_offered):
             print(f"aftercare: warning: {warning}", file=sys.stderr)
 
 
 def cmd_check(args) -> int:
     """Check all content; exit 1 on problems (and on warnings with --strict)."""
+    from generator.commands.check import check as run_check
+
     report = run_check(args.content or CONTENT, args.clinic)
     for problem in report.problems:
         print(f"aftercare: error: {problem}", file=sys.stderr)
@@ -299,6 +304,12 @@ def cmd_check(args) -> int:
 def cmd_sheet(project: Project, args) -> None:
     """Write one personalised sheet of one policy or of up to three done on the same day, and
     record it; the last line printed is its path."""
+    from generator.commands.sheet import write_sheet
+    from generator.content import patient as patient_module
+    from generator.record import issuing
+    from generator.record.register import open_register
+    from generator.sheet.model import split_slugs
+
     options = _options(args)
     today = date.today()
     problems = []  # every problem with the input at once, before anything is written
@@ -342,7 +353,7 @@ def cmd_sheet(project: Project, args) -> None:
 def _print_sheet_warnings(policies, register) -> None:
     """What `check` warns about the policies of this sheet, and a text changed under a
     version the register has issued."""
-    from .lifecycle import version_drift
+    from generator.content.lifecycle import version_drift
 
     today = date.today()
     warnings = [w for p in policies for w in (*p.warnings, *p.review_warnings(today))]
@@ -363,7 +374,9 @@ def _warn_missing_glyphs(count: int) -> None:
 
 def cmd_handouts(project: Project, args) -> None:
     """Write the blank handouts; unchanged ones are left as they are."""
-    _print_warnings(project, project.issuable_policies())
+    from generator.commands.handouts import handouts
+
+    _print_warnings(project, project.policies())
     progress = Progress.for_terminal("handouts")
     report = handouts(project, args.out, _options(args), args.jobs, progress, args.combine)
     print(report.summary("Handouts"), file=sys.stderr)
@@ -372,7 +385,9 @@ def cmd_handouts(project: Project, args) -> None:
 
 def cmd_site(project: Project, args) -> None:
     """Write the online version."""
-    _print_warnings(project, project.issuable_policies())
+    from generator.commands.site import build_site
+
+    _print_warnings(project, project.policies())
     report = build_site(project, args.out)
     print(report.summary("Site files"), file=sys.stderr)
     print(display_path(args.out or SITE))
@@ -380,6 +395,8 @@ def cmd_site(project: Project, args) -> None:
 
 def cmd_batch(project: Project, args) -> int:
     """Write one sheet per good row; every bad row is reported and makes the exit code 1."""
+    from generator.commands.batch import run_batch
+
     report = run_batch(
         project,
         args.csv,
@@ -419,7 +436,8 @@ class Progress:
 
 def cmd_serve(project: Project, args) -> None:
     """Run the desk and the API with waitress until interrupted."""
-    from .serve import serve
+    from generator.commands.serve import serve
+    from generator.web.net import valid_address
 
     proxies = []
     for text in args.trusted_proxy:
@@ -442,20 +460,19 @@ def cmd_serve(project: Project, args) -> None:
 
 def cmd_register(project: Project | None, args) -> int:
     """Look up, export, prune, check or back up the register; never prints a name."""
-    from .register_care import trouble
+    from generator.commands.register_admin import database_trouble
 
-    try:
+    with database_trouble(args.database):
         return _register_action(args)
-    except Exception as exc:  # a database error: say what is wrong with which file
-        if type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):
-            url = args.database or default_url()
-            raise trouble(exc, url) from None
-        raise
 
 
 def _register_action(args) -> int:
+    from generator.commands.register_admin import register_backup, register_check
+    from generator.files import write_atomic
+    from generator.record.register import Register, export_csv
+
     if args.action == "backup":
-        return register_backup(args)
+        return register_backup(args.database, args.dest)
     register = Register(args.database)
     if args.action == "check":
         return register_check(register)
@@ -488,42 +505,12 @@ def _register_action(args) -> int:
     return 0
 
 
-def register_check(register: Register) -> int:
-    """Print what is wrong with the register, or that it is sound; 1 when something is."""
-    from .register_care import check
-
-    found = check(register)
-    for problem in found:
-        print(f"aftercare: error: {problem}", file=sys.stderr)
-    if found:
-        return 1
-    print("Register: ok (integrity, schema and key)")
-    return 0
-
-
-def register_backup(args) -> int:
-    """Copy a SQLite register consistently (its key is backed up separately, by hand)."""
-    from .register_care import backup, sqlite_path
-
-    url = args.database or default_url()
-    if sqlite_path(url) is None:
-        backup(_Unopened(url), args.dest)  # says to use the server's own tool
-    count = backup(Register(url), args.dest)
-    print(f"Backed up {count} entr{'y' if count == 1 else 'ies'}; keep the register key "
-          "with it", file=sys.stderr)  # fmt: skip
-    print(display_path(args.dest))
-    return 0
-
-
-class _Unopened:
-    """A register's URL, not connected to (a server database is not backed up by us)."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-
 def cmd_reprint(project: Project | None, args) -> None:
     """Make a registered sheet again; the last line printed is its path."""
+    from generator.files import write_atomic
+    from generator.record import issuing
+    from generator.record.register import Register
+
     register = Register(args.database)
     again = issuing.reprint(register, args.id, args.name, args.provider)
     for note in (again.note, again.name_note, again.provider_note):
@@ -537,11 +524,15 @@ def cmd_reprint(project: Project | None, args) -> None:
 
 def cmd_token(project: Project, args) -> None:
     """Print a fresh random access token (32 characters)."""
+    from generator.web import tokens
+
     print(tokens.new_token())
 
 
 def read_token(token_file: Path | None) -> str | None:
     """The access token from --token-file or AFTERCARE_TOKEN; None when neither is set."""
+    from generator.web import tokens
+
     if token_file is not None:
         try:
             token = token_file.read_text(encoding="utf-8").strip()
@@ -605,6 +596,8 @@ def _run(args) -> int:
         if args.command == "reprint":
             cmd_reprint(None, args)
             return 0
+        from generator.project import Project
+
         project = Project(args.content, args.clinic)
         return COMMANDS[args.command](project, args) or 0
     except AftercareError as exc:

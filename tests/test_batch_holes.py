@@ -9,7 +9,7 @@ import errno
 import pytest
 import sqlalchemy as sa
 
-from generator import batch
+from generator.commands import batch
 from generator.project import Project
 
 from .conftest import pdf_pages

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from generator.project import LiveContent, Project
+from generator.content.live import LiveContent
+from generator.project import Project
 
 from .test_languages import SLUG, add_translation
 
@@ -76,7 +77,7 @@ def test_a_number_in_a_policys_title_or_phase_label_is_told_to_be_quoted(run, sy
 def test_a_deleted_policy_is_a_content_problem_and_the_api_says_none_is_offered(
     synthetic_content, pool
 ):
-    from generator.web import create_app
+    from generator.web.app import create_app
 
     live = LiveContent(synthetic_content, interval=0)
     client = create_app(live, pool).test_client()

@@ -12,13 +12,13 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from generator import patient as patient_module
-from generator import tagging
+from generator.content import patient as patient_module
 from generator.paths import CONTENT
-from generator.pool import PDFIUM
 from generator.project import Project
-from generator.sheet import DEFAULT_OPTIONS, Options
-from generator.sheet import build as build_sheet
+from generator.render import tagging
+from generator.render.preview import PDFIUM
+from generator.sheet.model import DEFAULT_OPTIONS, Options
+from generator.sheet.model import build as build_sheet
 
 from . import pdfjs
 from .conftest import DATA, TODAY, pdf_pages, pdf_text, qr_codes

@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 
-from generator import register as register_module
 from generator.errors import AftercareError
-from generator.register import Entry, Register, Source, export_csv
+from generator.record import register as register_module
+from generator.record.register import Entry, Register, Source, export_csv
 
 KEY = b"k" * 32
 SHEET = {"policy": "microneedling", "name": "Jane Doe", "date": "2026-11-23"}
@@ -141,7 +141,7 @@ def locked_register(tmp_path, monkeypatch):
 def test_a_locked_register_is_a_503_with_retry_after_naming_no_file(
     live_content, pool, locked_register, tmp_path
 ):
-    from generator.web import create_app
+    from generator.web.app import create_app
 
     client = create_app(live_content, pool, register=locked_register).test_client()
     response = client.post("/api/sheets", json=SHEET)
@@ -157,7 +157,7 @@ def test_a_locked_register_is_a_503_with_retry_after_naming_no_file(
 def test_a_corrupt_or_unwritable_register_shows_on_healthz(live_content, pool, tmp_path):
     import sqlalchemy as sa
 
-    from generator.web import create_app
+    from generator.web.app import create_app
 
     database = tmp_path / "register.sqlite3"
     register = Register(f"sqlite:///{database}", KEY)

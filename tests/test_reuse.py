@@ -20,14 +20,15 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from PIL import ImageChops
 
-from generator import patient as patient_module
-from generator import reuse
+from generator.content import patient as patient_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
-from generator.pool import PDFIUM
-from generator.project import Project, SheetMaker
-from generator.sheet import Options
-from generator.sheet import build as build_sheet
+from generator.project import Project
+from generator.render import reuse
+from generator.render.maker import SheetMaker
+from generator.render.preview import PDFIUM
+from generator.sheet.model import Options
+from generator.sheet.model import build as build_sheet
 
 from .conftest import DATA, TODAY, examples, pdf_pages, pdf_text
 from .test_combined import synthetic_policy
