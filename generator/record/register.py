@@ -40,6 +40,13 @@ from generator.record.register_care import CORRUPT, classify, neutralised, troub
 from generator.render.digest import layout_digest
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: nothing to misread
+# A sheet ID as `parse_sheet_id` reads it, for the OpenAPI description: 8 of Crockford's
+# characters (either case; O, I and L read as 0, 1, 1), white space and '-' anywhere.
+_GAP = (  # the characters str.split() takes for white space, and '-'
+    "[\\t-\\r\\u001C-\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A"
+    "\\u2028\\u2029\\u202F\\u205F\\u3000-]"
+)
+SHEET_ID_PATTERN = f"^{_GAP}*(?:[0-9A-TV-Za-tv-z]{_GAP}*){{8}}$"
 SCHEMA_VERSION = 3
 # Columns added since version 1 (the first register of 2026-11-27): added to an older register
 # when it is opened. The key check is adopted from the first key that opens it. Entries made
@@ -116,8 +123,8 @@ def new_sheet_id() -> str:
 
 def parse_sheet_id(text: str) -> str:
     """A sheet ID as typed ("k7qm 2x9a", "K7QM-2X9A", O for 0, I or L for 1) -> "K7QM-2X9A"."""
-    cleaned = "".join(str(text).split()).replace("-", "").upper()
-    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
+    cleaned = "".join(str(text).split()).replace("-", "")
+    cleaned = cleaned.upper().translate(str.maketrans("OIL", "011")) if cleaned.isascii() else ""
     if len(cleaned) != 8 or any(c not in CROCKFORD for c in cleaned):
         raise AftercareError(
             Problem(

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 
 from generator import __version__
+from generator.content.patient import clean_text
 from generator.errors import AftercareError, Problem
 from generator.parallel.desk_pool import RenderFailed
 from generator.record import fhir, issuing
-from generator.record.register import UnknownSheet
+from generator.record.register import UnknownSheet, parse_sheet_id
 from generator.record.register_care import PUBLIC, RegisterTrouble, classify, probe
 from generator.sheet.model import build as build_sheet
 from generator.web.openapi import MAX_DEPTH, spec
@@ -160,9 +161,6 @@ def reprints():
         body = read_json_object()
     except BadBody as exc:
         return api_error(str(exc), None, 400)
-    register = state().register
-    if register is None:
-        return api_error(NO_REGISTER, None, 404)
     problems = [
         Problem("unknown field; fields: id, name, provider", field=key)
         for key in sorted(set(body) - {"id", "name", "provider"})
@@ -172,8 +170,13 @@ def reprints():
             problems.append(Problem("must be a string", field=key))
         elif key != "provider" and not (body.get(key) or "").strip():
             problems.append(Problem("is required", field=key))
+        else:  # as the description says: a sheet ID, and names as a sheet takes them
+            problems += reprint_field_problems(key, body.get(key))
     if problems:
         return api_error(problems[0].message, problems[0].field, 422, problems)
+    register = state().register
+    if register is None:
+        return api_error(NO_REGISTER, None, 404)
     try:
         again = run_register(
             lambda: issuing.reprint(
@@ -198,6 +201,18 @@ def reprints():
     if again.note:
         response.headers["X-Layout-Note"] = "the layout may differ from the original"
     return response
+
+
+def reprint_field_problems(key: str, value: str | None) -> list[Problem]:
+    """What is wrong with one field of a reprint request, by the rules a new sheet has."""
+    try:
+        if key == "id":
+            parse_sheet_id(value or "")
+        else:
+            clean_text(value, key, key == "name")
+    except AftercareError as exc:
+        return list(exc.problems)
+    return []
 
 
 NO_REGISTER = "this clinic keeps no register (clinic.toml: register = false)"

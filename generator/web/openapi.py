@@ -12,6 +12,7 @@ from generator import __version__
 from generator.content.clinic import PAPERS
 from generator.content.patient import DATE_PATTERN, MAX_LENGTH, text_patterns
 from generator.record.fhir import ABSOLUTE_REFERENCE_RE, MAX_REFERENCE, RELATIVE_REFERENCE_RE
+from generator.record.register import SHEET_ID_PATTERN
 from generator.sheet.model import MAX_PROCEDURES
 from generator.web.state import MAX_BODY
 
@@ -194,8 +195,11 @@ def spec_document(
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
-                            "description": "the sheet ID printed in the footer, XXXX-XXXX",
+                            "schema": {"type": "string", "pattern": SHEET_ID_PATTERN},
+                            "description": (
+                                "the sheet ID printed in the footer, XXXX-XXXX (either case; "
+                                "O, I and L read as 0, 1 and 1; spaces and '-' anywhere)"
+                            ),
                         }
                     ],
                     "responses": {
@@ -371,7 +375,9 @@ def spec_document(
                             "examples": ["Jane Doe", "  Zoë  Lorem-Ipsum ", "李小龙", "سارة"],
                             "description": (
                                 f"patient's name: at most {MAX_LENGTH} characters as sent, at "
-                                "least one visible; no control, unassigned, private-use or "
+                                "least one visible letter, mark or digit (Unicode L, M, N; "
+                                "fillers and blanks such as U+3164 and U+2800 print nothing "
+                                "and do not count); no control, unassigned, private-use or "
                                 "invisible format characters (ZWJ and ZWNJ are allowed); white "
                                 "space is collapsed"
                             ),
@@ -434,10 +440,21 @@ def spec_document(
                     "additionalProperties": False,
                     "required": ["id", "name"],
                     "properties": {
-                        "id": {"type": "string", "examples": ["K7QM-2X9A"]},
-                        "name": {"type": "string", "description": "as on the original sheet"},
+                        "id": {
+                            "type": "string",
+                            "pattern": SHEET_ID_PATTERN,
+                            "examples": ["K7QM-2X9A"],
+                        },
+                        "name": {
+                            "type": "string",
+                            "maxLength": MAX_LENGTH,
+                            "pattern": visible_text,
+                            "description": "as on the original sheet; the rules of `name` above",
+                        },
                         "provider": {
                             "type": ["string", "null"],
+                            "maxLength": MAX_LENGTH,
+                            "pattern": any_text,
                             "description": "required when the original had one",
                         },
                     },
