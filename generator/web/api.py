@@ -51,7 +51,7 @@ def healthz():
     register = state().register
     recordable = "none" if register is None else probe(register)
     renderers = state().pool.ready_count()
-    ok = recordable in ("ok", "none") and not pool_failing(state().pool)
+    ok = recordable in ("ok", "none") and renderers > 0 and not pool_failing(state().pool)
     response = jsonify(
         status="ok" if ok else "unavailable",
         version=__version__,
