@@ -13,7 +13,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format \
-	translations clean
+	translations clean mutate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ test: setup setup-test lint ## set up, then run the linters and every test (brow
 test-fast: setup lint ## the linters, then every test but the browser and load tests (about 90 s on two cores)
 	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto --dist loadfile -p no:schemathesis -p no:anyio \
 		-m "not browser and not load"
+
+mutate: setup ## mutation testing (Cosmic Ray) of the safety-critical modules, a bounded sample (MUTATE_ARGS)
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
 lint: venv ## ruff check and mypy
 	$(BIN)/ruff check .

@@ -1,0 +1,152 @@
+"""`make mutate`: mutation testing (Cosmic Ray) of the safety-critical modules against the fast
+tier, bounded in time.
+
+Each group is a module (or two) and the fast-tier test files that exercise it. The worktree
+is copied to a temporary folder (Cosmic Ray edits the files it mutates), Cosmic Ray lists
+every mutant, and a random sample of SAMPLE per group (seeded: the same sample each run) is
+run, each mutant against its group's tests with `-x` and a time limit. The score is the share
+of sampled mutants killed; survivors are listed with their diff, to kill or explain.
+
+    python3 scripts/mutate.py [--sample N] [--seed S] [--timeout SECONDS] [GROUP...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTEST = (
+    "python -m pytest -q -x -p no:schemathesis -p no:cacheprovider -m 'not browser and not load'"
+)
+# Safety-critical modules and the fast-tier tests that exercise them.
+GROUPS = {
+    "register": (
+        ["generator/record/register.py", "generator/record/issuing.py"],
+        "tests/test_register.py tests/test_register_care.py tests/test_mutants.py",
+    ),
+    "patient": (
+        ["generator/content/patient.py"],
+        "tests/test_properties.py tests/test_openapi.py tests/test_api_holes.py "
+        "tests/test_mutants.py tests/test_sheet.py",
+    ),
+    "access": (
+        ["generator/web/access.py"],
+        "tests/test_access.py tests/test_web.py tests/test_hostile.py tests/test_mutants.py "
+        "tests/test_api_holes.py",
+    ),
+    "desk": (
+        ["generator/web/desk.py"],
+        "tests/test_checkout.py tests/test_web.py tests/test_mutants.py",
+    ),
+    "reuse": (["generator/render/reuse.py"], "tests/test_reuse.py tests/test_mutants.py"),
+    "languages": (
+        ["generator/content/translations.py"],
+        "tests/test_languages.py tests/test_review.py tests/test_lifecycle.py",
+    ),
+    "schedule": (["generator/sheet/schedule.py"], "tests/test_schedule.py tests/test_sheet.py"),
+}
+
+
+def copy_tree(target: Path) -> None:
+    """The worktree without its venv, outputs and caches."""
+    ignore = shutil.ignore_patterns(
+        ".venv", ".git", "output", "var", "node_modules", "__pycache__", ".mypy_cache",
+        ".ruff_cache", ".pytest_cache", ".hypothesis", "mutants",
+    )  # fmt: skip
+    shutil.copytree(ROOT, target, ignore=ignore, symlinks=True)
+    (target / "node_modules").symlink_to(ROOT / "node_modules")
+
+
+def config(modules: list[str], tests: str, timeout: float, python: str) -> str:
+    command = PYTEST.replace("python", python) + " " + tests
+    listed = ", ".join(f'"{m}"' for m in modules)
+    return (
+        "[cosmic-ray]\n"
+        f"module-path = [{listed}]\n"
+        f"timeout = {timeout}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{command}"\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+    )
+
+
+def sample(session: Path, count: int, seed: int) -> int:
+    """Keep `count` random pending mutants; mark the others skipped. The number kept."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        items = sorted(db.pending_work_items, key=lambda item: item.job_id)
+        random.Random(seed).shuffle(items)
+        for item in items[count:]:
+            db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
+        return min(count, len(items))
+
+
+def results(session: Path) -> tuple[int, int, list[str]]:
+    """(killed, run, the diff of each survivor)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    killed = ran = 0
+    survivors = []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            ran += 1
+            if result.test_outcome == TestOutcome.SURVIVED:
+                where = ", ".join(f"{m.module_path}:{m.start_pos[0]}" for m in item.mutations)
+                survivors.append(f"{where} {item.mutations[0].operator_name}\n{result.diff}")
+            else:
+                killed += 1  # killed, or incompetent (the mutant does not even run)
+    return killed, ran, survivors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", help=f"default: all of {', '.join(GROUPS)}")
+    parser.add_argument("--sample", type=int, default=6, help="mutants per group (default 6)")
+    parser.add_argument("--seed", type=int, default=25)
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant")
+    args = parser.parse_args()
+    unknown = set(args.groups) - set(GROUPS)
+    if unknown:
+        parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
+    args.groups = args.groups or list(GROUPS)
+    python = sys.executable
+    cosmic = str(Path(python).parent / "cosmic-ray")
+    total_killed = total_run = 0
+    with tempfile.TemporaryDirectory(prefix="aftercare-mutate-") as folder:
+        tree = Path(folder) / "tree"
+        copy_tree(tree)
+        env = {"PYTHONPATH": str(tree), "AFTERCARE_QUICK": "1", "PATH": "/usr/bin:/bin"}
+        for name in args.groups:
+            modules, tests = GROUPS[name]
+            toml, session = Path(folder) / f"{name}.toml", Path(folder) / f"{name}.sqlite"
+            toml.write_text(config(modules, tests, args.timeout, python))
+            subprocess.run([cosmic, "init", str(toml), str(session)], cwd=tree, check=True, env=env)
+            kept = sample(session, args.sample, args.seed)
+            started = time.monotonic()
+            subprocess.run([cosmic, "exec", str(toml), str(session)], cwd=tree, check=True, env=env)
+            killed, ran, survivors = results(session)
+            total_killed, total_run = total_killed + killed, total_run + ran
+            print(f"{name}: {killed}/{ran} killed of {kept} sampled "
+                  f"({time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
+            for survivor in survivors:
+                print(f"  SURVIVED {survivor}", flush=True)
+    score = 100 * total_killed / max(total_run, 1)
+    print(f"Mutation score: {total_killed}/{total_run} killed ({score:.0f}%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
