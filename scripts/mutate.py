@@ -13,6 +13,8 @@ of sampled mutants killed; survivors are listed with their diff, to kill or expl
 from __future__ import annotations
 
 import argparse
+import ast
+import os
 import random
 import shutil
 import subprocess
@@ -78,17 +80,57 @@ def config(modules: list[str], tests: str, timeout: float, python: str) -> str:
     )
 
 
-def sample(session: Path, count: int, seed: int) -> int:
-    """Keep `count` random pending mutants; mark the others skipped. The number kept."""
+def annotations(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The (start, end) positions of every type annotation in a module: with `from
+    __future__ import annotations` they are never evaluated, so a mutant there is
+    equivalent by construction (`int | None` -> `int // None`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        notes = []
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            notes.append(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            notes.append(node.returns)
+        for note in notes:
+            end = (note.end_lineno or note.lineno, note.end_col_offset or 0)
+            found.append(((note.lineno, note.col_offset), end))
+    return found
+
+
+def in_annotation(item, tree: Path) -> bool:
+    """Whether every mutation of a work item lies inside a type annotation."""
+    spans = annotations(tree / item.mutations[0].module_path)
+    return all(
+        any(start <= tuple(m.start_pos) < end for start, end in spans) for m in item.mutations
+    )
+
+
+def sample(session: Path, count: int, seed: int, tree: Path) -> tuple[int, int]:
+    """Keep `count` random pending mutants outside type annotations; mark the others
+    skipped. (The number kept, the number in annotations.)"""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     with use_db(str(session), WorkDB.Mode.open) as db:
-        items = sorted(db.pending_work_items, key=lambda item: item.job_id)
+        every = sorted(db.pending_work_items, key=lambda item: item.job_id)
+        items = [item for item in every if not in_annotation(item, tree)]
+        skip = WorkResult(worker_outcome=WorkerOutcome.SKIPPED)
+        for item in every:
+            if item not in items:
+                db.set_result(item.job_id, skip)
         random.Random(seed).shuffle(items)
         for item in items[count:]:
-            db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
-        return min(count, len(items))
+            db.set_result(item.job_id, skip)
+        return min(count, len(items)), len(every) - len(items)
+
+
+def kept_total(session: Path) -> int:
+    """How many mutants Cosmic Ray listed for the group."""
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        return db.num_work_items
 
 
 def results(session: Path) -> tuple[int, int, list[str]]:
@@ -128,19 +170,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="aftercare-mutate-") as folder:
         tree = Path(folder) / "tree"
         copy_tree(tree)
-        env = {"PYTHONPATH": str(tree), "AFTERCARE_QUICK": "1", "PATH": "/usr/bin:/bin"}
+        env = {**os.environ, "PYTHONPATH": str(tree), "AFTERCARE_QUICK": "1"}
         for name in args.groups:
             modules, tests = GROUPS[name]
             toml, session = Path(folder) / f"{name}.toml", Path(folder) / f"{name}.sqlite"
             toml.write_text(config(modules, tests, args.timeout, python))
             subprocess.run([cosmic, "init", str(toml), str(session)], cwd=tree, check=True, env=env)
-            kept = sample(session, args.sample, args.seed)
+            kept, annotated = sample(session, args.sample, args.seed, tree)
             started = time.monotonic()
             subprocess.run([cosmic, "exec", str(toml), str(session)], cwd=tree, check=True, env=env)
             killed, ran, survivors = results(session)
             total_killed, total_run = total_killed + killed, total_run + ran
-            print(f"{name}: {killed}/{ran} killed of {kept} sampled "
-                  f"({time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
+            print(f"{name}: {killed}/{ran} killed of {kept} sampled, out of {kept_total(session)} "
+                  f"mutants ({annotated} in type annotations, equivalent, left out; "
+                  f"{time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
             for survivor in survivors:
                 print(f"  SURVIVED {survivor}", flush=True)
     score = 100 * total_killed / max(total_run, 1)
