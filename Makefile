@@ -12,7 +12,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format \
+.PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format docs \
 	translations clean mutate
 
 help: ## list the targets
@@ -38,7 +38,7 @@ venv: $(STAMP) $(MO_FILES)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,docs]'
 	@touch $@
 
 # A catalog is compiled when its .po is newer (the code also compiles a missing one in memory).
@@ -68,19 +68,26 @@ serve: setup ## run the checkout desk on http://127.0.0.1:8000/
 bench: setup-test ## measure render speed, batch throughput and memory (see bench/README)
 	$(BIN)/python bench/bench.py
 
-test: setup setup-test lint ## set up, then run the linters and every test (browser tests included)
-	$(BIN)/pytest -q -n auto -m "not load"
-	$(BIN)/pytest -q -m load  # real servers and timing: one at a time
+docs: venv node_modules/.package-lock.json ## build the documentation site into output/docs (strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "Documentation: $(OUTPUTDIR)/docs/index.html"
 
-test-fast: setup lint ## the linters, then every test but the browser and load tests (about 90 s on two cores)
+test: setup setup-test lint docs ## set up, then run the linters and every test (browser tests included)
+	$(BIN)/pytest -q -n auto -m "not load" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m load $(PYTEST_ARGS)  # real servers and timing: one at a time
+
+# PYTEST_ARGS go to pytest: make test-fast PYTEST_ARGS="-k register -x"
+PYTEST_ARGS ?=
+test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute on two cores)
 	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto --dist loadfile -p no:schemathesis -p no:anyio \
-		-m "not browser and not load"
+		-m "not browser and not load and not docs" $(PYTEST_ARGS)
 
 mutate: setup ## mutation testing (Cosmic Ray) of the safety-critical modules, a bounded sample (MUTATE_ARGS)
 	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
-lint: venv ## ruff check and mypy
+lint: venv ## ruff check (with complexity), ruff format --check, and mypy (untyped bodies too)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 format: venv ## ruff format and fix imports

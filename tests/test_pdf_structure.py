@@ -175,8 +175,11 @@ def read_sheets(folder) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def seen(read_sheets) -> dict[str, pdfjs.Document]:
-    """Every sheet as pdf.js sees it (one Node process)."""
+def seen(request) -> dict[str, pdfjs.Document]:
+    """Every sheet as pdf.js sees it (one Node process); skipped before anything is rendered
+    when pdf.js is not installed."""
+    pdfjs.require()
+    read_sheets = request.getfixturevalue("read_sheets")
     return dict(zip(read_sheets, pdfjs.read(*read_sheets.values()), strict=True))
 
 

@@ -143,12 +143,22 @@ class Renderer:
         )
 
 
+class _Collecting(logging.Handler):
+    """A logging handler that keeps each warning's message in a list."""
+
+    def __init__(self, records: list[str]):
+        super().__init__(logging.WARNING)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
 @contextmanager
 def _captured_warnings():
     """Collect WeasyPrint's warnings instead of printing them (they may quote the page text)."""
     records: list[str] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = lambda record: records.append(record.getMessage())
+    handler = _Collecting(records)
     WEASYPRINT_LOGGER.addHandler(handler)
     try:
         yield records

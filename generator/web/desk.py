@@ -21,6 +21,7 @@ import functools
 import re
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -174,7 +175,7 @@ def next_patient():
 def submit():
     """Check the form; then the result page (POST, redirect, GET), or the form with every
     problem beside its field."""
-    fields = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
+    fields: dict[str, Any] = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
     chosen = request.form.getlist("policy")  # one per select, in order; "" for none
     fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
     fields["large_print"] = request.form.get("large_print") == "on"
@@ -200,7 +201,7 @@ def submit():
         )
     picks, choice_problems = _procedures(content, chosen)
     problems += choice_problems
-    request_fields = {
+    request_fields: dict[str, Any] = {
         "name": fields["name"],
         "date": typed_date or today.isoformat(),
         "provider": fields["provider"] or None,
@@ -542,7 +543,7 @@ def reprint():
     result = Result(
         sid=session_id(),
         pdf=again.result.pdf,
-        preview_png=again.result.preview_png or b"",
+        preview_png=getattr(again.result, "preview_png", None) or b"",  # drawn in the worker
         filename=f"reprint-{entry.id}.pdf",
         policy_title=" + ".join(names),
         policy_titles=names,
