@@ -177,3 +177,23 @@ def test_a_corrupt_or_unwritable_register_shows_on_healthz(live_content, pool, t
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["register"] == "corrupt"
     register.dispose()
+
+
+def test_the_desk_does_not_start_on_a_corrupt_or_unwritable_register(run, tmp_path):
+    import sqlalchemy as sa
+
+    from generator.commands.serve import refuse_broken_register
+    from generator.record.register_care import RegisterTrouble
+
+    database = tmp_path / "register.sqlite3"
+    database.write_bytes(b"this is no database " * 300)
+    refused = run("serve", "--port", "0", "--database", f"sqlite:///{database}")
+    assert refused.code == 75 and "is not a readable aftercare register" in refused.err
+    database.unlink()
+    register = Register(f"sqlite:///{database}", KEY)
+    refuse_broken_register(register)  # a sound register: the desk starts
+    register.engine.dispose()
+    register.engine = sa.create_engine(f"sqlite:///file:{database}?mode=ro&uri=true")
+    with pytest.raises(RegisterTrouble, match=f"the register at {database} cannot be written"):
+        refuse_broken_register(register)
+    register.dispose()

@@ -118,7 +118,7 @@ def serve(
 
 def refuse_broken_register(register) -> None:
     """A desk does not start on a register it could not record sheets in."""
-    from .register_care import LOCKED, RegisterTrouble, probe, shown_place
+    from generator.record.register_care import LOCKED, RegisterTrouble, probe, shown_place
 
     found = "ok" if register is None else probe(register)
     if found not in ("ok", LOCKED):  # a lock passes; a read-only or damaged file does not
