@@ -33,6 +33,7 @@ LAYOUT_CODE = (
     "render/reuse.py",
     "render/write_cache.py",
     "render/weasyprint_patches.py",
+    "render/font_timestamps.py",
     "i18n.py",
 )
 

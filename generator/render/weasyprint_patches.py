@@ -9,6 +9,8 @@ WeasyPrint has no hooks for what the sheets need, so three modules wrap some of 
    tagged correctly and given the placeholders' alphabet.
 3. `write_cache` keeps what pydyf recomputes (object bytes, compressed streams, font subsets):
    it wraps `pydyf.PDF.write`, the `data` properties and `Font.subset`.
+4. `font_timestamps` makes fontTools keep a font's own `head.modified` when WeasyPrint saves
+   it through fontTools (colour emoji), instead of the time of saving.
 
 Each module's `install()` captures what is in place when it runs and wraps that, so the order
 above is the order of the wrappers. `install()` runs when `generator.render.pdf` is imported,
@@ -26,8 +28,9 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    from generator.render import reuse, tagging, write_cache
+    from generator.render import font_timestamps, reuse, tagging, write_cache
 
     tagging.install()
     reuse.install()
     write_cache.install()
+    font_timestamps.install()  # fontTools, not WeasyPrint: fonts saved without today's time
