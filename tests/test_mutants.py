@@ -167,3 +167,16 @@ def test_markup_in_a_name_prints_literally_on_page_1(project):
     pages = pdf_pages(project.render("microneedling", patient, TODAY).pdf)
     assert "Ann <b>Bold</b> & Co" in pages[0] and "<i>X</i>" in pages[0]
     assert re.search(r"Ann <b>Bold</b> & Co", pages[0])
+
+
+# Survivors of `make mutate`, killed.
+def test_a_name_too_long_says_how_long_it_is_and_the_most():
+    with pytest.raises(patient_module.AftercareError) as refused:
+        patient_module.clean_text("x" * 201, "name", True)
+    assert str(refused.value) == "name: is 201 characters long; at most 200"
+
+
+def test_a_file_lost_from_the_archive_is_named_by_its_digest(register):
+    with pytest.raises(register_module.AftercareError) as lost:
+        register.archived("0123456789abcdef" * 4)
+    assert str(lost.value) == "the register's archive has lost file 0123456789ab"

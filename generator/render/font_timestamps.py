@@ -9,14 +9,17 @@ A saved font keeps the time its own file carries instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fontTools.ttLib import ttFont
 
-_upstream_save = None
+_upstream_save: Callable | None = None
 
 
 def _save(self, file, reorderTables=True):
     """TTFont.save, keeping the font's own `head.modified`."""
     self.recalcTimestamp = False
+    assert _upstream_save is not None, "install() sets it first"
     return _upstream_save(self, file, reorderTables)
 
 
