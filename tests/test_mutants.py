@@ -180,3 +180,27 @@ def test_a_file_lost_from_the_archive_is_named_by_its_digest(register):
     with pytest.raises(register_module.AftercareError) as lost:
         register.archived("0123456789abcdef" * 4)
     assert str(lost.value) == "the register's archive has lost file 0123456789ab"
+
+
+def test_a_language_named_alone_in_a_message_is_named_in_the_desks_language(client):
+    from flask import g
+
+    from generator.web.desk import _language_list
+
+    with client.application.test_request_context("/"):
+        g.desk_language = "es"
+        assert _language_list("English") == "inglés"
+        assert _language_list("Spanish (es), Arabic (ar)") == "español (es), árabe (ar)"
+        assert _language_list("Klingon") == "Klingon"  # not a language name: as it is
+
+
+def test_a_desk_sheet_past_the_time_limit_is_a_503_with_retry_after(client, pool, monkeypatch):
+    monkeypatch.setattr(pool, "timeout", 0.001)
+    response = client.post(
+        "/",
+        data={"csrf": csrf_of(client), "policy": "microneedling", "name": NAME, "when": "today"},
+    )
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "the sheet took longer than the time limit. Try again." in response.get_data(
+        as_text=True
+    )
