@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.commands import init as starter
 from generator.content import clinic as clinic_module
 from generator.content import loader
 from generator.content import policy as policy_module
 from generator.content import translations as languages
 from generator.content.frontmatter import split
 from generator.errors import AftercareError, Problem, display_path
+from generator.paths import NO_CONTENT
 
 DEFAULT_GRADE_TARGET = 8  # used when the clinic profile cannot be read
 LONG_SENTENCE = 25  # words; longer sentences are listed with their line
@@ -59,13 +61,14 @@ def check(
     content_dir = Path(content_dir)
     today = today or date.today()
     if not content_dir.is_dir():
-        report.problems.append(Problem("content folder not found", content_dir))
+        report.problems.append(Problem(NO_CONTENT, content_dir))
         return report
     clinic = None
     try:
         clinic = clinic_module.load(clinic_file or content_dir / "clinic.toml")
     except AftercareError as exc:
         report.problems.extend(exc.problems)
+    report.problems.extend(starter.unfinished(clinic, content_dir))  # left from `aftercare init`
     target = clinic.reading_grade_target if clinic else DEFAULT_GRADE_TARGET
     reading = []
     sources: dict[str, policy_module.Policy] = {}
