@@ -204,3 +204,17 @@ def test_a_desk_sheet_past_the_time_limit_is_a_503_with_retry_after(client, pool
     assert "the sheet took longer than the time limit. Try again." in response.get_data(
         as_text=True
     )
+
+
+def test_a_translation_with_fewer_phases_than_its_source_is_a_problem(synthetic_content):
+    from generator.content.live import LiveContent
+
+    from .test_languages import SLUG, add_translation
+
+    fewer = "  - label: Días 3+\n    start: 3\n    section: lorem-despues\n"
+    path = add_translation(synthetic_content, "es", **{fewer: ""})
+    assert "Días 3+" not in path.read_text().split("---")[1]
+    content = LiveContent(synthetic_content).current()
+    assert content.languages(SLUG) == ["en"]
+    messages = [str(p.problem) for p in content.problems]
+    assert any("has 2 phases; the source (example-procedure.md) has 3" in m for m in messages)
