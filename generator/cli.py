@@ -354,7 +354,7 @@ def cmd_sheet(project: Project, args) -> None:
     if problems:
         raise AftercareError(*problems)
     register = None if options.draft else open_register(project.clinic, args.database)
-    _print_sheet_warnings(policies, register)
+    warnings = sheet_warnings(policies, register)  # before this sheet's entry is stored
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
     path, result = write_sheet(project, slugs, patient, args.out, today, options, args.lang)
@@ -372,6 +372,8 @@ def cmd_sheet(project: Project, args) -> None:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
+    for warning in warnings:  # once the sheet is made: a refused sheet says only why
+        print(f"aftercare: warning: {warning}", file=sys.stderr)
     _warn_missing_glyphs(result.missing_glyphs)
     print(f"{result.pages} pages, {len(result.pdf) / 1024:.0f} KiB", file=sys.stderr)
     if options.sheet_id:
@@ -379,7 +381,7 @@ def cmd_sheet(project: Project, args) -> None:
     print(display_path(path))
 
 
-def _print_sheet_warnings(policies, register) -> None:
+def sheet_warnings(policies, register) -> list:
     """What `check` warns about the policies of this sheet, and a text changed under a
     version the register has issued."""
     from generator.content.lifecycle import version_drift
@@ -388,8 +390,7 @@ def _print_sheet_warnings(policies, register) -> None:
     warnings = [w for p in policies for w in (*p.warnings, *p.review_warnings(today))]
     if register is not None:
         warnings += version_drift(register, policies)
-    for warning in warnings:
-        print(f"aftercare: warning: {warning}", file=sys.stderr)
+    return warnings
 
 
 def _warn_missing_glyphs(count: int) -> None:
