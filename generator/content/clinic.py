@@ -57,6 +57,12 @@ class Clinic:
     source: bytes = field(default=b"", repr=False, compare=False)  # clinic.toml, as read
     logo_bytes: bytes = field(default=b"", repr=False, compare=False)  # the logo, as read
 
+    @property
+    def lang(self) -> str:
+        """The BCP 47 tag of the language its own texts (name, address) are written in: its
+        locale's ("en_US": "en-US")."""
+        return self.locale.replace("_", "-")
+
     def page_url(self, slug: str, lang: str | None = None) -> str:
         """The online page of a policy: {base_url}/{slug}/, or {base_url}/{slug}/{lang}/ for
         a translation."""
