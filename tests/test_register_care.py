@@ -126,14 +126,15 @@ def test_export_cells_a_spreadsheet_would_run_are_neutralised():
 
 @pytest.fixture
 def locked_register(tmp_path, monkeypatch):
-    """A register whose write lock another process holds (short waits, for the test)."""
+    """A register, and a connection of another process that takes its write lock when asked
+    (short waits, for the test)."""
     monkeypatch.setattr(register_module, "BUSY_SECONDS", 0.3)
     database = tmp_path / "register.sqlite3"
     register = Register(f"sqlite:///{database}", KEY)
     holder = sqlite3.connect(database, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    yield register
-    holder.execute("ROLLBACK")
+    yield register, lambda: holder.execute("BEGIN IMMEDIATE")
+    if holder.in_transaction:
+        holder.execute("ROLLBACK")
     holder.close()
     register.dispose()
 
@@ -143,7 +144,10 @@ def test_a_locked_register_is_a_503_with_retry_after_naming_no_file(
 ):
     from generator.web.app import create_app
 
-    client = create_app(live_content, pool, register=locked_register).test_client()
+    register, lock = locked_register
+    client = create_app(live_content, pool, register=register).test_client()
+    assert client.get("/healthz").json["register"] == "ok"
+    lock()
     response = client.post("/api/sheets", json=SHEET)
     assert response.status_code == 503 and response.headers["Retry-After"]
     error = response.get_json()["error"]
