@@ -108,6 +108,7 @@ def serve(
     trusted_proxies: tuple[str, ...] = (),
     database: str | None = None,
     listening: Listening | None = None,
+    print_queue: str | None = None,
 ) -> None:
     """Check access, warm the renderers, then serve until SIGTERM or Ctrl+C."""
     if not is_loopback(host) and token is None:
@@ -141,7 +142,9 @@ def serve(
             warmup=lambda: _warmup(content),
         )
         try:
-            app = create_app(content, pool, token, trusted_proxies, _session_key(), register)
+            app = create_app(
+                content, pool, token, trusted_proxies, _session_key(), register, print_queue
+            )
             if listening is None:
                 listening = Listening(trusted_proxies[0] if trusted_proxies else None)
             server = _server(app, host, port, listening)

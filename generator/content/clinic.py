@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from generator.content import schema
+from generator.content import printing, schema
+from generator.content.printing import PrintSettings
 from generator.errors import AftercareError, Problem, Problems
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class Clinic:
     language_assistance: bool = False  # the last page offers free language help, in each language
     # Procedures often done together: `aftercare handouts` always makes their blank handout.
     handout_combinations: tuple[str, ...] = ()  # "a+b", as `handouts --combine` takes them
+    printing: PrintSettings = field(default_factory=PrintSettings)  # [printing]: CUPS queue
     source: bytes = field(default=b"", repr=False, compare=False)  # clinic.toml, as read
     logo_bytes: bytes = field(default=b"", repr=False, compare=False)  # the logo, as read
 
@@ -123,6 +125,7 @@ def load(path: Path) -> Clinic:
         )
     locale = _locale(values["locale"], lines, problems)
     settings = _settings(data, lines, problems)
+    settings["printing"] = printing.settings(data.get("printing"), lines, problems)
     problems.raise_if_any()
     try:  # kept, so the register archives the logo the sheets were made with
         logo_bytes = logo.read_bytes() if logo else b""

@@ -11,7 +11,7 @@ from flask import Flask
 from generator.content.live import LiveContent
 from generator.paths import TEMPLATES
 from generator.record.register import Register
-from generator.web import access, api, desk, responses
+from generator.web import access, api, checkout, desk, responses
 from generator.web.deskstore import DeskStore
 from generator.web.forwarded import secure_cookies
 from generator.web.logs import ACCESS_LOG
@@ -27,6 +27,7 @@ def create_app(
     trusted_proxies: tuple[str, ...] = (),
     secret_key: bytes | None = None,
     register: Register | None = None,
+    print_queue: str | None = None,
 ) -> Flask:
     """The desk and API. With a token, every request but health and assets must present it.
 
@@ -35,6 +36,8 @@ def create_app(
     every sheet gets a sheet ID and an entry, and reprints can be asked for; and the desk's
     state (the signing key, sign-outs, guesses, results, remembered values) lives in its
     database, shared by every desk using it (`secret_key` is only the first desk's proposal).
+    `print_queue` (serve --print-queue) is the CUPS queue this server's desks print on, over
+    clinic.toml's.
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     shared = DeskState(content, pool, token, trusted_proxies, register)
@@ -58,6 +61,7 @@ def create_app(
     app.register_blueprint(access.blueprint)
     app.register_blueprint(desk.blueprint)
     app.register_blueprint(api.blueprint)
+    checkout.install(app, print_queue)
     responses.register(app)
     app.wsgi_app = secure_cookies(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -41,6 +41,7 @@ from generator.content import translations as languages
 from generator.content.clinic import PAPERS
 from generator.content.live import REFUSED
 from generator.content.patient import parse_date
+from generator.content.printing import entry_name
 from generator.content.translations import language_name
 from generator.errors import AftercareError, Problem
 from generator.i18n import N_
@@ -50,6 +51,7 @@ from generator.record import issuing
 from generator.record.register import ProviderNeeded, UnknownSheet, parse_sheet_id
 from generator.sheet.model import MAX_PROCEDURES
 from generator.sheet.schedule import Dates
+from generator.web import checkout, printing
 from generator.web.access import (
     _,
     csrf_ok,
@@ -135,11 +137,8 @@ def desk_context() -> dict:
     allowed = may_see_desk()  # not on the sign-in page
     return {
         "clinic": content.clinic,
-        "content_problems": content.problems if allowed else (),
-        "content_warnings": [
-            (warning.problem, effect_label(warning.effect))
-            for warning in (content.warnings if allowed else ())
-        ],
+        # one plain line for staff; the full list is on /manage, for the clinic's manager
+        "content_notice": checkout.staff_notice(content) if allowed else None,
     }
 
 
@@ -156,30 +155,57 @@ def effect_label(effect: str) -> str:
 
 @blueprint.get("/")
 def form():
-    """A fresh form: the provider this browser used last, the date 'Today'."""
+    """A fresh form: the provider this browser used last, the date 'Today'. Or the form as
+    it was sent: back from its result (`?draft=`), or kept across a sign-out."""
+    if "desk" in request.args:  # this browser's desk, for its print queue ([printing.desks])
+        chosen = request.args["desk"]
+        desks = dict(state().content.current().clinic.printing.desks)
+        session["desk"] = chosen if chosen in desks else None
+        return redirect("/", 303)
+    kept = checkout.kept_form()
+    if kept is not None:
+        return desk_page(read_form(kept), {}, notice=_(checkout.NOTICE_KEPT))
+    if "draft" in request.args:  # a form page reloaded, or Back from its result
+        sent = checkout.drafted(request.args["draft"])
+        if sent is not None:
+            return desk_page(sent, {}, focus="name", draft=request.args["draft"])
+        return desk_page(next_fields(), {}, draft=request.args["draft"])
     return desk_page({"when": "today", "provider": _remembered("provider")}, {})
 
 
 @blueprint.get("/next")
 def next_patient():
     """A fresh form for the next patient: provider and procedure kept, focus on the name."""
-    fields = {
+    return desk_page(next_fields(), {}, focus="name")
+
+
+def next_fields() -> dict:
+    """The next patient's form: procedure, provider and language kept from the last."""
+    return {
         "when": "today",
         "provider": _remembered("provider"),
         "policy": _remembered("policy"),
+        "lang": _remembered("lang"),
     }
-    return desk_page(fields, {}, focus="name")
+
+
+def read_form(form) -> dict:
+    """The desk form's values as sent (the procedure selects in order)."""
+    fields: dict[str, Any] = {key: form.get(key, "") for key in (*TEXT_FIELDS, "when")}
+    chosen = form.getlist("policy")  # one per select, in order; "" for none
+    fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
+    fields["large_print"] = form.get("large_print") == "on"
+    fields["confirm_date"] = form.get("confirm_date") == "on"
+    return fields
 
 
 @blueprint.post("/")
 def submit():
     """Check the form; then the result page (POST, redirect, GET), or the form with every
     problem beside its field."""
-    fields: dict[str, Any] = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
-    chosen = request.form.getlist("policy")  # one per select, in order; "" for none
-    fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
-    fields["large_print"] = request.form.get("large_print") == "on"
-    fields["confirm_date"] = request.form.get("confirm_date") == "on"
+    fields = read_form(request.form)
+    chosen = request.form.getlist("policy")
+    draft = request.form.get("draft", "")
     if not csrf_ok():
         message = _("The form had expired. Check the details below and press Create PDF again.")
         return desk_page(fields, {"form": message}), 400
@@ -232,9 +258,13 @@ def submit():
         errors: dict[str, str] = {}
         for problem in problems:
             errors.setdefault(problem.field or "form", problem_text(problem))
-        return desk_page(fields, errors), 422
+        return desk_page(fields, errors, draft=draft), 422
+    repeated = checkout.repeat_of(draft, fields)
+    if repeated:  # the same form sent again: the same sheet, not printed again
+        return redirect(f"/sheets/{repeated}", 303)
     state().memory.set(session_id(), "provider", sheet.patient.provider or "")
     state().memory.set(session_id(), "policy", sheet.policy.slug)
+    state().memory.set(session_id(), "lang", fields["lang"])
     try:
         issued = issue(sheet, content.clinic, "desk", session_id(), preview=True, record_now=False)
     except Unavailable as exc:
@@ -253,14 +283,29 @@ def submit():
         recording=Recording(issued.pending) if issued.pending else None,
         pdf=issued.rendered.pdf,
         preview_png=issued.rendered.preview_png or b"",
-        filename=sheet.filename(),
+        filename=sheet.filename(issued.sheet_id),
         policy_title=sheet.title,
         policy_titles=tuple(policy.title for policy in sheet.policies),
         date_words=Dates(content.clinic.locale).long(sheet.patient.procedure_date),
         name=sheet.patient.name,
         sheet_id=issued.sheet_id,
     )
-    return redirect(f"/sheets/{state().results.add(result)}", 303)
+    key = state().results.add(result)
+    language = language_name(sheet.policy.lang, desk_language())
+    checkout.remember(key, draft, fields, sheet.patient.provider or "", language)
+    if checkout.desk_queue():
+        _print(key, result)
+    return redirect(f"/sheets/{key}", 303)
+
+
+def _print(key: str, result: Result) -> None:
+    """Print a new result on the desk's queue; a failure is shown on its result page."""
+    try:
+        checkout.print_result(key, result)
+    except printing.PrintFailed as exc:
+        session["print_error"] = exc.problems[0].message
+    except (AftercareError, sa.exc.SQLAlchemyError):
+        session["print_error"] = "the register cannot be reached"
 
 
 def _procedures(content, chosen: list[str]) -> tuple[list[tuple[str, str]], list[Problem]]:
@@ -397,9 +442,28 @@ def _far_date_problem(day: date, today: date, locale: str) -> Problem | None:
 def result(key: str):
     """The result page: page 1 as a picture, Print, Download and Next patient."""
     found = _result(key)
-    return render_template(
-        "result.html.j2", key=key, result=found, csrf=csrf_token(), signed_in=_signed()
-    )
+    sent = checkout.extra(key)
+    job = checkout.checkout().prints.get(key)
+    page = {
+        "key": key,
+        "result": found,
+        "extra": sent,
+        "job": checkout.job_words(job, printing.state(job)) if job else None,
+        "print_error": session.pop("print_error", None),
+    }
+    if checkout.desk_queue():  # the next patient's form, focused on the name
+        return desk_page(next_fields(), {}, focus="name", template="result.html.j2", **page)
+    return render_template("result.html.j2", csrf=csrf_token(), signed_in=_signed(), **page)
+
+
+@blueprint.get("/sheets/<key>/correct")
+def correct(key: str):
+    """The form this sheet was made from, to correct and print again."""
+    _result(key)
+    sent = checkout.extra(key)
+    if sent is None:
+        abort(404)
+    return desk_page(sent.form, {}, focus="name")
 
 
 @blueprint.get("/sheets/<key>/sheet.pdf")
@@ -418,6 +482,11 @@ def result_download(key: str):
 def result_preview(key: str):
     """Page 1 as a picture."""
     return Response(_result(key).preview_png, mimetype="image/png")
+
+
+def result_or_404(key: str) -> Result:
+    """This browser's result `key`, or a 404 page that says what to do."""
+    return _result(key)
 
 
 def _result(key: str) -> Result:
@@ -450,22 +519,39 @@ def _pdf(found: Result, disposition: str) -> Response:
     return response
 
 
-def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
-    """The desk form with these values and errors; focus on the first field to fix."""
+def desk_page(
+    fields: dict,
+    errors: dict,
+    focus: str | None = None,
+    template: str = "desk.html.j2",
+    draft: str | None = None,
+    notice: str | None = None,
+    **page,
+) -> str:
+    """The desk form with these values and errors; focus on the first field to fix. A
+    refused procedure is listed, disabled, with why."""
     content = state().content.current()
     policies = content.offered()
-    chosen = fields.get("policy") or (policies[0].slug if len(policies) == 1 else "")
+    today = date.today()
+    refused = {p.slug: checkout.refusal_label(p, content.clinic, today) for p in policies}
+    usable = [p for p in policies if not refused[p.slug]]
+    chosen = fields.get("policy") or (usable[0].slug if len(policies) == 1 and usable else "")
     fields = {**fields, "policy": chosen}
     if focus is None:
         order = [*PROCEDURE_FIELDS, "lang", "name", "date", "provider", "paper"]
         focus = next((f for f in order if f in errors), None)
         focus = focus or ("policy" if not chosen else "name")
-    today = date.today()
     procedures = [fields.get(field) or "" for field in PROCEDURE_FIELDS]
     menu = language_menu(content, procedures, fields.get("lang") or "", "lang" in errors)
+    picked = [slug for slug in procedures if slug] or [p.slug for p in policies]
     return render_template(
-        "desk.html.j2",
+        template,
         form=fields,
+        refused=refused,
+        unavailable=checkout.unavailable_languages(content, picked) if menu else [],
+        queue=checkout.desk_queue(),
+        draft=draft or checkout.new_draft(),
+        notice=notice,
         menu=menu,
         errors=errors,
         papers=PAPERS,
@@ -481,6 +567,7 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
         focus=focus,
         today_words=Dates(content.clinic.locale).long(today),
         today=today.isoformat(),
+        **page,
     )
 
 
@@ -503,6 +590,9 @@ def reprint():
         return _reprint_page(fields, {"form": _(EXPIRED)}), 400
     if register is None:
         return _reprint_page(fields, {}), 404
+    if request.form.get("ask") == "name":  # a look-up row: ask for the name as on the sheet
+        searched = request.form.get("searched", "")
+        return _reprint_page({"id": fields["id"]}, {}, ask_name=searched)
     labels = {"id": _("Sheet ID"), "name": _("Patient name")}
     errors = {key: labelled(labels[key], _("is required")) for key in labels if not fields[key]}
     if errors:
@@ -544,7 +634,7 @@ def reprint():
         sid=session_id(),
         pdf=again.result.pdf,
         preview_png=getattr(again.result, "preview_png", None) or b"",  # drawn in the worker
-        filename=f"reprint-{entry.id}.pdf",
+        filename=entry_name(entry),
         policy_title=" + ".join(names),
         policy_titles=names,
         date_words=Dates(content.clinic.locale).long(entry.procedure_date),
@@ -607,6 +697,7 @@ def _reprint_page(
     lookup: dict | None = None,
     found=None,
     ask_provider: str | None = None,
+    ask_name: str | None = None,
 ) -> str:
     """The reprint and look-up page; `ask_provider`: the ID of a sheet whose provider is
     asked for, in the reprint form (focus there)."""
@@ -615,8 +706,9 @@ def _reprint_page(
         "reprint.html.j2",
         form=fields,
         errors=errors,
-        focus="provider" if ask_provider else focus,
+        focus="provider" if ask_provider else "name" if ask_name is not None else focus,
         ask_provider=ask_provider,
+        ask_name=ask_name,
         lookup=lookup or {},
         found=found,
         register=state().register is not None,
