@@ -91,8 +91,8 @@ def test_a_deleted_policy_is_a_content_problem_and_the_api_says_none_is_offered(
     assert response.status_code == 422
     error = response.json["error"]
     assert error == "no procedure is offered now: the clinic's content has problems"
-    page = client.get("/").get_data(as_text=True)
-    assert "was offered and its file is gone" in page  # the banner managers see
+    page = client.get("/manage").get_data(as_text=True)
+    assert "was offered and its file is gone" in page  # the list managers see
 
 
 def test_the_api_names_the_procedures_it_offers(client):
