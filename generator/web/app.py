@@ -11,7 +11,7 @@ from flask import Flask
 from generator.content.live import LiveContent
 from generator.paths import TEMPLATES
 from generator.record.register import Register
-from generator.web import access, api, checkout, desk, responses
+from generator.web import access, api, assets, checkout, desk, reprint, responses
 from generator.web.deskstore import DeskStore
 from generator.web.forwarded import secure_cookies
 from generator.web.logs import ACCESS_LOG
@@ -60,6 +60,8 @@ def create_app(
     app.extensions["aftercare"] = shared
     app.register_blueprint(access.blueprint)
     app.register_blueprint(desk.blueprint)
+    app.register_blueprint(reprint.blueprint)
+    app.register_blueprint(assets.blueprint)
     app.register_blueprint(api.blueprint)
     checkout.install(app, print_queue)
     responses.register(app)

@@ -271,7 +271,7 @@ def unavailable_languages(content, slugs) -> list[tuple[str, str, str]]:
 def manage():
     """The manager's page: every content problem and warning, with its file and line."""
     content = state().content.current()
-    from generator.web.desk import effect_label  # the desk's words for what becomes of it
+    from generator.web.messages import effect_label  # the desk's words for what becomes of it
 
     return render_template(
         "manage.html.j2",
