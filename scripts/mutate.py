@@ -44,7 +44,7 @@ GROUPS = {
         "tests/test_api_holes.py",
     ),
     "desk": (
-        ["generator/web/desk.py"],
+        ["generator/web/desk.py", "generator/web/reprint.py", "generator/web/messages.py"],
         "tests/test_checkout.py tests/test_web.py tests/test_mutants.py",
     ),
     "reuse": (["generator/render/reuse.py"], "tests/test_reuse.py tests/test_mutants.py"),

@@ -47,14 +47,14 @@ MUTANTS = [
     ),
     (
         "20a CSRF off /reprint",
-        "generator/web/desk.py",
+        "generator/web/reprint.py",
         '    if not csrf_ok():\n        return _reprint_page(fields, {"form": _(EXPIRED)}), 400\n',
         "",
         f"{T}::test_reprint_and_lookup_refuse_a_form_without_its_csrf_token",
     ),
     (
         "20b CSRF off /lookup",
-        "generator/web/desk.py",
+        "generator/web/reprint.py",
         '    if not csrf_ok():\n        return _reprint_page({}, {"form": _(EXPIRED)}, lookup=fields), 400\n',
         "",
         f"{T}::test_reprint_and_lookup_refuse_a_form_without_its_csrf_token",

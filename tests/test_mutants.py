@@ -185,7 +185,7 @@ def test_a_file_lost_from_the_archive_is_named_by_its_digest(register):
 def test_a_language_named_alone_in_a_message_is_named_in_the_desks_language(client):
     from flask import g
 
-    from generator.web.desk import _language_list
+    from generator.web.messages import _language_list
 
     with client.application.test_request_context("/"):
         g.desk_language = "es"
