@@ -42,6 +42,8 @@ LAYOUT_CODE = (
     "render/reuse.py",
     "render/write_cache.py",
     "render/weasyprint_patches.py",
+    "render/shaping.py",
+    "render/svgpaths.py",
     "render/font_timestamps.py",
     "i18n.py",
 )
