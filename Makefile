@@ -13,7 +13,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format docs \
-	translations clean wheel
+	translations clean wheel mutate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ PYTEST_ARGS ?=
 test-fast: setup lint ## the linters, then every test but the browser, load, docs and slow ones (under a minute on two cores)
 	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto --dist loadfile -p no:schemathesis -p no:anyio \
 		-m "not browser and not load and not docs and not slow" $(PYTEST_ARGS)
+
+mutate: setup ## mutation testing (Cosmic Ray) of the safety-critical modules, a bounded sample (MUTATE_ARGS)
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
 lint: venv ## ruff check (with complexity), ruff format --check, and mypy (untyped bodies too)
 	$(BIN)/ruff check .

@@ -221,7 +221,14 @@ def make_parser() -> argparse.ArgumentParser:
         "prune", parents=[common], help="delete entries printed before a date (retention)"
     )
     prune.add_argument("--before", type=_date, required=True, metavar="YYYY-MM-DD")
-    for action in (show, find, export, prune):
+    check = actions.add_parser(
+        "check", parents=[common], help="verify the database: integrity, schema, the key"
+    )
+    backup = actions.add_parser(
+        "backup", parents=[common], help="a consistent copy of a SQLite register, while in use"
+    )
+    backup.add_argument("dest", type=Path, metavar="DEST", help="the copy's file")
+    for action in (show, find, export, prune, check, backup):
         _database_option(action)
 
     reprint = commands.add_parser(
@@ -374,6 +381,7 @@ def cmd_sheet(project: Project, args) -> None:
         raise AftercareError(*problems)
     queue = print_cli.queue(args, project.clinic)
     register = None if options.draft else open_register(project.clinic, args.database)
+    warnings = sheet_warnings(policies, register)  # before this sheet's entry is stored
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
     path, result = write_sheet(project, slugs, patient, args.out, today, options, args.lang)
@@ -391,6 +399,8 @@ def cmd_sheet(project: Project, args) -> None:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
+    for warning in warnings:  # once the sheet is made: a refused sheet says only why
+        print(f"aftercare: warning: {warning}", file=sys.stderr)
     _warn_missing_glyphs(result.missing_glyphs)
     print(f"{result.pages} pages, {len(result.pdf) / 1024:.0f} KiB", file=sys.stderr)
     if options.sheet_id:
@@ -400,6 +410,18 @@ def cmd_sheet(project: Project, args) -> None:
         lang = policies[0].lang if policies[0].is_translation else None
         title = download_name(slugs, lang, patient.procedure_date, options.sheet_id)
         print_cli.send(path, queue, title.removesuffix(".pdf"))
+
+
+def sheet_warnings(policies, register) -> list:
+    """What `check` warns about the policies of this sheet, and a text changed under a
+    version the register has issued."""
+    from generator.content.lifecycle import version_drift
+
+    today = date.today()
+    warnings = [w for p in policies for w in (*p.warnings, *p.review_warnings(today))]
+    if register is not None:
+        warnings += version_drift(register, policies)
+    return warnings
 
 
 def _warn_missing_glyphs(count: int) -> None:
@@ -447,6 +469,7 @@ def cmd_batch(project: Project, args) -> int:
         Progress.for_terminal("sheets"),
         _options(args),
         args.database,
+        read_progress=Progress.for_terminal("checking rows"),
     )
     for message in report.messages():
         print(f"aftercare: error: {message}", file=sys.stderr)
@@ -540,11 +563,23 @@ def _queue_name(queue: str | None) -> str | None:
 
 
 def cmd_register(project: Project | None, args) -> int:
-    """Look up, export or prune the register; never prints a name."""
+    """Look up, export, prune, check or back up the register; never prints a name."""
+    from generator.commands.register_admin import database_trouble
+
+    with database_trouble(args.database):
+        return _register_action(args)
+
+
+def _register_action(args) -> int:
+    from generator.commands.register_admin import register_backup, register_check
     from generator.files import write_atomic
     from generator.record.register import Register, export_csv
 
+    if args.action == "backup":
+        return register_backup(args.database, args.dest)
     register = Register(args.database)
+    if args.action == "check":
+        return register_check(register)
     if args.action == "show":
         entry = register.get(args.id)
         for key, value in entry.public().items():

@@ -9,6 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from generator.content.live import LiveContent
 from generator.paths import CONTENT
@@ -18,6 +19,8 @@ from generator.web.openapi import spec
 from .test_web import synthetic_folder
 
 pytestmark = pytest.mark.load
+# Valid data is accepted and invalid data refused: the description is exactly the server's.
+BOTH_WAYS = [positive_data_acceptance, negative_data_rejection]
 TOKEN = "fuzz-token-0123456789-abcdef"
 MAX_EXAMPLES = 40  # per operation, in the fuzzing phase; about three minutes in all
 
@@ -50,7 +53,7 @@ def _real_pool(pool):
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_the_api_answers_as_its_description_says(case):
-    case.call_and_validate()
+    case.call_and_validate(additional_checks=BOTH_WAYS)
 
 
 # Four synthetic policies: one also in Spanish, one whose own language is Spanish.
@@ -99,4 +102,4 @@ def combined_desk(tmp_path_factory):
 @COMBINED.include(path="/api/sheets", method="POST").parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_several_policies_and_languages_are_answered_as_described(case, combined_desk):
-    case.call_and_validate()
+    case.call_and_validate(additional_checks=BOTH_WAYS)

@@ -4,7 +4,6 @@ translated here."""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import shutil
@@ -23,7 +22,10 @@ SLUG = "example-procedure"
 
 
 def short_hash(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    """The hash a translation's source_hash names: its source's clinical text."""
+    from generator.content.policy import load
+
+    return load(path).clinical_hash
 
 
 def add_translation(content, lang: str, reviewed: bool = True, **changes: str):

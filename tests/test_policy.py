@@ -255,7 +255,7 @@ def test_review_keys_are_read_as_text_and_dates(tmp_path):
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("reviewed_by: 12", "reviewed_by: must be non-empty text: the name of who reviewed"),
+        ("reviewed_by: 12", 'reviewed_by: write it in quotes, as reviewed_by: "12"'),
         ("reviewed_on: 2026", "reviewed_on: must be a date written as YYYY-MM-DD, like 2026-10-01; "
          "got 2026"),
         ('review_due: "2026-10-01"', "review_due: must be a date written as YYYY-MM-DD without "

@@ -802,7 +802,7 @@ def test_the_desk_reprint_says_a_provider_is_typed_otherwise(registered):
 
 def test_a_reprint_renders_in_the_pool_and_obeys_its_time_limit(registered, pool, monkeypatch):
     """Desk and API reprints go through the render pool, as new sheets do: a reprint slower
-    than `--timeout` is a 503 with Retry-After (its worker replaced), never a render in the
+    than `--timeout` is a 503 with Retry-After (its worker finishes late), never a render in the
     server process without a limit; and the desk's page-1 picture comes from the worker."""
     from .test_web import csrf_of
 
@@ -824,4 +824,4 @@ def test_a_reprint_renders_in_the_pool_and_obeys_its_time_limit(registered, pool
                                              "name": NAME, "provider": PROVIDER})  # fmt: skip
     assert desk.status_code == 503 and desk.headers["Retry-After"]
     assert "time limit" in desk.get_data(as_text=True)
-    assert pool.replacements >= replaced + 2
+    assert pool.replacements == replaced  # slow, not stuck: never killed for it (issue 25)

@@ -235,7 +235,7 @@ def test_a_render_past_its_time_limit_is_a_503_and_serving_goes_on(live_content)
         pool.timeout = 0.001
         response = post_sheet(client, {"policy": "microneedling", "name": "Slow Sheet"})
         assert response.status_code == 503 and "time limit" in response.json["error"]
-        assert pool.pids != before  # the stuck worker was replaced
+        assert pool.pids == before  # slow, not stuck: it finishes in the background (#25)
         assert client.get("/healthz").status_code == 200
         pool.timeout = 60
         again = post_sheet(client, {"policy": "microneedling", "name": "Next Patient"})

@@ -3,8 +3,9 @@ The policy cell names one policy, or up to three done on the same day as `a+b`."
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -13,13 +14,17 @@ from generator.commands.sheet import sheet_filename
 from generator.content import patient as patient_module
 from generator.content.patient import Patient
 from generator.errors import AftercareError, Problem, display_path
-from generator.files import write_atomic
+from generator.parallel import batch_ids
+from generator.parallel.batch_ids import IDS_FILE
 from generator.parallel.batch_pool import Task
 from generator.record.register import open_register
 from generator.sheet.model import DEFAULT_OPTIONS, Options, split_slugs
 
 REQUIRED = ("name", "policy", "date")
 OPTIONAL = ("provider", "lang")
+MAX_CSV_BYTES = 10 * 10**6  # a day's list is a few hundred rows; 10 MB is far beyond
+MAX_ROWS = 20_000
+PROGRESS_EVERY = 500  # rows checked between two updates of the progress bar
 
 
 @dataclass
@@ -39,17 +44,41 @@ class BatchReport:
 
 
 def read_rows(
-    project, csv_path: Path, out_dir: Path, options: Options = DEFAULT_OPTIONS
+    project,
+    csv_path: Path,
+    out_dir: Path,
+    options: Options = DEFAULT_OPTIONS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Task], list[tuple]]:
-    """Validate every row: tasks for the good ones, one message per bad one."""
+    """Validate every row: tasks for the good ones, one message per bad one. Files over
+    MAX_CSV_BYTES or MAX_ROWS rows are refused whole."""
     where = display_path(csv_path)
     try:
+        size = Path(csv_path).stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise AftercareError(
+                Problem(
+                    f"is {size / 1e6:.1f} MB; a batch reads at most {MAX_CSV_BYTES / 1e6:g} MB "
+                    f"({MAX_ROWS} rows): split it into smaller files",
+                    csv_path,
+                )
+            )
         with open(csv_path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             columns = [c.strip().lower() for c in (reader.fieldnames or [])]
             _check_header(csv_path, columns)
             reader.fieldnames = columns
-            records = [(reader.line_num, record) for record in reader]
+            records: list[tuple[int, dict]] = []
+            for record in reader:
+                if len(records) == MAX_ROWS:
+                    raise AftercareError(
+                        Problem(
+                            f"has more than {MAX_ROWS} rows, the most a batch reads: split it "
+                            "into smaller files",
+                            csv_path,
+                        )
+                    )
+                records.append((reader.line_num, record))
     except OSError as exc:
         raise AftercareError(Problem(f"cannot read: {exc.strerror}", csv_path)) from None
     except UnicodeDecodeError as exc:
@@ -61,7 +90,9 @@ def read_rows(
     tasks: list[Task] = []
     errors: list[tuple[int, str]] = []
     used: dict[str, int] = {}
-    for line, record in records:
+    for done, (line, record) in enumerate(records, 1):
+        if progress and (done % PROGRESS_EVERY == 0 or done == len(records)):
+            progress(done, len(records))
         if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
             continue  # blank line
         try:
@@ -103,14 +134,20 @@ def _read_row(
 
 
 def _check_header(path: Path, columns: list[str]) -> None:
+    """Every required column once, no other: an unknown column is named by its position
+    only (a file without its header row would otherwise echo a patient's name)."""
     missing = [c for c in REQUIRED if c not in columns]
-    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
-    if missing or unknown:
+    unknown = [str(n) for n, c in enumerate(columns, 1) if c not in REQUIRED + OPTIONAL]
+    twice = [c for c in REQUIRED + OPTIONAL if columns.count(c) > 1]
+    if missing or unknown or twice:
         parts = []
         if missing:
             parts.append(f"missing column(s) {', '.join(missing)}")
         if unknown:
-            parts.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+            parts.append(f"unknown column(s) in position {', '.join(unknown)}")
+        for column in twice:
+            places = [str(n) for n, c in enumerate(columns, 1) if c == column]
+            parts.append(f"column {column} given more than once (positions {', '.join(places)})")
         raise AftercareError(
             Problem(
                 f"{'; '.join(parts)}; the header must be "
@@ -138,53 +175,53 @@ def run_batch(
     progress=None,
     options: Options = DEFAULT_OPTIONS,
     database: str | None = None,
+    read_progress=None,
 ) -> BatchReport:
     """Write one sheet per good row and record it; report every bad row. With a register,
-    `sheet-ids.csv` beside the sheets lists each row's file and sheet ID."""
+    `sheet-ids.csv` beside the sheets lists each row's file and sheet ID as it is made, and a
+    rerun keeps the sheets it lists (batch_ids) and makes only the rest."""
     from generator.parallel.batch_pool import run
 
-    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir), options)
+    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir), options, read_progress)
     register = open_register(project.clinic, database)
+    report = BatchReport(failed=errors)
+    ids_file = Path(out_dir) / IDS_FILE
     if register is not None:  # the workers record each sheet they write, there
+        kept = batch_ids.already_made(register, tasks, ids_file)
+        batch_ids.rewrite(ids_file, kept)  # drops lines of sheets that are gone
+        report.ids = [
+            (row, Path(out_dir) / name, sheet_id) for row, (name, sheet_id) in kept.items()
+        ]
+        report.written = [Path(out_dir) / name for name, _ in kept.values()]
+        report.rows = [(row, Path(out_dir) / name) for row, (name, _) in kept.items()]
         tasks = [
             replace(
                 task,
                 options=replace(task.options, sheet_id=register.unused_id()),
                 register_url=register.url,
+                ids_file=ids_file,
             )
             for task in tasks
+            if task.key not in kept
         ]
     by_key = {task.key: task for task in tasks}
-    report = BatchReport(failed=errors)
     where = display_path(csv_path)
     try:
-        for outcome in run(project, tasks, jobs, progress):
-            report.peak_rss_mib = max(report.peak_rss_mib, outcome.peak_rss_mib)
-            if outcome.error:
-                report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
-            elif outcome.path is not None:
-                report.written.append(outcome.path)
-                report.rows.append((outcome.key, outcome.path))
-                report.missing_glyphs += outcome.missing_glyphs
-                sheet_id = by_key[outcome.key].options.sheet_id
-                if sheet_id:
-                    report.ids.append((outcome.key, outcome.path, sheet_id))
-    finally:  # also when interrupted: the list names every sheet reported written
-        if report.ids:
-            report.ids.sort()
-            write_atomic(Path(out_dir) / IDS_FILE, _ids_csv(report.ids), mode=0o600)
+        with contextlib.closing(run(project, tasks, jobs, progress)) as outcomes:  # type: ignore[type-var]
+            for outcome in outcomes:
+                report.peak_rss_mib = max(report.peak_rss_mib, outcome.peak_rss_mib)
+                if outcome.error:
+                    report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
+                elif outcome.path is not None:
+                    report.written.append(outcome.path)
+                    report.rows.append((outcome.key, outcome.path))
+                    report.missing_glyphs += outcome.missing_glyphs
+                    sheet_id = by_key[outcome.key].options.sheet_id
+                    if sheet_id:
+                        report.ids.append((outcome.key, outcome.path, sheet_id))
+    finally:  # also when interrupted: in row order, every line the workers appended
+        if register is not None:
+            batch_ids.rewrite(ids_file, batch_ids.read(ids_file))
+    report.ids.sort()
     report.written.sort()
     return report
-
-
-IDS_FILE = "sheet-ids.csv"
-
-
-def _ids_csv(ids: list[tuple[int, Path, str]]) -> bytes:
-    """row,file,id: the CSV line each sheet came from, its file name and its sheet ID."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("row", "file", "id"))
-    for line, path, sheet_id in ids:
-        writer.writerow((line, path.name, sheet_id))
-    return out.getvalue().encode()

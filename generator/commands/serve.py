@@ -120,6 +120,7 @@ def serve(
             )
         )
     register = open_register(project.clinic, database)  # fails fast on a bad database URL
+    refuse_broken_register(register)
     log_handler = logging.StreamHandler(sys.stderr)
     log_handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     for logger in (ACCESS_LOG, logging.getLogger("aftercare.errors")):
@@ -166,6 +167,15 @@ def serve(
         print("Stopped: every request received was answered.", file=sys.stderr, flush=True)
     else:
         print("Stopped at the time limit: some requests were not answered.", file=sys.stderr)
+
+
+def refuse_broken_register(register) -> None:
+    """A desk does not start on a register it could not record sheets in."""
+    from generator.record.register_care import LOCKED, RegisterTrouble, probe, shown_place
+
+    found = "ok" if register is None else probe(register)
+    if found not in ("ok", LOCKED):  # a lock passes; a read-only or damaged file does not
+        raise RegisterTrouble(found, shown_place(register.url) or "the database URL")
 
 
 def _session_key() -> bytes | None:

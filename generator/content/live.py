@@ -52,6 +52,7 @@ class Content:
     policies: dict[str, policy_module.Policy]  # by slug, drafts included
     problems: tuple[ContentProblem, ...] = ()
     translations: dict[str, dict[str, Translation]] = dataclasses.field(default_factory=dict)
+    gone: tuple[str, ...] = ()  # policies offered since the desk started whose file is gone
 
     def languages(self, slug: str) -> list[str]:
         """The languages a sheet of `slug` can be issued in: its own, then ready translations."""
@@ -95,6 +96,18 @@ class Content:
     def offered(self) -> list[policy_module.Policy]:
         """The policies staff may issue: every last good one that is not a draft."""
         return [p for p in self.policies.values() if not p.draft]
+
+
+GONE = "not offered until its file is back"
+
+
+def gone_problem(content_dir: Path, slug: str) -> Problem:
+    """A policy the desk offered whose file was deleted, renamed or cannot be seen."""
+    return Problem(
+        "was offered and its file is gone (deleted, renamed or moved): put it back to offer "
+        "it again; sheets already issued reprint from the register",
+        Path(content_dir) / f"{slug}.md",
+    )
 
 
 class LiveContent:
@@ -155,7 +168,11 @@ class LiveContent:
             serving = "still using the last good clinic profile"
             problems += [ContentProblem(p, serving) for p in exc.problems]
         policies = {}
-        for slug, path in loader.policy_files(self.content_dir).items():
+        paths = loader.policy_files(self.content_dir)
+        gone = set(previous.gone if previous else ()) | set(previous.policies if previous else ())
+        gone -= set(paths)  # offered since the desk started, and its file is gone now
+        problems += [ContentProblem(gone_problem(self.content_dir, slug), GONE) for slug in gone]
+        for slug, path in paths.items():
             try:
                 policies[slug] = loader.read_policy(path)
             except AftercareError as exc:
@@ -186,4 +203,4 @@ class LiveContent:
                 translation = kept
             if translation is not None:
                 translations.setdefault(slug, {})[lang] = translation
-        return Content(clinic, policies, tuple(problems), translations)
+        return Content(clinic, policies, tuple(problems), translations, tuple(sorted(gone)))

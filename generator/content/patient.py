@@ -24,6 +24,13 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 # Joiners are format characters that scripts (Persian, Indic) and emoji sequences need.
 JOINERS = {"\u200c", "\u200d"}
 REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+# Letters and marks that print nothing: Hangul fillers, the Braille blank, the combining
+# grapheme joiner, Khmer inherent vowels, Mongolian and other variation selectors. A name
+# needs a visible letter, mark or digit (Unicode L, M, N) besides these.
+BLANKS = frozenset(
+    [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x034F, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D,
+     0x180F, 0x16FE4, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+)  # fmt: skip
 
 # Exactly the dates 1900-01-01 .. 2199-12-31 that exist, as YYYY-MM-DD.
 _LEAP = r"(?:(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])|2000)-02-29"
@@ -116,7 +123,18 @@ def clean_text(value, field: str, required: bool) -> str | None:
     text = unicodedata.normalize("NFC", " ".join(value.split()))
     if not text and required:
         raise AftercareError(Problem(N_("must not be empty"), field=field))
+    if text and not any(_visible(char) for char in text):
+        raise AftercareError(
+            Problem(
+                N_("must have a letter or digit that prints; it would print blank"), field=field
+            )
+        )
     return text or None
+
+
+def _visible(char: str) -> bool:
+    """A letter, mark or digit that prints something (not a filler or blank)."""
+    return unicodedata.category(char)[0] in "LMN" and ord(char) not in BLANKS
 
 
 def parse_date(value, today: date | None = None) -> date:
@@ -187,7 +205,8 @@ def _complement(ranges, within=(0, sys.maxunicode)) -> list[tuple[int, int]]:
 
 @cache
 def text_patterns() -> tuple[str, str]:
-    """(any allowed text, allowed text with at least one visible character) as regexes.
+    """(allowed text that is blank or has a visible letter, for an optional field; allowed
+    text with a visible letter, mark or digit, for a name) as regexes.
 
     Classes are written positively (the allowed ranges): generators such as Hypothesis walk a
     negated class code point by code point, which is slow for a million of them.
@@ -199,9 +218,21 @@ def text_patterns() -> tuple[str, str]:
     ]
     allowed = _complement(refused_ranges())
     space_ranges = [(code, code) for code in spaces]
-    visible = _complement(sorted(refused_ranges() + tuple(space_ranges)))
+    letters = _ranges(code for code in range(sys.maxunicode + 1) if _visible(chr(code)))
     any_char = f"[{_class_items(allowed)}]"
+    with_letter = f"{any_char}*[{_class_items(letters)}]{any_char}*"
     return (
-        f"^{any_char}*$",
-        f"^[{_class_items(space_ranges)}]*[{_class_items(visible)}]{any_char}*$",
+        f"^[{_class_items(space_ranges)}]*$|^{with_letter}$",
+        f"^{with_letter}$",
     )
+
+
+def _ranges(codes) -> list[tuple[int, int]]:
+    """Code points (ascending) as (first, last) ranges."""
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return ranges

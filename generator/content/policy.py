@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
@@ -17,6 +18,7 @@ import nh3
 from generator import i18n
 from generator.content import schema, timeline
 from generator.content.frontmatter import FrontMatter, FrontMatterError, split
+from generator.content.lifecycle import clinical_hash
 from generator.errors import AftercareError, Problem, Problems
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -100,6 +102,7 @@ class Policy:
     phases: tuple[Phase, ...]
     blocks: tuple[Block, ...]
     content_hash: str
+    clinical_hash: str = ""  # title, phases and body only: what a translation is made from
     draft: bool = False  # `draft: true`: not offered to patients until the clinic takes it off
     warnings: tuple[Problem, ...] = ()  # fine to print, but probably not what the author meant
     reviewed_by: str | None = None  # clinical review: who, when, and when it is due again
@@ -227,7 +230,9 @@ def load(path: Path, *, archived: bool = False) -> Policy:
         problems.raise_if_any()
     blocks = _split_body(fm, problems)
     if translated:
-        meta = _check_translation_meta(fm, problems, translated["slug"], translated["lang"])
+        meta = _check_translation_meta(
+            fm, problems, translated["slug"], translated["lang"], text.splitlines()
+        )
     else:
         meta = _check_meta(fm, problems, text.splitlines(), as_typed=archived)
     if not archived:
@@ -257,6 +262,7 @@ def load(path: Path, *, archived: bool = False) -> Policy:
         phases=phases,
         blocks=tuple(blocks),
         content_hash=hashlib.sha256(raw).hexdigest()[:8],
+        clinical_hash=clinical_hash(fm),
         draft=meta["draft"],
         warnings=tuple(warnings.items),
         reviewed_by=meta["reviewed_by"],
@@ -288,9 +294,9 @@ def _check_meta(
             meta[key] = "en"
         elif isinstance(value, str) and value.strip():
             meta[key] = value.strip()
-        elif key == "version" and isinstance(value, int | float) and not isinstance(value, bool):
+        elif _is_number(value):
             typed = _typed_value(lines, fm.line(key), key) or str(value)
-            problems.add(f'write it in quotes, as version: "{typed}"', fm.line(key), key)
+            problems.add(f'write it in quotes, as {key}: "{typed}"', fm.line(key), key)
         else:
             problems.add("must be non-empty text", fm.line(key), key)
     if isinstance(data.get("lang"), str) and data["lang"].strip():
@@ -321,8 +327,11 @@ def _known(code: str, as_typed: bool = False) -> bool:
     return True
 
 
-def _check_translation_meta(fm: FrontMatter, problems: Problems, slug: str, lang: str) -> dict:
+def _check_translation_meta(
+    fm: FrontMatter, problems: Problems, slug: str, lang: str, fm_lines: Sequence[str] = ()
+) -> dict:
     """The front matter of `<slug>.<lang>.md`: what it translates, from which version."""
+    fm_lines = list(fm_lines)
     data = fm.data
     if not isinstance(data, dict):
         problems.add("front matter must be a mapping of keys (title, lang, phases)", fm.line())
@@ -335,6 +344,9 @@ def _check_translation_meta(fm: FrontMatter, problems: Problems, slug: str, lang
             problems.add("is required in a translation", fm.line(), key)
         elif isinstance(value, str) and value.strip():
             meta[key] = value.strip()
+        elif _is_number(value):
+            typed = _typed_value(fm_lines, fm.line(key), key) or str(value)
+            problems.add(f'write it in quotes, as {key}: "{typed}"', fm.line(key), key)
         else:
             hint = ' (in quotes, as "1.0")' if key == "source_version" else ""
             problems.add(f"must be non-empty text{hint}", fm.line(key), key)
@@ -364,7 +376,14 @@ def _check_translation_meta(fm: FrontMatter, problems: Problems, slug: str, lang
     meta["version"] = meta.get("source_version", "")
     by = data.get("translated_by")
     meta["translated_by"] = by.strip() if isinstance(by, str) and by.strip() else None
-    if by is not None and meta["translated_by"] is None:
+    if _is_number(by):
+        typed = _typed_value(fm_lines, fm.line("translated_by"), "translated_by") or str(by)
+        problems.add(
+            f'write it in quotes, as translated_by: "{typed}"',
+            fm.line("translated_by"),
+            "translated_by",
+        )
+    elif by is not None and meta["translated_by"] is None:
         problems.add("must be non-empty text", fm.line("translated_by"), "translated_by")
     if not isinstance(data.get("draft", False), bool):
         problems.add("must be true or false", fm.line("draft"), "draft")
@@ -378,6 +397,9 @@ def _check_review(data: dict, fm: FrontMatter, problems: Problems, meta: dict) -
     meta["reviewed_by"] = None
     if isinstance(by, str) and by.strip():
         meta["reviewed_by"] = by.strip()
+    elif _is_number(by):
+        problems.add(f'write it in quotes, as reviewed_by: "{by}"', fm.line("reviewed_by"),
+                     "reviewed_by")  # fmt: skip
     elif by is not None:
         problems.add(
             "must be non-empty text: the name of who reviewed the policy",
@@ -477,7 +499,11 @@ def _check_phases(fm: FrontMatter, sections: dict, problems: Problems) -> tuple[
 def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
     ok = True
     label = item.get("label")
-    if not isinstance(label, str) or not label.strip():
+    if _is_number(label):
+        problems.add(f'label: write it in quotes, as label: "{label}"',
+                     fm.line(*path, "label"), where)  # fmt: skip
+        ok = False
+    elif not isinstance(label, str) or not label.strip():
         problems.add("label: is required text, e.g. 'Day 1'", fm.line(*path, "label"), where)
         ok = False
     start = _bound(item.get("start"), fm.line(*path, "start"), f"{where}.start", problems)
@@ -648,6 +674,11 @@ def _typed_value(lines: list[str], line: int | None, key: str) -> str | None:
         return None
     match = re.match(rf"\s*{re.escape(key)}\s*:\s*([^\s#]+)", lines[line - 1])
     return match[1] if match else None
+
+
+def _is_number(value) -> bool:
+    """Whether YAML read a value as a number (12345678, 1.0, 1e3): text must be quoted."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _unknown_keys(data: dict, allowed: set, path: tuple, fm, problems, prefix=None) -> None:

@@ -67,11 +67,11 @@ def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translati
     the translation, paired with its source, with the reason it may not be issued now, if any."""
     problems = _phase_problems(source, translation)
     translation = paired(source, translation)
-    if translation.source_hash != source.content_hash:
+    if translation.source_hash not in (source.clinical_hash, source.content_hash):
         why = (
             f"made from version {translation.source_version} ({translation.source_hash}); "
             f"the {language_name(source.lang)} policy is now {source.version} "
-            f"({source.content_hash})"
+            f"({source.clinical_hash})"
         )
         todo = "update the translation, then its source_version and source_hash"
         return problems, Translation(translation, STALE, why, todo)

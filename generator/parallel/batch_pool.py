@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from generator.content.patient import Patient
 from generator.errors import AftercareError, Problem
 from generator.files import write_atomic
-from generator.parallel import default_jobs
+from generator.parallel import batch_ids, default_jobs
 from generator.project import Project
 from generator.record import issuing
 from generator.record.register import Register
@@ -50,6 +50,7 @@ class Task:
     mode: int = 0o600  # personal sheets are readable by their owner only
     register_url: str | None = None  # record the sheet there (its ID is in options.sheet_id)
     lang: str | None = None  # a translation's language; None: the policy's own
+    ids_file: Path | None = None  # a batch's sheet-ids.csv: the sheet's line, once recorded
 
 
 def _start(content_dir: Path, clinic_file: Path, policies: dict) -> None:
@@ -79,13 +80,25 @@ def _render_task(task: Task) -> Outcome:
             except BaseException:  # also SIGTERM: no file without its entry
                 task.target.unlink(missing_ok=True)
                 raise
+            if task.ids_file is not None and task.options.sheet_id:
+                batch_ids.append(task.ids_file, task.key, task.target, task.options.sheet_id)
         return Outcome(task.key, task.target, None, result.missing_glyphs, _peak_rss_mib())
     except AftercareError as exc:
-        message = "; ".join(str(p) for p in exc.problems)
+        message = "; ".join(_without_target(p, task) for p in exc.problems)
         return Outcome(task.key, None, message, 0, _peak_rss_mib())
     except Exception as exc:  # one bad record must not stop the others
         message = f"internal error ({type(exc).__name__})"
         return Outcome(task.key, None, message, 0, _peak_rss_mib())
+
+
+def _without_target(problem: Problem, task: Task) -> str:
+    """A problem writing a personal sheet names its folder, not its file (named after the
+    patient): messages name rows by number only."""
+    if task.patient is None or problem.file is None or Path(problem.file) != task.target:
+        return str(problem)
+    return str(
+        Problem(f"{problem.message} (the row's sheet)", task.target.parent, field=problem.field)
+    )
 
 
 _registers: dict[str, Register] = {}  # this process's connection to each register

@@ -146,6 +146,7 @@ class RenderPool:
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._failed_starts = 0
+        self._dying = 0  # workers lost in a row (crashed, stuck, never ready), since one answered
         self._closed = False
         for _ in range(size):
             self._start_worker()
@@ -201,7 +202,7 @@ class RenderPool:
             try:
                 status, payload = worker.run(task, self.timeout)
             except RenderTimeout:
-                self._retire(worker)
+                self._finish_late(worker)  # the request gives up; the worker is not killed
                 raise
             except _WorkerDied:
                 self._retire(worker)
@@ -212,6 +213,7 @@ class RenderPool:
             except BaseException:  # anything else: this worker's state is unknown
                 self._retire(worker)
                 raise
+            self._dying = 0  # a worker answered: the pool is healthy again
             self._idle.put(worker)
             if status == "ok":
                 return Rendered(*payload)  # type: ignore[misc]
@@ -219,6 +221,29 @@ class RenderPool:
                 raise AftercareError(*payload)  # type: ignore[misc]
             raise RenderFailed(f"internal error while rendering ({payload})")
         raise AssertionError("unreachable")
+
+    def _finish_late(self, worker: _Worker) -> None:
+        """A render past the time limit: the caller got RenderTimeout, and the worker may
+        finish in the background (a new worker's first renders are slow: it is never killed
+        for its own warm-up). One still silent after `start_timeout` is stuck: replaced."""
+
+        def wait() -> None:
+            try:
+                answered = worker.conn.poll(self.start_timeout)
+                if answered:
+                    worker.conn.recv()  # the late answer nobody waits for
+            except (EOFError, OSError):
+                answered = False
+            if answered and worker.alive():
+                self._idle.put(worker)
+            else:
+                self._retire(worker)
+
+        threading.Thread(target=wait, daemon=True).start()
+
+    def failing(self) -> bool:
+        """Whether workers keep dying (each replacement backs off longer): not healthy."""
+        return self._dying >= max(2, self.size)
 
     def _take(self, deadline: float) -> _Worker:
         """An idle, live worker; dead ones met on the way are replaced."""
@@ -250,7 +275,8 @@ class RenderPool:
         self._retire(worker)
 
     def _retire(self, worker: _Worker) -> None:
-        """Kill a worker and start its replacement (unless the pool is closing)."""
+        """Kill a worker and start its replacement (unless the pool is closing); when workers
+        keep dying, each replacement waits longer (_RESTART_PAUSES) instead of spinning."""
         worker.stop()
         with self._lock:
             if worker not in self._workers:
@@ -259,7 +285,17 @@ class RenderPool:
             if self._closed:
                 return
             self.replacements += 1
-        self._start_worker()
+            self._dying += 1
+            pause = _RESTART_PAUSES[min(self._dying - 1, len(_RESTART_PAUSES) - 1)]
+        if pause:
+            threading.Thread(target=self._start_later, args=(pause,), daemon=True).start()
+        else:
+            self._start_worker()
+
+    def _start_later(self, pause: float) -> None:
+        time.sleep(pause)
+        if not self._closed:
+            self._start_worker()
 
     def close(self) -> None:
         """Stop every worker; nothing is restarted after this."""

@@ -25,7 +25,7 @@ import os
 import secrets
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,9 +36,17 @@ from generator import __version__
 from generator.errors import AftercareError, Problem
 from generator.files import secret_key
 from generator.paths import VAR
+from generator.record.register_care import CORRUPT, classify, neutralised, trouble
 from generator.render.digest import layout_digest
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: nothing to misread
+# A sheet ID as `parse_sheet_id` reads it, for the OpenAPI description: 8 of Crockford's
+# characters (either case; O, I and L read as 0, 1, 1), white space and '-' anywhere.
+_GAP = (  # the characters str.split() takes for white space, and '-'
+    "[\\t-\\r\\u001C-\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A"
+    "\\u2028\\u2029\\u202F\\u205F\\u3000-]"
+)
+SHEET_ID_PATTERN = f"^{_GAP}*(?:[0-9A-TV-Za-tv-z]{_GAP}*){{8}}$"
 SCHEMA_VERSION = 3
 # Columns added since version 1 (the first register of 2026-11-27): added to an older register
 # when it is opened. The key check is adopted from the first key that opens it. Entries made
@@ -49,6 +57,8 @@ ADDED_COLUMNS = {
 }
 KEY_ENV, URL_ENV = "AFTERCARE_REGISTER_KEY", "AFTERCARE_DATABASE_URL"
 KEY_BYTES = 32
+LAST_SOURCE_SEARCH = 500  # newest entries searched for a policy version's last text
+BUSY_SECONDS = 30.0  # how long a SQLite writer waits for another's write lock
 
 metadata = sa.MetaData()
 schema_table = sa.Table(
@@ -113,8 +123,8 @@ def new_sheet_id() -> str:
 
 def parse_sheet_id(text: str) -> str:
     """A sheet ID as typed ("k7qm 2x9a", "K7QM-2X9A", O for 0, I or L for 1) -> "K7QM-2X9A"."""
-    cleaned = "".join(str(text).split()).replace("-", "").upper()
-    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
+    cleaned = "".join(str(text).split()).replace("-", "")
+    cleaned = cleaned.upper().translate(str.maketrans("OIL", "011")) if cleaned.isascii() else ""
     if len(cleaned) != 8 or any(c not in CROCKFORD for c in cleaned):
         raise AftercareError(
             Problem(
@@ -130,16 +140,23 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-def register_key() -> bytes:
-    """The HMAC key: AFTERCARE_REGISTER_KEY (32+ characters), else var/register.key, made on
-    first use. A key file that is there but not a key is refused, never replaced: a new key
-    would make every name already in the register unmatchable."""
+def key_path() -> Path:
+    """Where the key file is: in AFTERCARE_STATE_DIR when set, else var/."""
+    state = os.environ.get("AFTERCARE_STATE_DIR")
+    return (Path(state) if state else VAR) / "register.key"
+
+
+def register_key(entries: Callable[[], int] = lambda: 0) -> bytes:
+    """The HMAC key: AFTERCARE_REGISTER_KEY (32+ characters), else the key file, made on first
+    use. A key file that is there but not a key is refused, never replaced; so is a missing
+    one while the register holds entries (`entries()`): a new key would make every name
+    already in the register unmatchable, behind a normal-looking file."""
     text = os.environ.get(KEY_ENV)
     if text is not None:
         if len(text) < 32:
             raise AftercareError(Problem(f"{KEY_ENV} must be at least 32 characters"))
         return text.encode()
-    path = VAR / "register.key"
+    path = key_path()
     if path.exists():
         key = path.read_bytes()
         if len(key) != KEY_BYTES:
@@ -151,6 +168,16 @@ def register_key() -> bytes:
                 )
             )
         return key
+    held = entries()
+    if held:
+        raise AftercareError(
+            Problem(
+                f"the register key is missing: expected at {path} (the register holds {held} "
+                f"sheet entries made with it). Restore the file from the backup taken with the "
+                f"database (byte for byte, mode 600), or set {KEY_ENV}; aftercare makes no new "
+                "key for a register that has entries, since none of them would match again"
+            )
+        )
     return secret_key(path, KEY_BYTES)
 
 
@@ -239,9 +266,19 @@ class Register:
 
     def __init__(self, url: str | None = None, key: bytes | None = None):
         self.url = url or default_url()
-        self.key = key if key is not None else register_key()
         self.engine = _engine(self.url)
+        self.key = key if key is not None else register_key(self._entries)
         self._ensure_schema()
+
+    def _entries(self) -> int:
+        """How many entries the register holds (0 when it has no tables yet)."""
+        try:
+            with self.engine.connect() as db:
+                return (
+                    db.execute(sa.select(sa.func.count()).select_from(sheets_table)).scalar() or 0
+                )
+        except sa.exc.SQLAlchemyError:
+            return 0
 
     # Digests of what a user typed -----------------------------------------------------------
 
@@ -282,9 +319,7 @@ class Register:
                 Problem(f"sheet ID {entry.id} is already in the register; make the sheet again")
             ) from None
         except sa.exc.SQLAlchemyError as exc:
-            raise AftercareError(
-                Problem(f"cannot write to the register at {_shown(self.url)}: {_reason(exc)}")
-            ) from None
+            raise trouble(exc, self.url) from None
 
     def _record(self, row: dict, files: dict[str, bytes]) -> None:
         with self.engine.begin() as db:
@@ -358,6 +393,21 @@ class Register:
             for row in db.execute(query):
                 yield _entry(row)
 
+    def last_source(self, slug: str, version: str, lang: str) -> str | None:
+        """The SHA-256 of the policy file last issued as `slug` `version` in `lang` (among the
+        newest entries), or None."""
+        query = (
+            sa.select(sheets_table.c.policies)
+            .order_by(sheets_table.c.issued_at.desc())
+            .limit(LAST_SOURCE_SEARCH)
+        )
+        with self.engine.connect() as db:
+            for (policies,) in db.execute(query):
+                for p in policies:
+                    if (p["slug"], p["version"], p["lang"]) == (slug, version, lang):
+                        return p["source"]
+        return None
+
     def archived(self, digest: str) -> bytes:
         """A file the register archived, by SHA-256."""
         with self.engine.connect() as db:
@@ -410,16 +460,14 @@ class Register:
                         version, stored = row.version, row.key_check
                 break
             except sa.exc.SQLAlchemyError as exc:
-                if attempt == 4:
-                    raise AftercareError(
-                        Problem(f"cannot open the register at {_shown(self.url)}: {_reason(exc)}")
-                    ) from None
+                if attempt == 4 or classify(exc) == CORRUPT:
+                    raise trouble(exc, self.url) from None
                 time.sleep(0.05 * (attempt + 1))
         if not hmac.compare_digest(stored, check):
             raise AftercareError(
                 Problem(
                     f"the register at {_shown(self.url)} was made with another key: give this "
-                    f"desk the same key ({KEY_ENV} or var/register.key) as the others"
+                    f"desk the same key ({KEY_ENV} or {key_path()}) as the others"
                 )
             )
         if version > SCHEMA_VERSION:
@@ -459,7 +507,7 @@ def _engine(url: str) -> sa.Engine:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
                 path.touch(mode=0o600)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_SECONDS})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
@@ -468,7 +516,7 @@ def _engine(url: str) -> sa.Engine:
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # desks and batches write while others read
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
     cursor.close()
 
 
@@ -525,7 +573,8 @@ def export_csv(entries) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for entry in entries:
         writer.writerow(
-            [
+            neutralised(cell)
+            for cell in [
                 entry.id,
                 entry.issued_at,
                 entry.channel,

@@ -44,6 +44,7 @@ LAYOUT_CODE = (
     "render/weasyprint_patches.py",
     "render/shaping.py",
     "render/svgpaths.py",
+    "render/font_timestamps.py",
     "i18n.py",
 )
 

@@ -15,6 +15,8 @@ WeasyPrint has no hooks for what the sheets need, so these modules wrap some of 
 4. `shaping` keeps the lines WeasyPrint splits (`split_first_line`, as the inline and
    preferred-width layouts call it) for the next sheet; `svgpaths` draws a QR code's SVG path
    in one pass (the `path` entry of the SVG tags). Neither touches what the others wrap.
+5. `font_timestamps` makes fontTools keep a font's own `head.modified` when WeasyPrint saves
+   it through fontTools (colour emoji), instead of the time of saving.
 
 Each module's `install()` captures what is in place when it runs and wraps that, so the order
 above is the order of the wrappers. `install()` runs when `generator.render.pdf` is imported,
@@ -33,7 +35,15 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    from generator.render import glyphtext, reuse, shaping, svgpaths, tagging, write_cache
+    from generator.render import (
+        font_timestamps,
+        glyphtext,
+        reuse,
+        shaping,
+        svgpaths,
+        tagging,
+        write_cache,
+    )
 
     glyphtext.install()
     tagging.install()
@@ -41,3 +51,4 @@ def install() -> None:
     write_cache.install()
     shaping.install()
     svgpaths.install()
+    font_timestamps.install()  # fontTools, not WeasyPrint: fonts saved without today's time

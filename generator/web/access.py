@@ -187,15 +187,20 @@ def guard():
     return None
 
 
+def bearer_ok(sent: str, token: str) -> bool:
+    """Whether an Authorization header carries `token` as a Bearer credential: the scheme's
+    case does not matter (RFC 7235), the token's does."""
+    scheme, _, credential = sent.strip().partition(" ")
+    return scheme.lower() == "bearer" and same_secret(credential.strip(), token)
+
+
 def _check_bearer(token: str):
     sent = request.headers.get("Authorization", "")
     if not sent:  # no token offered: nothing to count, but a throttled address still waits
         wait = state().throttle.retry_after(client_address())
         ok = False
     else:
-        ok, wait = state().throttle.attempt(
-            client_address(), lambda: sent.startswith("Bearer ") and same_secret(sent[7:], token)
-        )
+        ok, wait = state().throttle.attempt(client_address(), lambda: bearer_ok(sent, token))
     if wait:
         return throttled_response(api=True, wait=wait)
     if ok:

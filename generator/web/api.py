@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 
 from generator import __version__
+from generator.content.patient import clean_text
 from generator.content.printing import entry_name
 from generator.errors import AftercareError, Problem
 from generator.parallel.desk_pool import RenderFailed
 from generator.record import fhir, issuing
-from generator.record.register import UnknownSheet
+from generator.record.register import UnknownSheet, parse_sheet_id
+from generator.record.register_care import PUBLIC, RegisterTrouble, classify, probe
 from generator.sheet.model import build as build_sheet
 from generator.web import checkout
 from generator.web.openapi import MAX_DEPTH, spec
@@ -45,14 +47,30 @@ def api_error(message: str, field: str | None, status: int, problems=()) -> Resp
 
 @blueprint.get("/healthz")
 def healthz():
-    """Liveness: up, the version, renderers running, and content files with problems."""
+    """Up, the version, renderers running, content files with problems, and whether sheets
+    can be recorded now (`register`): "ok" only when a sheet can be made and recorded."""
     problems = len(state().content.current().problems)
-    return jsonify(
-        status="ok",
+    register = state().register
+    recordable = "none" if register is None else probe(register)
+    renderers = state().pool.ready_count()
+    ok = recordable in ("ok", "none") and renderers > 0 and not pool_failing(state().pool)
+    response = jsonify(
+        status="ok" if ok else "unavailable",
         version=__version__,
-        renderers=state().pool.ready_count(),
+        renderers=renderers,
         content_problems=problems,
+        register=recordable,
     )
+    if not ok:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def pool_failing(pool) -> bool:
+    """Whether the render pool keeps losing its workers (it is backing off)."""
+    failing = getattr(pool, "failing", None)
+    return bool(failing()) if callable(failing) else False
 
 
 @blueprint.get("/api/openapi.json")
@@ -151,9 +169,6 @@ def reprints():
         body = read_json_object()
     except BadBody as exc:
         return api_error(str(exc), None, 400)
-    register = state().register
-    if register is None:
-        return api_error(NO_REGISTER, None, 404)
     problems = [
         Problem("unknown field; fields: id, name, provider", field=key)
         for key in sorted(set(body) - {"id", "name", "provider"})
@@ -163,8 +178,13 @@ def reprints():
             problems.append(Problem("must be a string", field=key))
         elif key != "provider" and not (body.get(key) or "").strip():
             problems.append(Problem("is required", field=key))
+        else:  # as the description says: a sheet ID, and names as a sheet takes them
+            problems += reprint_field_problems(key, body.get(key))
     if problems:
         return api_error(problems[0].message, problems[0].field, 422, problems)
+    register = state().register
+    if register is None:
+        return api_error(NO_REGISTER, None, 404)
     try:
         again = run_register(
             lambda: issuing.reprint(
@@ -191,6 +211,18 @@ def reprints():
     return response
 
 
+def reprint_field_problems(key: str, value: str | None) -> list[Problem]:
+    """What is wrong with one field of a reprint request, by the rules a new sheet has."""
+    try:
+        if key == "id":
+            parse_sheet_id(value or "")
+        else:
+            clean_text(value, key, key == "name")
+    except AftercareError as exc:
+        return list(exc.problems)
+    return []
+
+
 NO_REGISTER = "this clinic keeps no register (clinic.toml: register = false)"
 
 
@@ -198,8 +230,10 @@ def run_register(action):
     """Run a register call; an unreachable database is Unavailable (503)."""
     try:
         return action()
-    except sa.exc.SQLAlchemyError:
-        raise Unavailable("the register cannot be reached") from None
+    except RegisterTrouble as exc:
+        raise Unavailable(exc.public) from None
+    except sa.exc.SQLAlchemyError as exc:
+        raise Unavailable(PUBLIC[classify(exc)]) from None
 
 
 def unavailable(exc: Exception) -> Response:

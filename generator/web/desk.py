@@ -32,6 +32,7 @@ from flask import (
     request,
     session,
 )
+from werkzeug.exceptions import ServiceUnavailable
 
 from generator.content.clinic import PAPERS
 from generator.content.patient import parse_date
@@ -360,7 +361,8 @@ def _pdf(found: Result, disposition: str) -> Response:
         try:
             found.recording.ensure()
         except (AftercareError, sa.exc.SQLAlchemyError):
-            abort(503, _("The register cannot be reached. Try again."))
+            message = _("The register cannot be reached. Try again.")
+            raise ServiceUnavailable(message, retry_after=RETRY_AFTER) from None
     response = Response(
         found.pdf,
         mimetype="application/pdf",

@@ -12,6 +12,7 @@ from generator import __version__
 from generator.content.clinic import PAPERS
 from generator.content.patient import DATE_PATTERN, MAX_LENGTH, text_patterns
 from generator.record.fhir import ABSOLUTE_REFERENCE_RE, MAX_REFERENCE, RELATIVE_REFERENCE_RE
+from generator.record.register import SHEET_ID_PATTERN
 from generator.sheet.model import MAX_PROCEDURES
 from generator.web.state import MAX_BODY
 
@@ -48,6 +49,7 @@ _SHEET_ID = {
         "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"},
     }
 }
+REGISTER_STATES = ["ok", "locked", "unwritable", "corrupt", "unreachable", "none"]
 _PRINTED = {
     "X-Print-Job": {
         "description": (
@@ -212,8 +214,11 @@ def spec_document(
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
-                            "description": "the sheet ID printed in the footer, XXXX-XXXX",
+                            "schema": {"type": "string", "pattern": SHEET_ID_PATTERN},
+                            "description": (
+                                "the sheet ID printed in the footer, XXXX-XXXX (either case; "
+                                "O, I and L read as 0, 1 and 1; spaces and '-' anywhere)"
+                            ),
                         }
                     ],
                     "responses": {
@@ -339,6 +344,15 @@ def spec_document(
                         "403": _COMMON["403"],
                         "413": _COMMON["413"],
                         "500": _COMMON["500"],
+                        "503": {
+                            "description": "Up, but sheets cannot be made or recorded now",
+                            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Health"}
+                                }
+                            },
+                        },
                     },
                 }
             },
@@ -380,7 +394,9 @@ def spec_document(
                             "examples": ["Jane Doe", "  Zoë  Lorem-Ipsum ", "李小龙", "سارة"],
                             "description": (
                                 f"patient's name: at most {MAX_LENGTH} characters as sent, at "
-                                "least one visible; no control, unassigned, private-use or "
+                                "least one visible letter, mark or digit (Unicode L, M, N; "
+                                "fillers and blanks such as U+3164 and U+2800 print nothing "
+                                "and do not count); no control, unassigned, private-use or "
                                 "invisible format characters (ZWJ and ZWNJ are allowed); white "
                                 "space is collapsed"
                             ),
@@ -453,10 +469,21 @@ def spec_document(
                     "additionalProperties": False,
                     "required": ["id", "name"],
                     "properties": {
-                        "id": {"type": "string", "examples": ["K7QM-2X9A"]},
-                        "name": {"type": "string", "description": "as on the original sheet"},
+                        "id": {
+                            "type": "string",
+                            "pattern": SHEET_ID_PATTERN,
+                            "examples": ["K7QM-2X9A"],
+                        },
+                        "name": {
+                            "type": "string",
+                            "maxLength": MAX_LENGTH,
+                            "pattern": visible_text,
+                            "description": "as on the original sheet; the rules of `name` above",
+                        },
                         "provider": {
                             "type": ["string", "null"],
+                            "maxLength": MAX_LENGTH,
+                            "pattern": any_text,
                             "description": "required when the original had one",
                         },
                     },
@@ -523,9 +550,23 @@ def spec_document(
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "version", "renderers", "content_problems"],
+                    "required": ["status", "version", "renderers", "content_problems", "register"],
                     "properties": {
-                        "status": {"const": "ok"},
+                        "status": {
+                            "enum": ["ok", "unavailable"],
+                            "description": "ok: sheets can be made and recorded now",
+                        },
+                        "register": {
+                            "enum": [
+                                "ok",
+                                "locked",
+                                "unwritable",
+                                "corrupt",
+                                "unreachable",
+                                "none",
+                            ],
+                            "description": "whether sheets can be recorded now (none: no register)",
+                        },
                         "version": {"type": "string"},
                         "renderers": {"type": "integer", "minimum": 0},
                         "content_problems": {

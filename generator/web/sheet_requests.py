@@ -19,6 +19,7 @@ from generator.content.translations import language_name
 from generator.errors import AftercareError, Problem
 from generator.parallel.desk_pool import Busy, Rendered, RenderTimeout
 from generator.record import issuing
+from generator.record.register_care import PUBLIC, RegisterTrouble, classify
 from generator.sheet.model import MAX_PROCEDURES, Options, combination_problems
 from generator.web.state import state
 
@@ -165,7 +166,11 @@ def _issuable(
     prefix = f"{slug or '(empty)'}: " if named else ""
     offered = {policy.slug: policy for policy in content.offered()}
     if slug not in offered:
-        return None, [Problem(f"{prefix}must be one of: {', '.join(offered)}", field=field)]
+        if not offered:
+            message = "no procedure is offered now: the clinic's content has problems"
+        else:
+            message = f"must be one of: {', '.join(offered)}"
+        return None, [Problem(prefix + message, field=field)]
     problems = []
     refusal = content.clinic.review_refusal(offered[slug], date.today())
     if refusal is not None:  # clinic.toml overdue_review = "refuse"
@@ -247,8 +252,10 @@ def issue(
         raise Unavailable("every renderer is busy") from None
     except RenderTimeout:
         raise Unavailable("the sheet took longer than the time limit") from None
-    except sa.exc.SQLAlchemyError:
-        raise Unavailable("the register cannot be reached") from None
+    except RegisterTrouble as exc:  # locked, unwritable, corrupt: no path, no URL
+        raise Unavailable(exc.public) from None
+    except sa.exc.SQLAlchemyError as exc:
+        raise Unavailable(PUBLIC[classify(exc)]) from None
     return Issued(rendered, options, today, pending)
 
 

@@ -1,0 +1,58 @@
+"""Issue 25, item 12: a short time limit is no death spiral. A render past the limit is a 503
+for its request, and its worker finishes in the background instead of being killed for its
+own warm-up; workers that keep dying are replaced ever more slowly, and /healthz says so."""
+
+import os
+import signal
+
+import pytest
+
+from generator.parallel.desk_pool import Busy, RenderPool, RenderTimeout
+from generator.paths import CONTENT
+from generator.web.app import create_app
+
+from .conftest import pdf_text, wait_for
+from .test_pool import render
+
+pytestmark = pytest.mark.load  # starts and kills real worker processes
+
+
+def test_a_short_time_limit_never_kills_a_worker_and_serving_recovers():
+    pool = RenderPool(CONTENT, size=2, timeout=0.05, queue_timeout=30)
+    try:
+        before = sorted(pool.pids)
+        for number in range(6):
+            with pytest.raises(RenderTimeout):
+                render(pool, f"Slow Patient {number}")
+        assert sorted(pool.pids) == before and pool.replacements == 0
+        assert not pool.failing()
+        pool.timeout = 60
+        assert wait_for(lambda: pool._idle.qsize() == 2, 60)  # both finished late
+        assert "Next Patient" in pdf_text(render(pool, "Next Patient").pdf)
+        assert sorted(pool.pids) == before
+    finally:
+        pool.close()
+
+
+def test_workers_that_keep_dying_back_off_and_healthz_is_not_ok(live_content):
+    pool = RenderPool(CONTENT, size=1, timeout=60, queue_timeout=60)
+    client = create_app(live_content, pool).test_client()
+    try:
+        assert client.get("/healthz").status_code == 200
+        for _death in range(2):
+            assert wait_for(lambda: pool.ready_count() == 1, 60)
+            [pid] = pool.pids
+            os.kill(pid, signal.SIGKILL)
+            assert wait_for(lambda p=pid: not pool._workers[0].alive(), 10)
+            pool.queue_timeout = 0.2
+            with pytest.raises(Busy):  # the dead worker is met, retired and replaced
+                render(pool, "Dying Desk")
+            pool.queue_timeout = 60
+        assert pool.failing() and pool.pids == []  # the next start waits: no spinning
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json["status"] == "unavailable"
+        assert health.json["renderers"] == 0
+        assert "Back Again" in pdf_text(render(pool, "Back Again").pdf)
+        assert not pool.failing() and client.get("/healthz").status_code == 200
+    finally:
+        pool.close()
