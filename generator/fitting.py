@@ -44,7 +44,11 @@ class CalendarFitting:
             rows, room = self.measured
             row = min(row_height_for(rows, room, fit.row_mm) - SAFETY_MM, fit.row_mm - 0.1)
             if row < MIN_ROW:
-                break
+                if fit.compact:
+                    break
+                # Measured at full height, a row of stacked marks (a combined sheet's procedure
+                # day) seems taller than it is: compact rows put them on one line. Try those.
+                row = MIN_ROW
             fit = CalendarFit.of_height(row, fit.weeks)
             yield self.templates.sheet_html(dataclasses.replace(sheet, calendar_fit=fit))
         last = CalendarFit(BROKEN_ROW, True, True, fit.weeks)

@@ -17,6 +17,7 @@ import nh3
 from . import i18n
 from .errors import AftercareError, Problem, Problems
 from .frontmatter import FrontMatter, FrontMatterError, split
+from .markup import CommonMarkLists
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Names the online site uses for pages of its own: a policy of that name would collide.
@@ -658,7 +659,10 @@ def _split_body(fm: FrontMatter, problems: Problems) -> list[Block]:
     return blocks
 
 
-_markdown = markdown.Markdown(extensions=["sane_lists", "smarty", "tables"], output_format="html")
+# Lists nest at two or three spaces and a backslash breaks a line, as editors write them.
+_markdown = markdown.Markdown(
+    extensions=["sane_lists", "smarty", "tables", CommonMarkLists()], output_format="html"
+)
 
 
 def to_safe_html(text: str) -> str:

@@ -7,7 +7,7 @@ import re
 import jinja2
 import markupsafe
 
-from . import i18n, scripts
+from . import calendar_view, i18n, markup, scripts
 from .paths import TEMPLATES
 from .sheet import Sheet
 
@@ -26,6 +26,9 @@ def environment() -> jinja2.Environment:
     env.filters["isolate"] = isolate
     env.filters["css_counters"] = css_counters
     env.globals["hint"] = scripts.hint
+    env.globals["calendar_view"] = calendar_view
+    env.filters["keep_whole"] = markup.keep_whole
+    env.filters["emoji_gaps"] = markup.emoji_gaps
     return env
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import babel
 
-from . import i18n, qr, schedule
+from . import calendar_view, i18n, qr, schedule
 from .clinic import Clinic
 from .errors import AftercareError, Problem
 from .patient import Patient
@@ -104,8 +104,8 @@ WHOLE_WEEKS = 6
 def fit_calendar(weeks: int, rows: int, name: str, paper: str, large_print: bool) -> CalendarFit:
     """A first guess at the tallest calendar rows that keep the whole calendar on page 1,
     below a plan of `rows` lines."""
-    if large_print:  # large print flows over pages anyway: big rows, compact past five weeks
-        return CalendarFit(26.7 if weeks <= 5 else 15.5, weeks > 5, weeks > 8, weeks)
+    if large_print:  # large print flows over pages: full-size rows, split by month past five
+        return CalendarFit(26.7 if weeks <= 5 else 22.0, False, weeks > 5, weeks)
     name_extra = 0.0 if len(name) <= 40 else 8.0 if len(name) <= 120 else 14.0
     overview_bottom = max(PLAN_TOP + PLAN_ROW * rows, QR_BOTTOM) + name_extra
     room = PAGE_BOTTOM[paper] - overview_bottom - CALENDAR_FRAME
@@ -223,6 +223,11 @@ class Sheet:
         return " + ".join(policy.title for policy in self.policies)
 
     @property
+    def calendar_rows(self) -> tuple[calendar_view.Row, ...]:
+        """The calendar's rows: weeks, and a band for the inner weeks of a long phase."""
+        return calendar_view.rows(self.calendar) if self.calendar else ()
+
+    @property
     def plan(self) -> tuple[PlanItem, ...]:
         """Every procedure's phases, in order."""
         return tuple(item for procedure in self.procedures for item in procedure.plan)
@@ -280,7 +285,8 @@ def build(
     fit = None
     if calendar is not None and patient is not None:
         rows = sum(len(p.plan) for p in procedures) + (len(procedures) if combined else 0)
-        fit = fit_calendar(len(calendar.weeks), rows, patient.name, paper, options.large_print)
+        weeks = len(calendar_view.rows(calendar))  # a long phase's inner weeks are one band
+        fit = fit_calendar(weeks, rows, patient.name, paper, options.large_print)
     translated = policies[0].lang if policies[0].is_translation else None
     if combined:
         # A URL fragment never reaches a server: the online page reads it in the browser.
