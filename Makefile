@@ -69,15 +69,18 @@ bench: setup-test ## measure render speed, batch throughput and memory (see benc
 	$(BIN)/python bench/bench.py
 
 test: setup setup-test lint ## set up, then run the linters and every test (browser tests included)
-	$(BIN)/pytest -q -n auto -m "not load"
-	$(BIN)/pytest -q -m load  # real servers and timing: one at a time
+	$(BIN)/pytest -q -n auto -m "not load" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m load $(PYTEST_ARGS)  # real servers and timing: one at a time
 
-test-fast: setup lint ## the linters, then every test but the browser and load tests (about 90 s on two cores)
+# PYTEST_ARGS go to pytest: make test-fast PYTEST_ARGS="-k register -x"
+PYTEST_ARGS ?=
+test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute on two cores)
 	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto --dist loadfile -p no:schemathesis -p no:anyio \
-		-m "not browser and not load"
+		-m "not browser and not load" $(PYTEST_ARGS)
 
-lint: venv ## ruff check and mypy
+lint: venv ## ruff check (with complexity), ruff format --check, and mypy (untyped bodies too)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 format: venv ## ruff format and fix imports

@@ -22,7 +22,7 @@ TODAY = date(2026, 11, 23)
 
 def worker(full: bool) -> None:
     """Read 'name|offset' lines; render each; print its CPU and wall milliseconds."""
-    from generator import patient
+    from generator.content import patient
     from generator.project import Project
 
     project = Project()

@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import patient as patient_module  # noqa: E402
-from generator.batch import run_batch  # noqa: E402
+from generator.commands.batch import run_batch  # noqa: E402
+from generator.content import patient as patient_module  # noqa: E402
+from generator.parallel.batch_pool import default_jobs  # noqa: E402
 from generator.paths import STYLES  # noqa: E402
 from generator.project import Project  # noqa: E402
-from generator.sheet import build as build_sheet  # noqa: E402
-from generator.workers import default_jobs  # noqa: E402
+from generator.sheet.model import build as build_sheet  # noqa: E402
 
 AFTERCARE = [str(Path(sys.executable).parent / "aftercare")]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -147,7 +147,7 @@ def reuse_render(project: Project, runs: int) -> dict[str, tuple[float, float]]:
 def memory_in_process(project: Project, sheets: int) -> tuple[float, float, float]:
     """RSS before and after `sheets` sheets in one process (names all different, kinds
     rotating through more than the cache holds), and the cache's size at the end."""
-    from generator.reuse import CACHE_SIZE
+    from generator.render.reuse import CACHE_SIZE
 
     policies = [project.policy("microneedling")]
     maker = project.maker
@@ -359,9 +359,9 @@ def register_cost(project: Project, url: str, runs: int) -> tuple[float, float]:
     """Median wall and CPU ms to take a sheet ID and record one entry (archive included)."""
     from dataclasses import replace
 
-    from generator import issuing
-    from generator.register import Register
-    from generator.sheet import Options
+    from generator.record import issuing
+    from generator.record.register import Register
+    from generator.sheet.model import Options
 
     register = Register(url, b"bench-key-" * 4)
     patient = patient_module.make("Jane Doe", "2026-11-23", "Dr. Rivera")

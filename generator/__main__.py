@@ -1,5 +1,5 @@
 """`python -m generator` runs the CLI."""
 
-from .cli import main
+from generator.cli import main
 
 raise SystemExit(main())

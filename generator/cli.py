@@ -10,22 +10,17 @@ import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, issuing, languages, tokens
-from . import patient as patient_module
-from .batch import run_batch
-from .check import check as run_check
-from .clinic import PAPERS
-from .errors import AftercareError, Problem, display_path
-from .files import write_atomic
-from .handouts import handouts
-from .languages import language_name
-from .net import valid_address
-from .paths import CONTENT, HANDOUTS, SHEETS, SITE
-from .project import Project, write_sheet
-from .register import Register, export_csv, open_register
-from .sheet import Options, split_slugs
-from .site import build_site
+# Only what parsing needs is imported here; each command imports its own modules when it runs,
+# so `aftercare --help` and `aftercare policies` never load WeasyPrint or SQLAlchemy.
+from generator import __version__
+from generator.errors import AftercareError, Problem, display_path
+from generator.paths import CONTENT, HANDOUTS, SHEETS, SITE
+
+if TYPE_CHECKING:
+    from generator.project import Project
+    from generator.sheet.model import Options
 
 
 def _global_options(parser: argparse.ArgumentParser, default) -> None:
@@ -221,6 +216,8 @@ def _date(text: str) -> date:
 
 
 def _print_options(parser: argparse.ArgumentParser) -> None:
+    from generator.content.clinic import PAPERS
+
     parser.add_argument("--paper", choices=PAPERS, help="paper size (default: the clinic's)")
     parser.add_argument(
         "--large-print",
@@ -235,6 +232,8 @@ def _print_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args) -> Options:
+    from generator.sheet.model import Options
+
     return Options(
         paper=args.paper,
         large_print=args.large_print,
@@ -257,7 +256,9 @@ def _positive(text: str) -> int:
 
 def cmd_policies(project: Project, args) -> None:
     """Print one line per policy (slug, version, title), then one per translation."""
-    policies = project.all_policies()
+    from generator.content.translations import language_name
+
+    policies = project.policies(drafts=True)
     width = max((len(p.slug) for p in policies), default=0)
     for policy in policies:
         state = "  (draft: not offered to patients)" if policy.draft else ""
@@ -270,16 +271,20 @@ def cmd_policies(project: Project, args) -> None:
 
 
 def _print_warnings(project: Project, policies) -> None:
+    from generator.content import translations as translated
+
     today = date.today()
     for policy in policies:
         translations = project.translations(policy.slug).values()
-        not_offered = [languages.warning(t) for t in translations if not t.issuable]
+        not_offered = [translated.warning(t) for t in translations if not t.issuable]
         for warning in (*policy.warnings, *policy.review_warnings(today), *not_offered):
             print(f"aftercare: warning: {warning}", file=sys.stderr)
 
 
 def cmd_check(args) -> int:
     """Check all content; exit 1 on problems (and on warnings with --strict)."""
+    from generator.commands.check import check as run_check
+
     report = run_check(args.content or CONTENT, args.clinic)
     for problem in report.problems:
         print(f"aftercare: error: {problem}", file=sys.stderr)
@@ -292,6 +297,12 @@ def cmd_check(args) -> int:
 def cmd_sheet(project: Project, args) -> None:
     """Write one personalised sheet of one policy or of up to three done on the same day, and
     record it; the last line printed is its path."""
+    from generator.commands.sheet import write_sheet
+    from generator.content import patient as patient_module
+    from generator.record import issuing
+    from generator.record.register import open_register
+    from generator.sheet.model import split_slugs
+
     options = _options(args)
     today = date.today()
     problems = []  # every problem with the input at once, before anything is written
@@ -342,7 +353,9 @@ def _warn_missing_glyphs(count: int) -> None:
 
 def cmd_handouts(project: Project, args) -> None:
     """Write the blank handouts; unchanged ones are left as they are."""
-    _print_warnings(project, project.issuable_policies())
+    from generator.commands.handouts import handouts
+
+    _print_warnings(project, project.policies())
     progress = Progress.for_terminal("handouts")
     report = handouts(project, args.out, _options(args), args.jobs, progress, args.combine)
     print(report.summary("Handouts"), file=sys.stderr)
@@ -351,7 +364,9 @@ def cmd_handouts(project: Project, args) -> None:
 
 def cmd_site(project: Project, args) -> None:
     """Write the online version."""
-    _print_warnings(project, project.issuable_policies())
+    from generator.commands.site import build_site
+
+    _print_warnings(project, project.policies())
     report = build_site(project, args.out)
     print(report.summary("Site files"), file=sys.stderr)
     print(display_path(args.out or SITE))
@@ -359,6 +374,8 @@ def cmd_site(project: Project, args) -> None:
 
 def cmd_batch(project: Project, args) -> int:
     """Write one sheet per good row; every bad row is reported and makes the exit code 1."""
+    from generator.commands.batch import run_batch
+
     report = run_batch(
         project,
         args.csv,
@@ -397,7 +414,8 @@ class Progress:
 
 def cmd_serve(project: Project, args) -> None:
     """Run the desk and the API with waitress until interrupted."""
-    from .serve import serve
+    from generator.commands.serve import serve
+    from generator.web.net import valid_address
 
     proxies = []
     for text in args.trusted_proxy:
@@ -420,6 +438,9 @@ def cmd_serve(project: Project, args) -> None:
 
 def cmd_register(project: Project | None, args) -> int:
     """Look up, export or prune the register; never prints a name."""
+    from generator.files import write_atomic
+    from generator.record.register import Register, export_csv
+
     register = Register(args.database)
     if args.action == "show":
         entry = register.get(args.id)
@@ -452,6 +473,10 @@ def cmd_register(project: Project | None, args) -> int:
 
 def cmd_reprint(project: Project | None, args) -> None:
     """Make a registered sheet again; the last line printed is its path."""
+    from generator.files import write_atomic
+    from generator.record import issuing
+    from generator.record.register import Register
+
     register = Register(args.database)
     again = issuing.reprint(register, args.id, args.name, args.provider)
     for note in (again.note, again.name_note, again.provider_note):
@@ -465,11 +490,15 @@ def cmd_reprint(project: Project | None, args) -> None:
 
 def cmd_token(project: Project, args) -> None:
     """Print a fresh random access token (32 characters)."""
+    from generator.web import tokens
+
     print(tokens.new_token())
 
 
 def read_token(token_file: Path | None) -> str | None:
     """The access token from --token-file or AFTERCARE_TOKEN; None when neither is set."""
+    from generator.web import tokens
+
     if token_file is not None:
         try:
             token = token_file.read_text(encoding="utf-8").strip()
@@ -533,6 +562,8 @@ def _run(args) -> int:
         if args.command == "reprint":
             cmd_reprint(None, args)
             return 0
+        from generator.project import Project
+
         project = Project(args.content, args.clinic)
         return COMMANDS[args.command](project, args) or 0
     except AftercareError as exc:

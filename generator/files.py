@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import AftercareError, Problem
+from generator.errors import AftercareError, Problem
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:

@@ -20,7 +20,7 @@ from babel.core import get_global, parse_locale
 from babel.localedata import exists
 from babel.messages import mofile, pofile
 
-from .paths import ROOT
+from generator.paths import ROOT
 
 TRANSLATIONS = ROOT / "translations"
 DOMAIN = "messages"

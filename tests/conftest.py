@@ -19,8 +19,8 @@ import zxingcpp
 from PIL import Image
 
 from generator.paths import CONTENT
-from generator.pool import PDFIUM
 from generator.project import Project
+from generator.render.preview import PDFIUM
 
 TODAY = date(2026, 11, 23)
 # `make test-fast` sets AFTERCARE_QUICK=1: property tests try a fifth as many examples there;
@@ -67,7 +67,7 @@ def templates_compiled_once():
     in one test process they share each template's compiled code (Jinja's bytecode cache,
     which compiles again when the source changed) instead of compiling sheet.html.j2 anew for
     each of the ~200 Projects the tests make (about 0.04 s of CPU each)."""
-    from generator import render
+    from generator.render import templates as render
 
     made, compiled = render.environment, _CompiledTemplates()
 
@@ -84,7 +84,7 @@ def templates_compiled_once():
 @pytest.fixture
 def register(tmp_path):
     """An empty register of the test's own (SQLite), with a test key."""
-    from generator.register import Register
+    from generator.record.register import Register
 
     reg = Register(f"sqlite:///{tmp_path / 'register.sqlite3'}", b"k" * 32)
     yield reg
@@ -161,7 +161,7 @@ def wait_for(condition, seconds: float = 60.0) -> bool:
 @pytest.fixture(scope="session")
 def pool():
     """One pool of warm render processes for every desk and API test."""
-    from generator.pool import RenderPool
+    from generator.parallel.desk_pool import RenderPool
 
     pool = RenderPool(CONTENT, size=2, timeout=60)
     yield pool
@@ -171,7 +171,7 @@ def pool():
 @pytest.fixture(scope="session")
 def live_content():
     """The shipped content as the desk serves it."""
-    from generator.project import LiveContent
+    from generator.content.live import LiveContent
 
     return LiveContent(CONTENT)
 
@@ -179,7 +179,7 @@ def live_content():
 @pytest.fixture
 def client(live_content, pool):
     """The desk and API without an access token, through Flask's test client."""
-    from generator.web import create_app
+    from generator.web.app import create_app
 
     return create_app(live_content, pool).test_client()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from generator.pool import PDFIUM
+from generator.render.preview import PDFIUM
 
 MM = 72 / 25.4
 THIN = 3.2  # a border drawn as a rectangle at most this thick (2 pt, rounded)

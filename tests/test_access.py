@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from generator import tokens
 from generator.errors import AftercareError
-from generator.web import create_app
+from generator.web import tokens
+from generator.web.app import create_app
 
 from .test_web import TOKEN
 
@@ -145,8 +145,8 @@ def test_parallel_guesses_are_counted_before_any_slips_through(app):
 
 
 def test_content_problems_are_not_shown_to_anyone_not_signed_in(app, live_content, tmp_path):
+    from generator.content.live import ContentProblem
     from generator.errors import Problem
-    from generator.project import ContentProblem
 
     content = app.extensions["aftercare"].content
     current = content.current()

@@ -11,9 +11,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from generator.commands.site import build_site
 from generator.paths import CONTENT
 from generator.project import Project
-from generator.site import build_site
 
 pytestmark = pytest.mark.browser
 

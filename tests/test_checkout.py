@@ -12,11 +12,11 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
-from generator.pool import RenderPool
-from generator.project import LiveContent
-from generator.register import Register
-from generator.schedule import Dates
-from generator.web import create_app
+from generator.content.live import LiveContent
+from generator.parallel.desk_pool import RenderPool
+from generator.record.register import Register
+from generator.sheet.schedule import Dates
+from generator.web.app import create_app
 
 from .conftest import pdf_pages
 from .test_live import make_content

@@ -9,8 +9,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from generator import project as project_module
-from generator.policy import load
+from generator.commands import sheet as sheet_command
+from generator.content.policy import load
 
 from .conftest import DATA, normalise, pdf_text
 
@@ -89,7 +89,7 @@ def test_sheet_writes_the_pdf_and_prints_its_path_last(run, tmp_path):
 def test_default_name_stays_in_the_sheets_folder_and_date_defaults_to_today(
     run, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(project_module, "SHEETS", tmp_path / "sheets")
+    monkeypatch.setattr(sheet_command, "SHEETS", tmp_path / "sheets")
     result = run("sheet", "microneedling", "--name", "../../etc/passwd \\ ..")
     assert result.code == 0, result.err
     written = list((tmp_path / "sheets").iterdir())
@@ -184,7 +184,7 @@ def test_failed_render_leaves_nothing_behind(run, tmp_path, monkeypatch):
         raise RuntimeError("renderer failed")
 
     # Every layout goes through here: the full render's and a reused sheet's base.
-    monkeypatch.setattr("generator.pdf.Renderer.layout", explode)
+    monkeypatch.setattr("generator.render.pdf.Renderer.layout", explode)
     result = run("sheet", "microneedling", "--name", "Jane Doe", "--out", tmp_path / "x.pdf")
     assert result.code == 70
     assert "internal error (RuntimeError)" in result.err and "Traceback" not in result.err
@@ -207,7 +207,7 @@ def test_disk_full_is_a_clear_error_and_leaves_no_temporary_file(run, tmp_path, 
 def test_sheet_of_two_procedures_has_both_plans_texts_and_one_register_entry(
     run, combined_content, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(project_module, "SHEETS", tmp_path / "sheets")
+    monkeypatch.setattr(sheet_command, "SHEETS", tmp_path / "sheets")
     result = run(
         "--content", combined_content, "sheet", "example-procedure", "lorem-care",
         "--name", "Jane Doe", "--date", "2026-11-23",

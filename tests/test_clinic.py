@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator import clinic
+from generator.content import clinic
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 

@@ -10,13 +10,14 @@ import shutil
 import pypdfium2 as pdfium
 import pytest
 
-from generator import issuing
-from generator import patient as patient_module
+from generator.commands.sheet import sheet_filename
+from generator.content import patient as patient_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
-from generator.project import Project, sheet_filename
-from generator.register import Register
-from generator.sheet import Options
+from generator.project import Project
+from generator.record import issuing
+from generator.record.register import Register
+from generator.sheet.model import Options
 
 from .conftest import DATA, TODAY, normalise, pdf_pages, pdf_text, qr_codes
 from .test_large_print import sizes_of

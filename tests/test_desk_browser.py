@@ -6,8 +6,8 @@ from urllib.parse import urljoin
 import pytest
 import waitress
 
-from generator.project import LiveContent
-from generator.web import create_app
+from generator.content.live import LiveContent
+from generator.web.app import create_app
 
 from .conftest import pdf_text
 from .test_browser import ARGS, CHROMIUM

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 import pytest
 
 from generator import i18n
+from generator.content.live import LiveContent
+from generator.parallel.desk_pool import RenderPool
 from generator.paths import CONTENT
-from generator.pool import RenderPool
-from generator.project import LiveContent
-from generator.schedule import Dates
-from generator.web import create_app, desk
+from generator.sheet.schedule import Dates
+from generator.web import desk
+from generator.web.app import create_app
 
 from .test_web import TOKEN, csrf_of
 

@@ -12,7 +12,7 @@ import time
 import pypdfium2 as pdfium
 import pytest
 
-from generator import batch
+from generator.commands import batch
 from generator.project import Project
 
 HEADER = "name,policy,date,provider\n"

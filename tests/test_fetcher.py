@@ -6,8 +6,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from generator.paths import CONTENT, STYLES
-from generator.pdf import Renderer
 from generator.project import Project
+from generator.render.pdf import Renderer
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.documentreference import DocumentReference
 
-from generator import fhir
-from generator import patient as patient_module
+from generator.content import patient as patient_module
+from generator.content.policy import load
 from generator.errors import AftercareError
-from generator.policy import load
-from generator.sheet import Options, build
+from generator.record import fhir
+from generator.sheet.model import Options, build
 
 from .conftest import TODAY
 

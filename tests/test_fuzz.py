@@ -10,9 +10,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
+from generator.content.live import LiveContent
 from generator.paths import CONTENT
-from generator.project import LiveContent
-from generator.web import create_app
+from generator.web.app import create_app
 from generator.web.openapi import spec
 
 from .test_web import synthetic_folder

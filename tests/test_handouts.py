@@ -7,8 +7,8 @@ import os
 
 import pypdfium2 as pdfium
 
-from generator.handouts import handouts
-from generator.sheet import Options
+from generator.commands.handouts import handouts
+from generator.sheet.model import Options
 
 from .conftest import DATA, pdf_text, qr_codes
 from .test_cli import add_lorem_care, add_synthetic

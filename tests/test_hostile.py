@@ -7,8 +7,8 @@ import logging
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 
-from generator.pool import RenderFailed
-from generator.web import create_app
+from generator.parallel.desk_pool import RenderFailed
+from generator.web.app import create_app
 
 from .conftest import pdf_text
 from .test_web import csrf_of, desk_sheet, post_sheet

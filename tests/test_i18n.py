@@ -20,14 +20,15 @@ from babel.dates import format_date
 from babel.messages import frontend, pofile
 from babel.messages.plurals import get_plural
 
-from generator import i18n, schedule
-from generator import patient as patient_module
+from generator import i18n
+from generator.commands.site import build_site
+from generator.content import patient as patient_module
+from generator.content.policy import Phase, load
 from generator.paths import CONTENT, ROOT
-from generator.policy import Phase, load
 from generator.project import Project
-from generator.render import Templates, css_counters
-from generator.sheet import Options, build
-from generator.site import build_site
+from generator.render.templates import Templates, css_counters
+from generator.sheet import schedule
+from generator.sheet.model import Options, build
 
 from .conftest import DATA, TODAY, pdf_pages, pdf_text
 
@@ -137,9 +138,9 @@ def test_the_message_template_lists_exactly_what_the_code_and_templates_say(tmp_
     assert "templates/sheet.html.j2" in locations["Prepared for"]
     assert "templates/sheet.html.j2" in locations["Page %(page)s of %(pages)s"]
     assert "templates/page.html.j2" in locations["Add to calendar"]
-    assert "generator/schedule.py" in locations["Day %(day)s onward"]
+    assert "generator/sheet/schedule.py" in locations["Day %(day)s onward"]
     assert (
-        "generator/site.py"
+        "generator/commands/site.py"
         in locations[("Your plan starts in %(count)s day.", "Your plan starts in %(count)s days.")]
     )
     # the desk's words: its templates, its Python, and the shared validation messages
@@ -147,7 +148,8 @@ def test_the_message_template_lists_exactly_what_the_code_and_templates_say(tmp_
     assert "templates/signin.html.j2" in locations["Access token"]
     assert "generator/web/desk.py" in locations["is missing: enter the date, or choose Today"]
     assert "generator/web/responses.py" in locations["Not Found"]
-    assert "generator/patient.py" in locations["is not a real date (check the month and the day)"]
+    real_date = "is not a real date (check the month and the day)"
+    assert "generator/content/patient.py" in locations[real_date]
     contexts = {(m.context, m.id) for m in extracted if m.context}
     assert ("which procedure", "Procedure") in contexts  # not the calendar's procedure day
 

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from generator import patient as patient_module
+from generator.content import patient as patient_module
 from generator.errors import AftercareError
 from generator.project import Project
 
@@ -139,9 +139,9 @@ def test_the_register_reprints_a_translated_sheet_byte_for_byte(run, content, tm
 @pytest.fixture
 def desk(content):
     """The desk and API over the synthetic content, with a render pool of its own."""
-    from generator.pool import RenderPool
-    from generator.project import LiveContent
-    from generator.web import create_app
+    from generator.content.live import LiveContent
+    from generator.parallel.desk_pool import RenderPool
+    from generator.web.app import create_app
 
     pool = RenderPool(content, size=1, timeout=60)
     try:
@@ -301,7 +301,7 @@ def test_language_assistance_is_offered_in_every_language_on_the_last_page(conte
 
 
 def test_the_site_has_a_page_per_ready_translation_linking_the_others(content, tmp_path):
-    from generator.site import build_site
+    from generator.commands.site import build_site
 
     add_translation(content, "ar", reviewed=False)  # not offered
     build_site(Project(content), tmp_path / "site")

@@ -11,8 +11,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from generator import patient as patient_module
-from generator.sheet import Options
+from generator.content import patient as patient_module
+from generator.sheet.model import Options
 
 from .conftest import TODAY, normalise, pdf_pages, pdf_text
 from .test_web import desk_sheet

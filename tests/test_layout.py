@@ -14,11 +14,11 @@ import subprocess
 import pypdfium2 as pdfium
 import pytest
 
-from generator import patient as patient_module
+from generator.content import patient as patient_module
 from generator.paths import CONTENT
-from generator.pool import PDFIUM
 from generator.project import Project
-from generator.sheet import Options
+from generator.render.preview import PDFIUM
+from generator.sheet.model import Options
 
 from .conftest import TODAY, normalise, pdf_pages, qr_codes
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from generator.content.live import LiveContent
 from generator.errors import AftercareError
+from generator.parallel.desk_pool import RenderPool
 from generator.paths import CONTENT
-from generator.pool import RenderPool
-from generator.project import LiveContent
-from generator.web import create_app
+from generator.web.app import create_app
 
 from .conftest import DATA, pdf_pages, pdf_text
 from .test_web import desk_sheet, post_sheet

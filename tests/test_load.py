@@ -323,7 +323,7 @@ def test_an_open_form_and_a_sign_in_survive_a_restart(tmp_path):
 
 def test_a_request_sent_just_before_the_stop_is_answered_not_reset():
     """The drain reads what connections have already sent before it calls them idle."""
-    from generator.serve import _run_until_stopped, _server
+    from generator.commands.serve import _run_until_stopped, _server
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator import patient as patient_module
+from generator.content import patient as patient_module
+from generator.content.live import LiveContent
 from generator.errors import AftercareError
-from generator.project import LiveContent
-from generator.web import sheets
+from generator.web import sheet_requests as sheets
 from generator.web.openapi import spec
 
 from .conftest import examples

@@ -12,13 +12,13 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from generator import patient as patient_module
-from generator import tagging
+from generator.content import patient as patient_module
 from generator.paths import CONTENT
-from generator.pool import PDFIUM
 from generator.project import Project
-from generator.sheet import DEFAULT_OPTIONS, Options
-from generator.sheet import build as build_sheet
+from generator.render import tagging
+from generator.render.preview import PDFIUM
+from generator.sheet.model import DEFAULT_OPTIONS, Options
+from generator.sheet.model import build as build_sheet
 
 from . import pdfjs
 from .conftest import DATA, TODAY, pdf_pages, pdf_text, qr_codes
@@ -175,8 +175,11 @@ def read_sheets(folder) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def seen(read_sheets) -> dict[str, pdfjs.Document]:
-    """Every sheet as pdf.js sees it (one Node process)."""
+def seen(request) -> dict[str, pdfjs.Document]:
+    """Every sheet as pdf.js sees it (one Node process); skipped before anything is rendered
+    when pdf.js is not installed."""
+    pdfjs.require()
+    read_sheets = request.getfixturevalue("read_sheets")
     return dict(zip(read_sheets, pdfjs.read(*read_sheets.values()), strict=True))
 
 

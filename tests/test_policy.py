@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import policy
+from generator.content import policy
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 

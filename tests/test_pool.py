@@ -9,13 +9,13 @@ from datetime import date
 
 import pytest
 
-from generator import patient as patient_module
+from generator.content import patient as patient_module
+from generator.content.policy import load
+from generator.parallel.desk_pool import Busy, RenderPool, _Worker
 from generator.paths import CONTENT
-from generator.policy import load
-from generator.pool import Busy, RenderPool, _Worker
 from generator.project import Project
-from generator.sheet import Options
-from generator.web import create_app
+from generator.sheet.model import Options
+from generator.web.app import create_app
 
 from .conftest import pdf_text, wait_for
 from .test_web import post_sheet

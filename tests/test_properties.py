@@ -8,10 +8,10 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import batch
-from generator import patient as patient_module
+from generator.commands import batch
+from generator.commands.sheet import sheet_filename, write_sheet
+from generator.content import patient as patient_module
 from generator.errors import AftercareError
-from generator.project import sheet_filename, write_sheet
 
 from .conftest import examples
 

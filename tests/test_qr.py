@@ -14,10 +14,10 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageFilter
 
-from generator import patient as patient_module
-from generator import qr
-from generator.pool import PDFIUM
-from generator.sheet import Options
+from generator.content import patient as patient_module
+from generator.render.preview import PDFIUM
+from generator.sheet import qr
+from generator.sheet.model import Options
 
 from .conftest import TODAY, qr_codes, zbar_qr_codes
 

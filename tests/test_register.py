@@ -12,14 +12,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from generator import issuing
-from generator import patient as patient_module
-from generator import policy as policy_module
+from generator.content import patient as patient_module
+from generator.content import policy as policy_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
 from generator.project import Project
-from generator.register import CROCKFORD, Register, new_sheet_id, normalise, parse_sheet_id
-from generator.sheet import Options
+from generator.record import issuing
+from generator.record.register import CROCKFORD, Register, new_sheet_id, normalise, parse_sheet_id
+from generator.sheet.model import Options
 
 from . import pg
 from .conftest import TODAY, pdf_pages
@@ -333,7 +333,7 @@ def test_on_postgresql_entries_match_names_reprint_and_prune_as_on_sqlite(postgr
 @pytest.fixture
 def registered(live_content, pool, register):
     """The desk and API with a register."""
-    from generator.web import create_app
+    from generator.web.app import create_app
 
     return create_app(live_content, pool, register=register).test_client()
 
@@ -599,7 +599,7 @@ def test_the_clinic_profile_is_archived_as_the_sheet_was_made_with_it(register, 
 def test_the_key_file_is_made_on_first_use_with_mode_600_and_the_variable_wins(
     run, tmp_path, monkeypatch
 ):
-    from generator import register as register_module
+    from generator.record import register as register_module
 
     monkeypatch.delenv("AFTERCARE_REGISTER_KEY")
     monkeypatch.setattr(register_module, "VAR", tmp_path / "var")
@@ -638,7 +638,7 @@ def test_register_export_refuses_a_range_that_ends_before_it_starts(run, tmp_pat
 
 
 def test_a_key_file_that_is_not_a_key_is_refused_never_replaced(tmp_path, monkeypatch):
-    from generator import register as register_module
+    from generator.record import register as register_module
 
     monkeypatch.delenv("AFTERCARE_REGISTER_KEY")
     monkeypatch.setattr(register_module, "VAR", tmp_path)
@@ -676,7 +676,7 @@ def test_several_processes_may_create_a_new_register_at_once(tmp_path):
 
 
 def test_a_desk_sheet_is_recorded_when_printed_not_when_previewed(registered, register):
-    from generator.register import UnknownSheet
+    from generator.record.register import UnknownSheet
 
     from .test_web import csrf_of
 
@@ -792,3 +792,30 @@ def test_the_desk_reprint_says_a_provider_is_typed_otherwise(registered):
     again = registered.get(exact.headers["Location"])
     assert "Note:" not in again.get_data(as_text=True)
     assert registered.get(f"{exact.headers['Location']}/sheet.pdf").data == original
+
+
+def test_a_reprint_renders_in_the_pool_and_obeys_its_time_limit(registered, pool, monkeypatch):
+    """Desk and API reprints go through the render pool, as new sheets do: a reprint slower
+    than `--timeout` is a 503 with Retry-After (its worker replaced), never a render in the
+    server process without a limit; and the desk's page-1 picture comes from the worker."""
+    from .test_web import csrf_of
+
+    original = registered.post("/api/sheets", json=SHEET)
+    sheet_id = original.headers["X-Sheet-Id"]
+    again = registered.post("/reprint", data={"csrf": csrf_of(registered), "id": sheet_id,
+                                              "name": NAME, "provider": PROVIDER})  # fmt: skip
+    assert again.status_code == 303
+    picture = registered.get(f"{again.headers['Location']}/page-1.png")
+    assert picture.status_code == 200 and picture.data.startswith(b"\x89PNG")
+    replaced = pool.replacements
+    monkeypatch.setattr(pool, "timeout", 0.001)
+    api = registered.post(
+        "/api/reprints", json={"id": sheet_id, "name": NAME, "provider": PROVIDER}
+    )
+    assert api.status_code == 503 and api.headers["Retry-After"]
+    assert "time limit" in api.json["error"]
+    desk = registered.post("/reprint", data={"csrf": csrf_of(registered), "id": sheet_id,
+                                             "name": NAME, "provider": PROVIDER})  # fmt: skip
+    assert desk.status_code == 503 and desk.headers["Retry-After"]
+    assert "time limit" in desk.get_data(as_text=True)
+    assert pool.replacements >= replaced + 2

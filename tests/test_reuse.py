@@ -20,14 +20,15 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from PIL import ImageChops
 
-from generator import patient as patient_module
-from generator import reuse
+from generator.content import patient as patient_module
 from generator.errors import AftercareError
 from generator.paths import CONTENT
-from generator.pool import PDFIUM
-from generator.project import Project, SheetMaker
-from generator.sheet import Options
-from generator.sheet import build as build_sheet
+from generator.project import Project
+from generator.render import reuse
+from generator.render.maker import SheetMaker
+from generator.render.preview import PDFIUM
+from generator.sheet.model import Options
+from generator.sheet.model import build as build_sheet
 
 from .conftest import DATA, TODAY, examples, pdf_pages, pdf_text
 from .test_combined import synthetic_policy
@@ -313,14 +314,15 @@ def test_the_cache_is_bounded_and_holds_no_patient_text(content):
     project = Project(content)
     maker = project.maker
     policies = project.policies_in(["microneedling"], None)
+    maker.reuse.size = 2  # what holds for 2 holds for reuse.CACHE_SIZE, for fewer renders
     names = []
-    for offset in range(reuse.CACHE_SIZE + 3):
+    for offset in range(maker.reuse.size + 3):
         name = f"Patient Ñame{offset}"
         names.append(name)
         patient = patient_module.make(name, (TODAY - timedelta(offset)).isoformat(), "Dr. Kim")
         maker.render(project.clinic, policies, patient, TODAY, Options(sheet_id="7K3Q-M2XD"))
     cached = maker.reuse.cached()
-    assert len(cached) == reuse.CACHE_SIZE  # 11 kinds made, the 8 latest kept
+    assert len(cached) == 2  # 5 kinds made, the 2 latest kept
     for base in cached:
         assert base is not None
         text = pdf_text(base.pdf)

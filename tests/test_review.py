@@ -10,12 +10,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from generator import patient as patient_module
-from generator import policy as policy_module
+from generator.content import patient as patient_module
+from generator.content import policy as policy_module
+from generator.content.live import LiveContent
 from generator.errors import AftercareError
-from generator.project import LiveContent, Project
-from generator.sheet import Options
-from generator.web import create_app
+from generator.project import Project
+from generator.sheet.model import Options
+from generator.web.app import create_app
 
 from .conftest import DATA, TODAY, pdf_pages
 from .test_languages import add_translation, short_hash
@@ -353,7 +354,7 @@ def test_the_acknowledgement_is_never_split_across_pages(synthetic_content):
 
 
 def test_the_api_and_the_desk_refuse_an_overdue_policy_beside_its_field(synthetic_content, pool):
-    from generator.web import create_app
+    from generator.web.app import create_app
 
     from .test_web import csrf_of
 

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from generator import schedule
-from generator.policy import Phase
+from generator.content.policy import Phase
+from generator.sheet import schedule
 
 PHASES = (
     Phase("Day of procedure", 0, 0, "a"),

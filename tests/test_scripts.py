@@ -2,9 +2,9 @@
 
 import pytest
 
-from generator import patient as patient_module
-from generator.scripts import TextHint, hint
-from generator.sheet import build as build_sheet
+from generator.content import patient as patient_module
+from generator.sheet.model import build as build_sheet
+from generator.sheet.name_scripts import TextHint, hint
 
 from .conftest import TODAY, pdf_text
 

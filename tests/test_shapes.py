@@ -17,11 +17,11 @@ import pypdfium2 as pdfium
 import pytest
 
 from generator import i18n
-from generator import patient as patient_module
+from generator.content import patient as patient_module
 from generator.paths import CONTENT
-from generator.pool import PDFIUM
 from generator.project import Project
-from generator.sheet import Options
+from generator.render.preview import PDFIUM
+from generator.sheet.model import Options
 
 from . import pdfboxes
 from .conftest import DATA, QUICK, TODAY, pdf_pages, qr_codes

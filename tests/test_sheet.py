@@ -9,11 +9,11 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from generator import patient as patient_module
+from generator.content import patient as patient_module
+from generator.content.policy import load
 from generator.paths import CONTENT
-from generator.policy import load
 from generator.project import Project
-from generator.sheet import Options
+from generator.sheet.model import Options
 
 from .conftest import TODAY, normalise, pdf_metadata, pdf_pages, pdf_text, qr_codes
 

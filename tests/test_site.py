@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from generator.commands.site import build_site, script_and_hash
 from generator.project import Project
-from generator.site import build_site, script_and_hash
 
 from .test_languages import add_translation
 

@@ -12,11 +12,11 @@ import zlib
 import pydyf
 import pytest
 
-from generator import patient as patient_module
-from generator import writing
+from generator.content import patient as patient_module
 from generator.paths import ROOT
-from generator.project import SheetMaker
-from generator.sheet import Options
+from generator.render import write_cache as writing
+from generator.render.maker import SheetMaker
+from generator.sheet.model import Options
 
 from .conftest import TODAY, pdf_text
 
@@ -137,7 +137,7 @@ def test_a_process_settles_after_its_first_sheet(tmp_path):
     script = """
 import gc
 from datetime import date
-from generator import patient
+from generator.content import patient
 from generator.project import Project
 project = Project()
 policies = project.policies_in(["microneedling"], None)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from generator.content.live import LiveContent
+from generator.parallel.desk_pool import RenderPool
 from generator.paths import CONTENT
-from generator.pool import RenderPool
-from generator.project import LiveContent
-from generator.web import create_app
+from generator.web.app import create_app
 
 from .conftest import DATA, pdf_text
 from .test_languages import add_translation

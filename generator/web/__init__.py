@@ -1,63 +1,10 @@
-"""The checkout desk (a form) and the JSON API, as one Flask app.
+"""The checkout desk (a form) and the JSON API, as one Flask app (`app.create_app`).
 
 `create_app` only wires things together: the blueprints (`access`, `desk`, `api`) hold
 module-level views, and what they share lives in `DeskState`, reached through `state()`.
 Patient data never reaches a URL, a log line or a cookie.
+
+Imports parallel, record, `generator.project`, render, sheet, content and the base modules;
+never commands or the CLI. Importing the package itself loads nothing, so `aftercare token`
+reads `web.tokens` without Flask.
 """
-
-from __future__ import annotations
-
-import hashlib
-import hmac
-from datetime import timedelta
-
-from flask import Flask
-
-from ..paths import TEMPLATES
-from ..project import LiveContent
-from ..register import Register
-from . import access, api, desk, responses
-from .logs import ACCESS_LOG
-from .state import MAX_BODY, SESSION_HOURS, TOO_LARGE, DeskState
-
-__all__ = ["ACCESS_LOG", "MAX_BODY", "TOO_LARGE", "create_app"]
-
-
-def create_app(
-    content: LiveContent,
-    pool,
-    token: str | None = None,
-    trusted_proxies: tuple[str, ...] = (),
-    secret_key: bytes | None = None,
-    register: Register | None = None,
-) -> Flask:
-    """The desk and API. With a token, every request but health and assets must present it.
-
-    `secret_key` signs session cookies; keep it across restarts (serve does) so that open
-    forms and sign-ins survive one. Without it, a random key is made. With a `register`,
-    every sheet gets a sheet ID and an entry, and reprints can be asked for.
-    """
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
-    app.config.update(
-        SECRET_KEY=_signing_key(secret_key or DeskState.new_secret(), token),
-        MAX_CONTENT_LENGTH=MAX_BODY,
-        MAX_FORM_MEMORY_SIZE=MAX_BODY,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_NAME="aftercare_session",
-        PROVIDE_AUTOMATIC_OPTIONS=False,
-    )
-    app.jinja_env.autoescape = True
-    app.context_processor(access.words_context)  # `_`, `ngettext`, the page's lang and dir
-    app.extensions["aftercare"] = DeskState(content, pool, token, trusted_proxies, register)
-    app.register_blueprint(access.blueprint)
-    app.register_blueprint(desk.blueprint)
-    app.register_blueprint(api.blueprint)
-    responses.register(app)
-    return app
-
-
-def _signing_key(kept: bytes, token: str | None) -> bytes:
-    """The cookie-signing key: bound to the token, so a new token ends every session."""
-    return hmac.new(kept, (token or "").encode(), hashlib.sha256).digest()

@@ -28,10 +28,10 @@ from flask import (
     session,
 )
 
-from .. import i18n
-from ..i18n import N_
-from ..net import is_loopback, valid_address
-from .state import SESSION_HOURS, state
+from generator import i18n
+from generator.i18n import N_
+from generator.web.net import is_loopback, valid_address
+from generator.web.state import SESSION_HOURS, state
 
 blueprint = Blueprint("access", __name__)
 OPEN_ENDPOINTS = {

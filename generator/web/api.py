@@ -8,14 +8,21 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 
-from .. import __version__, fhir, issuing
-from ..errors import AftercareError, Problem
-from ..pool import RenderFailed
-from ..register import UnknownSheet
-from ..sheet import build as build_sheet
-from .openapi import MAX_DEPTH, spec
-from .sheets import RETRY_AFTER, Unavailable, issue, parse_sheet_request
-from .state import state
+from generator import __version__
+from generator.errors import AftercareError, Problem
+from generator.parallel.desk_pool import RenderFailed
+from generator.record import fhir, issuing
+from generator.record.register import UnknownSheet
+from generator.sheet.model import build as build_sheet
+from generator.web.openapi import MAX_DEPTH, spec
+from generator.web.sheet_requests import (
+    RETRY_AFTER,
+    Unavailable,
+    issue,
+    parse_sheet_request,
+    pool_render,
+)
+from generator.web.state import state
 
 blueprint = Blueprint("api", __name__)
 
@@ -152,7 +159,9 @@ def reprints():
         return api_error(problems[0].message, problems[0].field, 422, problems)
     try:
         again = run_register(
-            lambda: issuing.reprint(register, body["id"], body["name"], body.get("provider"))
+            lambda: issuing.reprint(
+                register, body["id"], body["name"], body.get("provider"), pool_render()
+            )
         )
     except UnknownSheet as exc:
         return api_error(exc.problems[0].message, "id", 404)
@@ -161,6 +170,8 @@ def reprints():
         return api_error(first.message, first.field, 422, exc.problems)
     except Unavailable as exc:
         return unavailable(exc)
+    except RenderFailed as exc:
+        return api_error(f"the sheet could not be made: {exc}", None, 500)
     response = pdf_response(again.result.pdf, f"reprint-{again.entry.id}.pdf")
     response.headers["X-Sheet-Id"] = again.entry.id
     if again.name_note:

@@ -21,6 +21,7 @@ import functools
 import re
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -34,19 +35,21 @@ from flask import (
     session,
 )
 
-from .. import i18n, issuing, languages
-from ..clinic import PAPERS
-from ..errors import AftercareError, Problem
-from ..i18n import N_
-from ..languages import language_name
-from ..paths import STYLES, TEMPLATES
-from ..patient import parse_date
-from ..pool import RenderFailed, first_page_png
-from ..project import REFUSED
-from ..register import ProviderNeeded, UnknownSheet, parse_sheet_id
-from ..schedule import Dates
-from ..sheet import MAX_PROCEDURES
-from .access import (
+from generator import i18n
+from generator.content import translations as languages
+from generator.content.clinic import PAPERS
+from generator.content.live import REFUSED
+from generator.content.patient import parse_date
+from generator.content.translations import language_name
+from generator.errors import AftercareError, Problem
+from generator.i18n import N_
+from generator.parallel.desk_pool import RenderFailed
+from generator.paths import STYLES, TEMPLATES
+from generator.record import issuing
+from generator.record.register import ProviderNeeded, UnknownSheet, parse_sheet_id
+from generator.sheet.model import MAX_PROCEDURES
+from generator.sheet.schedule import Dates
+from generator.web.access import (
     _,
     csrf_ok,
     csrf_token,
@@ -56,15 +59,16 @@ from .access import (
     pgettext,
     session_id,
 )
-from .language_menu import language_menu
-from .sheets import (
+from generator.web.language_menu import language_menu
+from generator.web.sheet_requests import (
     RETRY_AFTER,
     TEXT_FIELDS,
     Unavailable,
     issue,
     parse_sheet_request,
+    pool_render,
 )
-from .state import MAX_BODY, Recording, Result, state
+from generator.web.state import MAX_BODY, Recording, Result, state
 
 blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
@@ -170,7 +174,7 @@ def next_patient():
 def submit():
     """Check the form; then the result page (POST, redirect, GET), or the form with every
     problem beside its field."""
-    fields = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
+    fields: dict[str, Any] = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
     chosen = request.form.getlist("policy")  # one per select, in order; "" for none
     fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
     fields["large_print"] = request.form.get("large_print") == "on"
@@ -196,7 +200,7 @@ def submit():
         )
     picks, choice_problems = _procedures(content, chosen)
     problems += choice_problems
-    request_fields = {
+    request_fields: dict[str, Any] = {
         "name": fields["name"],
         "date": typed_date or today.isoformat(),
         "provider": fields["provider"] or None,
@@ -503,8 +507,22 @@ def reprint():
         return _reprint_page(fields, errors), 422
     try:
         again = issuing.reprint(
-            register, fields["id"], fields["name"], fields["provider"].strip() or None
+            register,
+            fields["id"],
+            fields["name"],
+            fields["provider"].strip() or None,
+            pool_render(preview=True),
         )
+    except Unavailable as exc:
+        message = _("%(reason)s. Try again.", reason=shared_text(str(exc)))
+        response = make_response(_reprint_page(fields, {"form": message}), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+    except RenderFailed as exc:
+        message = _(
+            "The sheet could not be made: %(reason)s. Tell the clinic's IT person.", reason=exc
+        )
+        return _reprint_page(fields, {"form": message}), 500
     except AftercareError as exc:
         if isinstance(exc, ProviderNeeded) and request.form.get("ask") == "provider":
             return _reprint_page(fields, {}, ask_provider=parse_sheet_id(fields["id"]))
@@ -523,7 +541,7 @@ def reprint():
     result = Result(
         sid=session_id(),
         pdf=again.result.pdf,
-        preview_png=first_page_png(again.result.pdf),
+        preview_png=getattr(again.result, "preview_png", None) or b"",  # drawn in the worker
         filename=f"reprint-{entry.id}.pdf",
         policy_title=" + ".join(names),
         policy_titles=names,
@@ -573,7 +591,7 @@ def procedure_names(content, entry) -> tuple[str, ...]:
     where the desk still serves it (in the sheet's language), else its slug."""
     names = []
     for source in entry.policies:
-        policy = content.policy_in(source.slug, source.lang)
+        policy = content.find(source.slug, source.lang)
         names.append(f"{policy.title if policy else source.slug} {source.version}")
     return tuple(names)
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import babel
 from babel.lists import format_list
 
-from ..i18n import N_
-from ..languages import language_name
-from ..project import Content
-from .access import _, desk_language
+from generator.content.live import Content
+from generator.content.translations import language_name
+from generator.i18n import N_
+from generator.web.access import _, desk_language
 
 # TRANSLATORS: a hint under Language: "The languages Lorem Care can be issued in."
 CHOSEN = N_("The languages %(procedures)s can be issued in.")

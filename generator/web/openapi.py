@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
-from ..clinic import PAPERS
-from ..fhir import ABSOLUTE_REFERENCE_RE, MAX_REFERENCE, RELATIVE_REFERENCE_RE
-from ..patient import DATE_PATTERN, MAX_LENGTH, text_patterns
-from ..sheet import MAX_PROCEDURES
-from .state import MAX_BODY
+from generator import __version__
+from generator.content.clinic import PAPERS
+from generator.content.patient import DATE_PATTERN, MAX_LENGTH, text_patterns
+from generator.record.fhir import ABSOLUTE_REFERENCE_RE, MAX_REFERENCE, RELATIVE_REFERENCE_RE
+from generator.sheet.model import MAX_PROCEDURES
+from generator.web.state import MAX_BODY
 
 MAX_DEPTH = 32  # levels of JSON nesting
 # The same expressions that fhir.check_patient_reference matches whole.

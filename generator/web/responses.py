@@ -9,11 +9,11 @@ import time
 from flask import Flask, Response, abort, g, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..i18n import N_
-from .access import _
-from .api import api_error
-from .logs import ACCESS_LOG, ERROR_LOG, access_line, escape, raw_path
-from .state import MAX_BODY, TOO_LARGE, state
+from generator.i18n import N_
+from generator.web.access import _
+from generator.web.api import api_error
+from generator.web.logs import ACCESS_LOG, ERROR_LOG, access_line, escape, raw_path
+from generator.web.state import MAX_BODY, TOO_LARGE, state
 
 BODY_TOO_LARGE = N_("the request body is larger than %(size)s KiB")
 INTERNAL = N_("internal error; the details are in the desk's log")
@@ -84,7 +84,7 @@ def http_error(exc: HTTPException):
     if code == 413:
         message = _(BODY_TOO_LARGE, size=size)
         if request.method == "POST" and request.path == "/":
-            from .desk import desk_page
+            from generator.web.desk import desk_page
 
             page = desk_page({}, {"form": _("The form was larger than %(size)s KiB.", size=size)})
             return _with_headers(make_response(page, 413), exc)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 if TYPE_CHECKING:
-    from ..pool import RenderPool
-    from ..project import LiveContent
-    from ..register import Register
+    from generator.content.live import LiveContent
+    from generator.parallel.desk_pool import RenderPool
+    from generator.record.register import Register
 
 MAX_BODY = 16 * 1024  # bytes; larger bodies are refused before they are read
 SESSION_HOURS = 12

@@ -1,0 +1,188 @@
+"""`aftercare batch`: one personalised sheet per CSV row; a bad row never stops the others.
+The policy cell names one policy, or up to three done on the same day as `a+b`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from generator.commands.sheet import sheet_filename
+from generator.content import patient as patient_module
+from generator.content.patient import Patient
+from generator.errors import AftercareError, Problem, display_path
+from generator.files import write_atomic
+from generator.parallel.batch_pool import Task
+from generator.record.register import open_register
+from generator.sheet.model import DEFAULT_OPTIONS, Options, split_slugs
+
+REQUIRED = ("name", "policy", "date")
+OPTIONAL = ("provider", "lang")
+
+
+@dataclass
+class BatchReport:
+    """Sheets written and rows that failed (each a one-line message with its row)."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (row line, message)
+    missing_glyphs: int = 0  # characters printed as empty boxes, over all sheets
+    ids: list[tuple[int, Path, str]] = field(default_factory=list)  # (row, file, sheet ID)
+    peak_rss_mib: float = 0.0
+
+    def messages(self) -> list[str]:
+        """The failures in row order."""
+        return [message for _line, message in sorted(self.failed)]
+
+
+def read_rows(
+    project, csv_path: Path, out_dir: Path, options: Options = DEFAULT_OPTIONS
+) -> tuple[list[Task], list[tuple]]:
+    """Validate every row: tasks for the good ones, one message per bad one."""
+    where = display_path(csv_path)
+    try:
+        with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+            _check_header(csv_path, columns)
+            reader.fieldnames = columns
+            records = [(reader.line_num, record) for record in reader]
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read: {exc.strerror}", csv_path)) from None
+    except UnicodeDecodeError as exc:
+        raise AftercareError(
+            Problem(f"not UTF-8 text (byte {exc.start}); save the sheet as 'CSV UTF-8'", csv_path)
+        ) from None
+    except csv.Error as exc:
+        raise AftercareError(Problem(f"not readable as CSV: {exc}", csv_path)) from None
+    tasks: list[Task] = []
+    errors: list[tuple[int, str]] = []
+    used: dict[str, int] = {}
+    for line, record in records:
+        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
+            continue  # blank line
+        try:
+            slugs, lang, patient = _read_row(project, record, options)
+        except AftercareError as exc:
+            errors.append((line, f"{where}:{line}: " + "; ".join(str(p) for p in exc.problems)))
+            continue
+        target = out_dir / _unique_name(slugs, patient, used)
+        tasks.append(Task(line, slugs, patient, target, date.today(), options, lang=lang))
+    return tasks, errors
+
+
+def _read_row(
+    project, record: dict, options: Options
+) -> tuple[tuple[str, ...], str | None, Patient]:
+    """One row's procedures (`a+b` in the policy cell), language and patient; every problem
+    of the row at once. A policy not issuable in the row's language is refused."""
+    if None in record:
+        raise AftercareError(Problem("has more cells than the header has columns"))
+    problems = []
+    lang = (record.get("lang") or "").strip() or None
+    slugs: tuple[str, ...] = ()
+    try:
+        slugs = split_slugs(record.get("policy") or "")
+        project.policies_in(slugs, lang, options.draft)
+    except AftercareError as exc:
+        problems.extend(exc.problems)
+    try:
+        if not (record.get("date") or "").strip():
+            raise AftercareError(Problem("is required", field="date"))
+        patient = patient_module.make(
+            record.get("name"), record["date"].strip(), record.get("provider")
+        )
+    except AftercareError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise AftercareError(*problems)
+    return slugs, lang, patient
+
+
+def _check_header(path: Path, columns: list[str]) -> None:
+    missing = [c for c in REQUIRED if c not in columns]
+    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+        raise AftercareError(
+            Problem(
+                f"{'; '.join(parts)}; the header must be "
+                "name,policy,date,provider,lang (provider and lang optional)",
+                path,
+                1,
+            )
+        )
+
+
+def _unique_name(slugs: tuple[str, ...], patient: Patient, used: dict[str, int]) -> str:
+    """The usual file name; '-2', '-3'... for later rows that would share it."""
+    name = sheet_filename(slugs, patient)
+    used[name] = used.get(name, 0) + 1
+    if used[name] > 1:
+        name = name.removesuffix(".pdf") + f"-{used[name]}.pdf"
+    return name
+
+
+def run_batch(
+    project,
+    csv_path: Path,
+    out_dir: Path,
+    jobs: int | None = None,
+    progress=None,
+    options: Options = DEFAULT_OPTIONS,
+    database: str | None = None,
+) -> BatchReport:
+    """Write one sheet per good row and record it; report every bad row. With a register,
+    `sheet-ids.csv` beside the sheets lists each row's file and sheet ID."""
+    from generator.parallel.batch_pool import run
+
+    tasks, errors = read_rows(project, Path(csv_path), Path(out_dir), options)
+    register = open_register(project.clinic, database)
+    if register is not None:  # the workers record each sheet they write, there
+        tasks = [
+            replace(
+                task,
+                options=replace(task.options, sheet_id=register.unused_id()),
+                register_url=register.url,
+            )
+            for task in tasks
+        ]
+    by_key = {task.key: task for task in tasks}
+    report = BatchReport(failed=errors)
+    where = display_path(csv_path)
+    try:
+        for outcome in run(project, tasks, jobs, progress):
+            report.peak_rss_mib = max(report.peak_rss_mib, outcome.peak_rss_mib)
+            if outcome.error:
+                report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
+            elif outcome.path is not None:
+                report.written.append(outcome.path)
+                report.missing_glyphs += outcome.missing_glyphs
+                sheet_id = by_key[outcome.key].options.sheet_id
+                if sheet_id:
+                    report.ids.append((outcome.key, outcome.path, sheet_id))
+    finally:  # also when interrupted: the list names every sheet reported written
+        if report.ids:
+            report.ids.sort()
+            write_atomic(Path(out_dir) / IDS_FILE, _ids_csv(report.ids), mode=0o600)
+    report.written.sort()
+    return report
+
+
+IDS_FILE = "sheet-ids.csv"
+
+
+def _ids_csv(ids: list[tuple[int, Path, str]]) -> bytes:
+    """row,file,id: the CSV line each sheet came from, its file name and its sheet ID."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("row", "file", "id"))
+    for line, path, sheet_id in ids:
+        writer.writerow((line, path.name, sheet_id))
+    return out.getvalue().encode()

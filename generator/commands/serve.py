@@ -1,0 +1,211 @@
+"""`aftercare serve`: the desk and API behind waitress, with a graceful stop.
+
+On SIGTERM (or Ctrl+C) the server stops listening, answers every request already received
+(bounded by the render time limit), then stops the render workers and exits 0. Request bodies
+over the limit are refused by waitress before they are read; the app still writes the answer
+(JSON for the API, the form for the desk) from the headers alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask, WSGITask
+from waitress.utilities import RequestEntityTooLarge
+
+from generator.content.live import LiveContent
+from generator.errors import AftercareError, Problem
+from generator.files import secret_key
+from generator.parallel.batch_pool import default_jobs
+from generator.parallel.desk_pool import RenderPool
+from generator.paths import VAR
+from generator.project import Project
+from generator.record.register import open_register
+from generator.web.app import ACCESS_LOG, MAX_BODY, TOO_LARGE, create_app
+from generator.web.net import is_loopback
+
+THREADS = 16
+
+
+class _ErrorTask(WSGITask):
+    """waitress' own error answers, except "body too large": that one the app writes."""
+
+    def execute(self):
+        if isinstance(self.request.error, RequestEntityTooLarge):
+            self.get_environment()[TOO_LARGE] = True  # the body itself is never read
+            self.set_close_on_finish()
+            super().execute()
+        else:
+            self.complete = True
+            ErrorTask.execute(self)  # type: ignore[arg-type]
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _ErrorTask  # type: ignore[assignment]
+
+
+def serve(
+    project: Project,
+    host: str,
+    port: int,
+    token: str | None,
+    workers: int | None,
+    timeout: float,
+    queue_timeout: float = 30.0,
+    trusted_proxies: tuple[str, ...] = (),
+    database: str | None = None,
+) -> None:
+    """Check access, warm the renderers, then serve until SIGTERM or Ctrl+C."""
+    if not is_loopback(host) and token is None:
+        raise AftercareError(
+            Problem(
+                f"refusing to listen on {host} without an access token: anyone on the network "
+                "could make sheets. Set AFTERCARE_TOKEN or pass --token-file, or use "
+                "--host 127.0.0.1"
+            )
+        )
+    register = open_register(project.clinic, database)  # fails fast on a bad database URL
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    for logger in (ACCESS_LOG, logging.getLogger("aftercare.errors")):
+        logger.addHandler(log_handler)
+        logger.setLevel(logging.INFO)
+    print("Starting renderers...", file=sys.stderr, flush=True)
+    stop = threading.Event()  # SIGTERM or Ctrl+C, even while the renderers start
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        content = LiveContent(project.content_dir, project.clinic_file)
+        pool = RenderPool(
+            project.content_dir,
+            workers or default_jobs(),
+            timeout,
+            queue_timeout=queue_timeout,
+            warmup=lambda: _warmup(content),
+        )
+        try:
+            app = create_app(content, pool, token, trusted_proxies, _session_key(), register)
+            server = _server(app, host, port)
+            shown = f"[{host}]" if ":" in host else host
+            print(
+                f"Checkout desk on http://{shown}:{server.effective_port}/ "
+                f"({'access token required' if token else 'this machine only'}); "
+                "Ctrl+C stops it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            # A request received just before the stop may still wait for a worker, then render.
+            answered = _run_until_stopped(server, stop, queue_timeout + timeout + 5)
+        finally:
+            pool.close()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if answered:
+        print("Stopped: every request received was answered.", file=sys.stderr, flush=True)
+    else:
+        print("Stopped at the time limit: some requests were not answered.", file=sys.stderr)
+
+
+def _session_key() -> bytes | None:
+    """The kept session key, so that a restart signs no one out; None if it cannot be kept."""
+    try:
+        return secret_key(VAR / "desk-session.key")
+    except AftercareError as exc:
+        print(
+            f"aftercare: warning: {exc}; sessions end when the desk restarts",
+            file=sys.stderr,
+        )
+        return None
+
+
+def _warmup(content: LiveContent):
+    """(clinic, policy) for a new worker's first render, or None without a policy."""
+    current = content.current()
+    offered = current.offered()
+    return (current.clinic, offered[0]) if offered else None
+
+
+def _server(app, host: str, port: int):
+    """A waitress server that refuses large bodies unread and lets the app answer them."""
+    import waitress
+
+    if host == "localhost":  # often both 127.0.0.1 and ::1; one listening socket is enough
+        host = "127.0.0.1"
+    server = waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=THREADS,
+        ident="aftercare",
+        max_request_body_size=MAX_BODY + 1,  # waitress refuses a body of this size or more
+        expose_tracebacks=False,
+    )
+    server.channel_class = _Channel
+    return server
+
+
+def _run_until_stopped(server, stop: threading.Event, drain_seconds: float) -> bool:
+    """Serve until `stop` is set; then stop listening and answer what was received.
+
+    Whether every request received was answered within `drain_seconds`.
+    """
+    from waitress import wasyncore
+
+    try:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.5, map=server._map, use_poll=True, count=1)
+        print("Stopping: finishing the requests in flight...", file=sys.stderr, flush=True)
+        _stop_listening(server)
+        deadline = time.monotonic() + drain_seconds
+        while time.monotonic() < deadline:
+            wasyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+            if _all_answered(server):
+                return True
+        return False
+    finally:
+        for channel in list(server.active_channels.values()):
+            channel.close()
+        server.task_dispatcher.shutdown(timeout=5)
+        server.trigger.close()
+
+
+def _stop_listening(server) -> None:
+    """Take the connections the kernel already queued for us, then close the listener."""
+    while (accepted := server.accept()) is not None:
+        conn, addr = accepted
+        server.set_socket_options(conn)
+        server.channel_class(server, conn, server.fix_addr(addr), server.adj, map=server._map)
+    server.accepting = False
+    server.del_channel()
+    server.socket.close()
+
+
+def _all_answered(server) -> bool:
+    """No connection has bytes not yet read, or a request being received, waiting, running
+    or being sent."""
+    return all(
+        not channel.requests
+        and channel.request is None
+        and not channel.total_outbufs_len
+        and not _unread(channel)
+        for channel in list(server.active_channels.values())
+    )
+
+
+def _unread(channel) -> bool:
+    """Whether the client has sent bytes that the server has not read yet."""
+    try:
+        return bool(channel.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return False

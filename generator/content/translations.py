@@ -1,0 +1,122 @@
+"""Translated policies: which may be issued, and why the others may not.
+
+A translation (`content/<slug>.<lang>.md`) names the source version and content hash it was
+made from. It is issued only when it is current (that hash is the source's hash now) and
+reviewed (`reviewed_by` is set: a qualified human has checked it; the 2024 Section 1557 rule
+asks this of machine translations of critical documents). Its phases must have the source's
+days; only their labels are translated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import babel
+
+from generator.content.frontmatter import split
+from generator.content.policy import Policy
+from generator.errors import Problem
+
+# Why a translation may not be issued: the desk's banner says what each takes to fix.
+STALE, UNREVIEWED, DRAFT = "stale", "unreviewed", "draft"
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A translation and, when it may not be issued, why: its `kind` (STALE, UNREVIEWED,
+    DRAFT), in words (`why`: "not reviewed"), and what its editor must do (`todo`). The desk
+    and the API give the why; `check` both."""
+
+    policy: Policy
+    kind: str | None = None
+    why: str | None = None
+    todo: str | None = None
+
+    @property
+    def issuable(self) -> bool:
+        return self.kind is None
+
+    @property
+    def reason(self) -> str | None:
+        """Why it may not be issued and what to do, as `check` says it."""
+        return f"{self.why}: {self.todo}" if self.why and self.todo else self.why
+
+
+def language_name(code: str, in_language: str = "en") -> str:
+    """The language's name ("Spanish"; "español" in "es"), or the code if Babel lacks it."""
+    try:
+        return (
+            babel.Locale.parse(code.replace("-", "_")).get_display_name(
+                in_language.replace("-", "_")
+            )
+            or code
+        )
+    except (ValueError, babel.UnknownLocaleError):
+        return code
+
+
+def paired(source: Policy, translation: Policy) -> Policy:
+    """The translation with its source policy: the sheet names the source's clinical
+    reviewer, apart from whoever reviewed the translation."""
+    return dataclasses.replace(translation, source_policy=source)
+
+
+def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translation]:
+    """Problems that make the translation unusable (its days differ from the source's), and
+    the translation, paired with its source, with the reason it may not be issued now, if any."""
+    problems = _phase_problems(source, translation)
+    translation = paired(source, translation)
+    if translation.source_hash != source.content_hash:
+        why = (
+            f"made from version {translation.source_version} ({translation.source_hash}); "
+            f"the {language_name(source.lang)} policy is now {source.version} "
+            f"({source.content_hash})"
+        )
+        todo = "update the translation, then its source_version and source_hash"
+        return problems, Translation(translation, STALE, why, todo)
+    if not translation.reviewed_by:
+        todo = "a qualified translator must check it, then add reviewed_by and reviewed_on"
+        return problems, Translation(translation, UNREVIEWED, "not reviewed", todo)
+    if translation.draft:
+        return problems, Translation(translation, DRAFT, "is a draft (draft: true)")
+    return problems, Translation(translation)
+
+
+def warning(translation: Translation) -> Problem:
+    """The reason as a warning for `check` and the desk's banner."""
+    policy = translation.policy
+    return Problem(
+        f"{language_name(policy.lang)} translation not offered: {translation.reason}",
+        policy.path,
+    )
+
+
+def _phase_problems(source: Policy, translation: Policy) -> list[Problem]:
+    front = split(translation.source.decode("utf-8-sig"))
+    if len(translation.phases) != len(source.phases):
+        return [
+            Problem(
+                f"has {len(translation.phases)} phases; the source ({source.file_name}) has "
+                f"{len(source.phases)}: a translation has the same phases, with the same days",
+                translation.path,
+                front.line("phases"),
+                "phases",
+            )
+        ]
+    problems = []
+    for index, (mine, theirs) in enumerate(zip(translation.phases, source.phases, strict=True)):
+        for key in ("start", "end"):
+            if getattr(mine, key) != getattr(theirs, key):
+                shown = lambda day: "open-ended" if day is None else f"day {day}"  # noqa: E731
+                problems.append(
+                    Problem(
+                        f"is {shown(getattr(mine, key))}; the source's is "
+                        f"{shown(getattr(theirs, key))}: only labels are translated, days "
+                        "stay the source's",
+                        translation.path,
+                        front.line("phases", index, key) or front.line("phases", index),
+                        f"phases[{index + 1}].{key}",
+                    )
+                )
+    return problems

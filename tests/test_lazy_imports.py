@@ -1,0 +1,49 @@
+"""Commands import only what they use: `aftercare --help` and `aftercare policies` start
+without WeasyPrint or SQLAlchemy (most of a cold start's second), as MkDocs's CLI does."""
+
+import subprocess
+import sys
+
+import pytest
+
+from generator.paths import CONTENT
+
+HEAVY = ("weasyprint", "sqlalchemy", "pypdfium2", "flask")
+
+PROBE = """
+import contextlib, io, sys
+import generator.cli as cli
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        code = cli.main(sys.argv[1:])
+    except SystemExit as exc:  # --help
+        code = exc.code
+print(code, " ".join(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+def loaded_by(*argv: str) -> tuple[str, list[str]]:
+    """The exit code and the heavy modules a fresh process has loaded after running argv."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, *heavy = done.stdout.split()
+    return code, heavy
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("policies", "--content", str(CONTENT))])
+def test_light_commands_load_no_pdf_engine_or_database(argv):
+    code, heavy = loaded_by(*argv)
+    assert code == "0"
+    assert heavy == []
+
+
+def test_the_probe_sees_what_a_rendering_command_loads(tmp_path):
+    """The check can fail: a command that renders loads WeasyPrint in the same probe."""
+    code, heavy = loaded_by("handouts", "--content", str(CONTENT), "--out", str(tmp_path))
+    assert code == "0"
+    assert "weasyprint" in heavy
+    assert list(tmp_path.glob("*.pdf"))
