@@ -382,3 +382,36 @@ def test_every_language_keeps_text_in_its_cells_and_the_page(shapes, lang, paper
     assert "Day of treatment" in first and ("Days 1-14" in first or "1-14 Days" in first)
     if (lang, large) != ("es", True):  # issue 26 item 7 (i26): Spanish large print QR
         assert qr_codes(pdf, page=0), (lang, paper, large)
+
+
+# ---------- `check` says what would print badly (issue 22 what to build 4) -----------------
+
+
+def test_check_warns_about_what_would_print_badly(tmp_path):
+    from generator.commands.check import check
+
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for path in [CONTENT / "clinic.toml", CONTENT / "harbor-logo.svg", *SHAPES.glob("*.md")]:
+        shutil.copy(path, folder)
+    text = (SHAPES / "nested-lists.md").read_text(encoding="utf-8")
+    stray = text.replace(
+        "- Lorem bullet\n  - Lorem sub-bullet at two", "- Lorem bullet\n - Lorem sub-bullet at two"
+    )
+    (folder / "stray-indent.md").write_text(stray, encoding="utf-8")
+    report = check(folder)
+    found = {(w.file.name, w.line): w.message for w in report.warnings if w.file}
+    assert "too long for the footer on Letter and A4" in found["long-title.md", 3]
+    assert "shortened with '…'" in found["long-title.md", 3]
+    assert "too long for page 1 on Letter" in found["long-steps.md", 6]
+    assert (
+        "4 short lines (lines 24-27) will print as one run-on paragraph"
+        in found["contact-block.md", 24]
+    )
+    line = stray.splitlines().index(" - Lorem sub-bullet at two spaces") + 1
+    assert "will not nest" in found["stray-indent.md", line]
+    # What prints well draws no warning: nesting at 2, 3 and 4 spaces, lines kept with a
+    # backslash, a 26-week plan drawn with a band, titles that fit.
+    assert [w for w in report.warnings if w.file and w.file.name == "nested-lists.md"] == []
+    assert [k for k in found if k[0] == "contact-block.md"] == [("contact-block.md", 24)]
+    assert [k for k in found if k[0] in ("long-plan.md", "emoji-heading.md")] == []

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.commands import print_check
 from generator.content import clinic as clinic_module
 from generator.content import policy as policy_module
 from generator.content import translations as languages
@@ -76,6 +77,7 @@ def check(
             report.problems.extend(exc.problems)
             continue
         report.warnings.extend(policy.warnings)
+        report.warnings.extend(print_check.warnings(policy, clinic.paper if clinic else "letter"))
         refusal = clinic.review_refusal(policy, today) if clinic else None
         if refusal:
             report.problems.append(refusal)
