@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from markdown import Extension
 from markdown.inlinepatterns import SubstituteTagInlineProcessor
 from markdown.preprocessors import Preprocessor
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ITEM_RE = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap> +|$)")
 FENCE_RE = re.compile(r"^ *(```|~~~)")
@@ -137,3 +137,10 @@ def emoji_gaps(html: str) -> Markup:
             for part in parts
         )
     )
+
+
+def whole_dates(text: str) -> Markup:
+    """A date or a range of dates ("Thu, Jan 7, 2027 – Sun, Mar 7, 2027") that may break
+    between its two dates but never inside one: each date is kept whole (print.css)."""
+    parts = [escape(part) for part in str(text).split(" – ")]
+    return Markup(" – ").join(Markup('<span class="whole">{}</span>').format(p) for p in parts)

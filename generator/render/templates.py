@@ -32,6 +32,7 @@ def environment() -> jinja2.Environment:
     env.globals["calendar_view"] = calendar_view
     env.filters["keep_whole"] = markup.keep_whole
     env.filters["emoji_gaps"] = markup.emoji_gaps
+    env.filters["whole_dates"] = markup.whole_dates
     return env
 
 
