@@ -12,7 +12,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format \
+.PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format docs \
 	translations clean
 
 help: ## list the targets
@@ -38,7 +38,7 @@ venv: $(STAMP) $(MO_FILES)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,docs]'
 	@touch $@
 
 # A catalog is compiled when its .po is newer (the code also compiles a missing one in memory).
@@ -68,7 +68,11 @@ serve: setup ## run the checkout desk on http://127.0.0.1:8000/
 bench: setup-test ## measure render speed, batch throughput and memory (see bench/README)
 	$(BIN)/python bench/bench.py
 
-test: setup setup-test lint ## set up, then run the linters and every test (browser tests included)
+docs: venv node_modules/.package-lock.json ## build the documentation site into output/docs (strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "Documentation: $(OUTPUTDIR)/docs/index.html"
+
+test: setup setup-test lint docs ## set up, then run the linters and every test (browser tests included)
 	$(BIN)/pytest -q -n auto -m "not load" $(PYTEST_ARGS)
 	$(BIN)/pytest -q -m load $(PYTEST_ARGS)  # real servers and timing: one at a time
 
@@ -76,7 +80,7 @@ test: setup setup-test lint ## set up, then run the linters and every test (brow
 PYTEST_ARGS ?=
 test-fast: setup lint ## the linters, then every test but the browser and load tests (under a minute on two cores)
 	AFTERCARE_QUICK=1 $(BIN)/pytest -q -n auto --dist loadfile -p no:schemathesis -p no:anyio \
-		-m "not browser and not load" $(PYTEST_ARGS)
+		-m "not browser and not load and not docs" $(PYTEST_ARGS)
 
 lint: venv ## ruff check (with complexity), ruff format --check, and mypy (untyped bodies too)
 	$(BIN)/ruff check .

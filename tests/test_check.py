@@ -293,11 +293,11 @@ def test_the_shipped_policy_has_a_reading_grade_per_section(run):
         assert 0 < grade < 20
 
 
-def test_the_readme_shows_what_check_says_for_a_folder_with_mistakes(
+def test_the_policies_guide_shows_what_check_says_for_a_folder_with_mistakes(
     run, synthetic_content, monkeypatch
 ):
-    """README's example output is a real run's, line for line (warnings and problems on
-    stderr, then the summary)."""
+    """The policies guide's example output is a real run's, line for line (warnings and
+    problems on stderr, then the summary)."""
     from .test_docs import ROOT
 
     (synthetic_content / "example-procedure.md").rename(synthetic_content / "lorem.md")
@@ -305,7 +305,7 @@ def test_the_readme_shows_what_check_says_for_a_folder_with_mistakes(
     (synthetic_content / "broken.md").write_text('---\ntitle: Lorem: care\nversion: "1"\n---\n')
     monkeypatch.chdir(synthetic_content.parent)
     result = run("--content", "content", "check")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
     shown = readme.split("For a policy\nwith mistakes it says:\n\n```text\n", 1)[1]
     shown = shown.split("```", 1)[0].splitlines()
     assert result.code == 1

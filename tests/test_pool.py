@@ -85,9 +85,8 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_render_retried():
     try:
         with ThreadPoolExecutor(1) as executor:
             future = executor.submit(render, pool, "Mid Render")
-            assert wait_for(lambda: pool._idle.qsize() == 1, 5)
-            [idle] = [w.process.pid for w in list(pool._idle.queue)]
-            [busy] = [pid for pid in pool.pids if pid != idle]
+            assert wait_for(lambda: len(pool.busy_pids()) == 1, 5)
+            [busy] = pool.busy_pids()
             os.kill(busy, signal.SIGKILL)
             assert "Mid Render" in pdf_text(future.result(timeout=60).pdf)
         assert busy not in pool.pids and pool.replacements == 1

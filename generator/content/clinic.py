@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from generator.content import schema
 from generator.errors import AftercareError, Problem, Problems
 
 if TYPE_CHECKING:
@@ -28,10 +29,7 @@ COLOUR_FIELDS = ("primary", "accent")
 MIN_CONTRAST = {"primary": 4.5, "accent": 3.0}
 OVERDUE_REVIEW = ("warn", "refuse")
 GRADE_RANGE = (1, 18)  # school grades a reading target may name
-KEYS = set(TEXT_FIELDS) | {
-    "colors", "overdue_review", "reading_grade_target", "acknowledgement", "register",
-    "language_assistance", "handout_combinations",
-}  # fmt: skip
+KEYS = schema.names(schema.CLINIC)  # documented there, one line a key
 
 
 @dataclass(frozen=True)

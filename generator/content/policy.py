@@ -15,6 +15,7 @@ import markdown
 import nh3
 
 from generator import i18n
+from generator.content import schema
 from generator.content.frontmatter import FrontMatter, FrontMatterError, split
 from generator.content.markup import CommonMarkLists
 from generator.errors import AftercareError, Problem, Problems
@@ -26,20 +27,17 @@ HEADING_RE = re.compile(r"^##(?!#)\s+(?P<title>.*?)(?:\s+\{#(?P<id>[^}\s]*)\})?\
 BREAK_RE = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")
 FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
 
-KEYS = {"title", "version", "lang", "phases", "draft", "reviewed_by", "reviewed_on", "review_due"}
+KEYS = schema.names(schema.POLICY)  # each key documented there
 # A translation, content/<slug>.<lang>.md, names the source version it was made from, who
 # translated it and, once a qualified reviewer has checked it, who reviewed it and when.
-TRANSLATION_KEYS = {
-    "title", "lang", "translation_of", "source_version", "source_hash", "translated_by",
-    "reviewed_by", "reviewed_on", "phases", "draft",
-}  # fmt: skip
+TRANSLATION_KEYS = schema.names(schema.TRANSLATION)
 TRANSLATION_RE = re.compile(
     r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$"
 )
 HASH_RE = re.compile(r"^[0-9a-f]{8}$")
 REVIEW_SOON_DAYS = 30  # `aftercare check` warns this many days before review_due
 MAX_PHASES = 6  # the calendar has six phase colours (styles/phases.css)
-PHASE_KEYS = {"label", "start", "end", "section"}
+PHASE_KEYS = schema.names(schema.PHASE)
 
 # What markdown may become on a sheet: text structure only. No images, scripts, styles,
 # forms or embedded objects; links only to the web, e-mail or a phone number.

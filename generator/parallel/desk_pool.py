@@ -167,6 +167,16 @@ class RenderPool:
         with self._lock:
             return [w.process.pid for w in self._workers if w.process.pid is not None]
 
+    def busy_pids(self) -> list[int]:
+        """Process ids of the ready workers that are rendering now (not waiting for work)."""
+        idle = {id(worker) for worker in list(self._idle.queue)}
+        with self._lock:
+            return [
+                w.process.pid
+                for w in self._workers
+                if w.ready and id(w) not in idle and w.process.pid is not None
+            ]
+
     def ready_count(self) -> int:
         """Workers that said they are ready and are alive."""
         with self._lock:
