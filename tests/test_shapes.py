@@ -45,7 +45,7 @@ def shapes(tmp_path_factory) -> Project:
     folder.mkdir()
     shutil.copy(CONTENT / "clinic.toml", folder)
     shutil.copy(CONTENT / "harbor-logo.svg", folder)
-    for path in SHAPES.glob("*.md"):
+    for path in [*SHAPES.glob("*.md"), CONTENT / "microneedling.md", DATA / "example-procedure.md"]:
         shutil.copy(path, folder)
     for code in LANGUAGES[1:]:
         _translate(folder / "long-title.md", code)
@@ -382,11 +382,12 @@ def test_calendar_cells_read_as_sentences_and_weekdays_in_full(shapes):
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_a_two_procedure_sheet_keeps_its_calendar_on_page_one(shapes, paper):
+    readme = pdfboxes.pages(render(shapes, "microneedling+example-procedure", paper))[0]
+    assert "Your calendar" in readme.text and "Days 3+" in readme.text.split("Your calendar")[1]
+    assert readme.chars_crossing_cells() == []
     pdf = render(shapes, "long-title+nested-lists", paper)
     page = pdfboxes.pages(pdf)[0]
-    assert (
-        "Your calendar" in page.text and "Days 1-7" in page.text[page.text.index("Your calendar") :]
-    )
+    assert "Your calendar" in page.text and "Days 1-7" in page.text.split("Your calendar")[1]
     assert page.chars_crossing_cells() == []
     # The legend's second row (procedure B) starts where its first (A) does.
     text, legend = page.text, page.text.index("Your calendar")
