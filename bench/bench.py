@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.commands.batch import run_batch  # noqa: E402
 from generator.content import patient as patient_module  # noqa: E402
-from generator.parallel.batch_pool import default_jobs  # noqa: E402
+from generator.parallel import default_jobs  # noqa: E402
 from generator.paths import STYLES  # noqa: E402
 from generator.project import Project  # noqa: E402
 from generator.sheet.model import build as build_sheet  # noqa: E402

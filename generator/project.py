@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.content import clinic as clinic_module
+from generator.content import loader
 from generator.content import patient as patient_module
 from generator.content import policy as policy_module
 from generator.content import translations as languages
@@ -53,29 +54,26 @@ class Project:
 
     def slugs(self) -> list[str]:
         """Slugs of every policy file in the content folder."""
-        return list(policy_module.policy_paths(self.content_dir))
+        return list(loader.policy_files(self.content_dir))
 
     def policy(self, slug: str) -> policy_module.Policy:
         """One policy, read and validated once."""
         if slug not in self._policies:
-            self._policies[slug] = policy_module.load(policy_module.find(self.content_dir, slug))
+            self._policies[slug] = loader.read_policy(policy_module.find(self.content_dir, slug))
         return self._policies[slug]
 
     def translations(self, slug: str) -> dict[str, Translation]:
         """The translations of a policy, by language, each with why it may not be issued."""
         if slug not in self._translations:
-            source = self.policy(slug)
-            found, problems = {}, []
-            for (of, lang), path in policy_module.translation_paths(self.content_dir).items():
+            found: dict[str, Translation] = {}
+            problems: list[Problem] = []
+            for (of, lang), path in loader.translation_files(self.content_dir).items():
                 if of != slug:
                     continue
-                try:
-                    broken, translation = languages.check(source, policy_module.load(path))
-                except AftercareError as exc:
-                    problems.extend(exc.problems)
-                    continue
-                problems.extend(broken)
-                found[lang] = translation
+                read = loader.read_translation({slug: self.policy(slug)}, slug, path)
+                problems.extend(read.problems)
+                if read.translation is not None and not read.problems:
+                    found[lang] = read.translation
             if problems:
                 raise AftercareError(*problems)
             self._translations[slug] = found

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.commands import print_check
 from generator.content import clinic as clinic_module
+from generator.content import loader
 from generator.content import policy as policy_module
 from generator.content import translations as languages
 from generator.content.frontmatter import split
@@ -69,10 +70,10 @@ def check(
     target = clinic.reading_grade_target if clinic else DEFAULT_GRADE_TARGET
     reading = []
     sources: dict[str, policy_module.Policy] = {}
-    for path in policy_module.policy_paths(content_dir).values():
+    for path in loader.policy_files(content_dir).values():
         report.policies += 1
         try:
-            policy = policy_module.load(path)
+            policy = loader.read_policy(path)
         except AftercareError as exc:
             report.problems.extend(exc.problems)
             continue
@@ -85,24 +86,15 @@ def check(
             report.warnings.extend(policy.review_warnings(today))
         reading += reading_level(policy, target)
         sources[policy.slug] = policy
-    for (slug, _lang), path in policy_module.translation_paths(content_dir).items():
+    for (slug, _lang), path in loader.translation_files(content_dir).items():
         report.translations += 1
-        try:
-            translated = policy_module.load(path)
-        except AftercareError as exc:
-            report.problems.extend(exc.problems)
-            continue
-        report.warnings.extend(translated.warnings)
-        reading += reading_level(translated, target)  # a language it cannot score says so
-        if slug not in sources:
-            report.problems.append(
-                Problem(f"translates {slug!r}, but there is no {slug}.md to translate", path)
-            )
-            continue
-        broken, translation = languages.check(sources[slug], translated)
-        report.problems.extend(broken)
-        if not translation.issuable:
-            report.warnings.append(languages.warning(translation))
+        found = loader.read_translation(sources, slug, path)
+        report.problems.extend(found.problems)
+        if found.read is not None:
+            report.warnings.extend(found.read.warnings)
+            reading += reading_level(found.read, target)  # a language it cannot score says so
+        if found.translation is not None and not found.translation.issuable:
+            report.warnings.append(languages.warning(found.translation))
     if reading:
         report.reading = [
             f"Reading level (Flesch-Kincaid grade, target {target:g} or lower; "

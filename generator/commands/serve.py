@@ -22,7 +22,7 @@ from waitress.utilities import RequestEntityTooLarge
 from generator.content.live import LiveContent
 from generator.errors import AftercareError, Problem
 from generator.files import secret_key
-from generator.parallel.batch_pool import default_jobs
+from generator.parallel import default_jobs
 from generator.parallel.desk_pool import RenderPool
 from generator.paths import VAR
 from generator.project import Project

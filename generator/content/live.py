@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.content import clinic as clinic_module
+from generator.content import loader
 from generator.content import policy as policy_module
 from generator.content import translations as languages
 from generator.content.translations import Translation
@@ -129,8 +130,8 @@ class LiveContent:
     def _files_signature(self) -> tuple:
         paths = [
             self.clinic_file,
-            *policy_module.policy_paths(self.content_dir).values(),
-            *policy_module.translation_paths(self.content_dir).values(),
+            *loader.policy_files(self.content_dir).values(),
+            *loader.translation_files(self.content_dir).values(),
         ]
         if self._content is not None:
             paths.append(self._content.clinic.logo)
@@ -154,9 +155,9 @@ class LiveContent:
             serving = "still using the last good clinic profile"
             problems += [ContentProblem(p, serving) for p in exc.problems]
         policies = {}
-        for slug, path in policy_module.policy_paths(self.content_dir).items():
+        for slug, path in loader.policy_files(self.content_dir).items():
             try:
-                policies[slug] = policy_module.load(path)
+                policies[slug] = loader.read_policy(path)
             except AftercareError as exc:
                 old = previous.policies.get(slug) if previous else None
                 if old is not None:
@@ -166,18 +167,12 @@ class LiveContent:
                     serving = "not offered until it is fixed"
                 problems += [ContentProblem(p, serving) for p in exc.problems]
         translations: dict[str, dict[str, Translation]] = {}
-        for (slug, lang), path in policy_module.translation_paths(self.content_dir).items():
-            old_one = previous.translations.get(slug, {}).get(lang) if previous else None
-            try:
-                if slug not in policies:
-                    raise AftercareError(
-                        Problem(f"translates {slug!r}, but there is no {slug}.md", path)
-                    )
-                broken, translation = languages.check(policies[slug], policy_module.load(path))
-                if broken:
-                    raise AftercareError(*broken)
-            except AftercareError as exc:
+        for (slug, lang), path in loader.translation_files(self.content_dir).items():
+            found = loader.read_translation(policies, slug, path)
+            translation = found.translation
+            if found.problems:
                 # The last good version is kept only while it still matches its source.
+                old_one = previous.translations.get(slug, {}).get(lang) if previous else None
                 kept: Translation | None = None
                 if old_one is not None and slug in policies:
                     still_broken, kept = languages.check(policies[slug], old_one.policy)
@@ -187,9 +182,8 @@ class LiveContent:
                     if kept and kept.issuable
                     else "not offered until it is fixed"
                 )
-                problems += [ContentProblem(p, serving) for p in exc.problems]
-                if kept is None:
-                    continue
+                problems += [ContentProblem(p, serving) for p in found.problems]
                 translation = kept
-            translations.setdefault(slug, {})[lang] = translation
+            if translation is not None:
+                translations.setdefault(slug, {})[lang] = translation
         return Content(clinic, policies, tuple(problems), translations)

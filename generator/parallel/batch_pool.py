@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import signal
 import sys
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from generator.content.patient import Patient
 from generator.errors import AftercareError, Problem
 from generator.files import write_atomic
+from generator.parallel import default_jobs
 from generator.project import Project
 from generator.record import issuing
 from generator.record.register import Register
@@ -50,11 +50,6 @@ class Task:
     mode: int = 0o600  # personal sheets are readable by their owner only
     register_url: str | None = None  # record the sheet there (its ID is in options.sheet_id)
     lang: str | None = None  # a translation's language; None: the policy's own
-
-
-def default_jobs() -> int:
-    """One worker per core."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _start(content_dir: Path, clinic_file: Path, policies: dict) -> None:

@@ -208,8 +208,8 @@ class Entry:
     logo_path: str
     generator_version: str
     layout_digest: str
-    name_exact: str | None = None  # the name as printed: a reprint can say it is spelled otherwise
-    provider_exact: str | None = None  # the provider as printed, likewise
+    name_exact: str | None = None  # keyed digest of the name as printed (NFC only), never the name
+    provider_exact: str | None = None  # keyed digest of the provider as printed, likewise
 
     def public(self) -> dict:
         """The entry as shown to staff and auditors: never a name, never a digest of one."""

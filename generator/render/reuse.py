@@ -70,7 +70,6 @@ NAME = "Zqxjkv"
 PROVIDER = "Vkqzjx"
 SHEET_ID = "ZZZZ-ZZZZ"
 PLACEHOLDERS = {"name": NAME, "provider": PROVIDER, "sheet_id": SHEET_ID}
-MARKER = re.compile(rb"%aftercare-slot-(\d{4})%")  # a comment in the base's content stream
 NAME_BYTES = 1024  # room for a name's or provider's line (about 7 bytes a glyph)
 LINE_BYTES = 128  # room for a sheet ID's line beyond the placeholder's
 _ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(\1\)\]")  # pydyf's: the same MD5 twice
