@@ -6,24 +6,22 @@ without rendering, so it errs on the side of warning: the sheet itself always pr
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import date
-from functools import cache
 
 from generator.content import markup
 from generator.content.frontmatter import FrontMatter, split
 from generator.content.policy import FENCE_RE, HEADING_RE, Policy
 from generator.errors import Problem
 from generator.sheet import calendar_view, schedule
+from generator.sheet.footer import rest_mm, text_width
 from generator.sheet.model import fit_calendar
 
 MM_PT = 72 / 25.4
 PAGE_WIDTH = {"letter": 215.9, "a4": 210.0}  # mm
-SIDE_MARGINS, FOOTER_SHARE, FOOTER_PT = 32.0, 0.86, 9.0  # print.css: @page, @bottom-left
+SIDE_MARGINS, FOOTER_SHARE = 32.0, 0.88  # print.css: @page, @bottom-left
 # The rest of a footer, as wide as it usually is, with the version as the policy writes it.
 FOOTER_REST = " · version {version} · a1b2c3d4 · printed Sep 30, 2026 · Sheet ABCD-EFGH "
-AVERAGE_EM = 0.56  # Inter's average advance, for text in a script it has no metrics for
 SHORT_LINE = 40  # characters: a line this short, among others, reads as a line of its own
 # A Saturday: its week row holds only the procedure day, so the calendar has most rows.
 SAMPLE_DAY = date(2026, 12, 5)
@@ -42,7 +40,7 @@ def warnings(policy: Policy, paper: str) -> list[Problem]:
 
 
 def _title(policy: Policy, fm: FrontMatter) -> list[Problem]:
-    rest = text_width(FOOTER_REST.format(version=policy.version))
+    rest = rest_mm(FOOTER_REST.format(version=policy.version)) * MM_PT
     narrow = [
         paper
         for paper, width in PAGE_WIDTH.items()
@@ -139,33 +137,3 @@ def _nesting(policy: Policy, fm: FrontMatter) -> list[Problem]:
         )
         for index in markup.nesting_problems(fm.body)
     ]
-
-
-def text_width(text: str, size: float = FOOTER_PT) -> float:
-    """The width of `text` in Inter at `size` points (an average width for a character it
-    does not have)."""
-    widths, em = _inter_widths()
-    return sum(widths.get(ord(char), AVERAGE_EM * em) for char in text) * size / em
-
-
-@cache
-def _inter_widths() -> tuple[dict[int, int], int]:
-    """Inter's advance width of each character, and its units per em; none if not found."""
-    try:
-        path = subprocess.run(
-            ["fc-match", "-f", "%{file}", "Inter:style=Regular"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout
-        from fontTools.ttLib import TTFont  # WeasyPrint's own dependency
-
-        with TTFont(path, lazy=True) as font:
-            metrics = font["hmtx"].metrics
-            return (
-                {code: metrics[name][0] for code, name in font.getBestCmap().items()},
-                font["head"].unitsPerEm,
-            )
-    except (OSError, subprocess.SubprocessError, KeyError, ValueError):
-        return {}, 1000

@@ -26,6 +26,7 @@ LAYOUT_CODE = (
     "sheet/qr.py",
     "sheet/name_scripts.py",
     "sheet/calendar_view.py",
+    "sheet/footer.py",
     "content/markup.py",
     "render/templates.py",
     "render/fitting.py",

@@ -10,7 +10,7 @@ import markupsafe
 from generator import i18n
 from generator.content import markup
 from generator.paths import TEMPLATES
-from generator.sheet import calendar_view
+from generator.sheet import calendar_view, footer
 from generator.sheet import name_scripts as scripts
 from generator.sheet.model import Sheet
 
@@ -33,6 +33,7 @@ def environment() -> jinja2.Environment:
     env.filters["keep_whole"] = markup.keep_whole
     env.filters["emoji_gaps"] = markup.emoji_gaps
     env.filters["whole_dates"] = markup.whole_dates
+    env.globals["footer_rest_mm"] = footer.rest_mm
     return env
 
 
