@@ -13,7 +13,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-test system venv demo handouts site serve bench test test-fast lint format docs \
-	translations clean
+	translations clean wheel
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -97,6 +97,10 @@ translations: venv ## extract the words to translate, update every catalog, comp
 	$(BIN)/pybabel -q update -i $(POT) -d translations --previous --ignore-obsolete
 	$(BIN)/pybabel compile -d translations --statistics
 
+wheel: venv ## build the wheel into dist/ (`pip install dist/aftercare-*.whl` anywhere; docs/DEPLOY.md)
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	@ls dist/aftercare-*.whl
+
 clean: ## remove generated files (keeps .venv)
 	find $(OUTPUTDIR) -mindepth 1 ! -name .gitkeep -delete
-	rm -rf .pytest_cache .ruff_cache build *.egg-info
+	rm -rf .pytest_cache .ruff_cache build dist *.egg-info

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -54,6 +55,12 @@ def make_parser() -> argparse.ArgumentParser:
     _global_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    init = commands.add_parser(
+        "init", parents=[common], help="start a clinic's folder: content/, a .gitignore"
+    )
+    init.add_argument(
+        "folder", nargs="?", type=Path, default=Path(), metavar="DIR", help="default: here"
+    )
     commands.add_parser("policies", parents=[common], help="list policy slugs, titles and versions")
 
     check = commands.add_parser(
@@ -159,7 +166,29 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ADDR",
-        help="address of a reverse proxy whose X-Forwarded-For is believed (repeatable)",
+        help="address of the reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed (from any other address they are ignored)",
+    )
+    serve.add_argument(
+        "--connection-limit",
+        type=_positive,
+        default=1000,
+        metavar="N",
+        help="open connections, idle ones included (default: 1000)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_positive,
+        default=30,
+        metavar="SECONDS",
+        help="close a connection idle or half-sent this long (default: 30)",
+    )
+    serve.add_argument(
+        "--backlog",
+        type=_positive,
+        default=2048,
+        metavar="N",
+        help="connections the system queues beyond the limit (default: 2048)",
     )
     _database_option(serve)
     commands.add_parser(
@@ -412,9 +441,25 @@ class Progress:
         print(f"\r{self.label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
+def cmd_init(args) -> int:
+    """Write a starter folder and say what to do next."""
+    from generator.commands.init import init
+
+    for path in init(args.folder):
+        print(display_path(path))
+    here = display_path(args.folder.resolve())
+    go = "" if here == "." else f"cd {shlex.quote(here)} && "
+    print(
+        "Next: change the lines marked CHANGE in content/clinic.toml and replace the example "
+        f"policy; `{go}aftercare check` lists what is left.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_serve(project: Project, args) -> None:
     """Run the desk and the API with waitress until interrupted."""
-    from generator.commands.serve import serve
+    from generator.commands.serve import Listening, serve
     from generator.web.net import valid_address
 
     proxies = []
@@ -423,6 +468,15 @@ def cmd_serve(project: Project, args) -> None:
         if address is None:
             raise AftercareError(Problem("must be an IP address", field="--trusted-proxy"))
         proxies.append(address)
+    if len(set(proxies)) > 1:
+        raise AftercareError(
+            Problem(
+                "give one address: the server trusts one reverse proxy", field="--trusted-proxy"
+            )
+        )
+    listening = Listening(
+        proxies[0] if proxies else None, args.connection_limit, args.idle_timeout, args.backlog
+    )
     serve(
         project,
         args.host,
@@ -433,6 +487,7 @@ def cmd_serve(project: Project, args) -> None:
         queue_timeout=args.queue_timeout,
         trusted_proxies=tuple(proxies),
         database=args.database,
+        listening=listening,
     )
 
 
@@ -555,6 +610,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     try:
+        if args.command == "init":  # makes the content that every other command reads
+            return cmd_init(args)
         if args.command == "check":  # reads everything itself, even a broken clinic profile
             return cmd_check(args)
         if args.command == "register":  # the register has all it needs, content or not

@@ -20,9 +20,8 @@ from babel.core import get_global, parse_locale
 from babel.localedata import exists
 from babel.messages import mofile, pofile
 
-from generator.paths import ROOT
+from generator.paths import TRANSLATIONS
 
-TRANSLATIONS = ROOT / "translations"
 DOMAIN = "messages"
 SOURCE = "en"  # the language the product's words are written in: no catalog
 

@@ -17,7 +17,7 @@ from generator.content import policy as policy_module
 from generator.content import translations as languages
 from generator.content.translations import Translation
 from generator.errors import AftercareError, Problem
-from generator.paths import CONTENT
+from generator.paths import CONTENT, NO_CONTENT
 from generator.render.digest import fingerprint
 from generator.sheet.model import DEFAULT_OPTIONS, Options, combination_problems
 
@@ -39,7 +39,7 @@ class Project:
     def __init__(self, content_dir: Path | None = None, clinic_file: Path | None = None):
         self.content_dir = Path(content_dir or CONTENT)
         if not self.content_dir.is_dir():
-            raise AftercareError(Problem("content folder not found", self.content_dir))
+            raise AftercareError(Problem(NO_CONTENT, self.content_dir))
         self.clinic_file = Path(clinic_file or self.content_dir / "clinic.toml")
         self.clinic = clinic_module.load(self.clinic_file)
         self.maker = SheetMaker(self.content_dir)

@@ -52,31 +52,42 @@ var aftercare = (function () {
     var shortYear = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, options));
     var long = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeZone: "UTC" });
 
-    // When a phase ({start, end}; end null: open-ended) is: "Tue, Nov 24", "from Mon, Nov 30".
+    // When a phase ({start, end}; end null: open-ended; a bound written as a range, 7-10d,
+    // has its earlier day in startEarly or endEarly) is: "Tue, Nov 24", "from Mon, Nov 30",
+    // "Wed, Dec 9 – between Mon, Dec 14 and Thu, Dec 17".
     function when(procedure, r) {
       var year = new Date(procedure).getUTCFullYear();
       function fmt(days) {
         var date = new Date(procedure + days * DAY);
         return (date.getUTCFullYear() === year ? short : shortYear).format(date);
       }
-      if (r.end === null) return fill(words.from, { date: fmt(r.start) });
-      if (r.end === r.start) return fmt(r.start);
-      return fill(words.range, { start: fmt(r.start), end: fmt(r.end) });
+      function bound(days, early) {
+        if (early === null || early === undefined) return fmt(days);
+        return fill(words.between, { early: fmt(early), late: fmt(days) });
+      }
+      var start = bound(r.start, r.startEarly);
+      if (r.end === null) return fill(words.from, { date: start });
+      var ranged = !(r.startEarly == null && r.endEarly == null);
+      if (r.end === r.start && !ranged) return start;
+      return fill(words.range, { start: start, end: bound(r.end, r.endEarly) });
     }
 
-    // The status line: the procedure date, then when the plan starts or which day today is
-    // (with the labels of the phases it falls in, when given).
-    function status(procedure, current) {
+    // The status line: the procedure date, then when the plan starts (`first`: its first
+    // day, before the procedure when it has care before it) or which day today is (with the
+    // labels of the phases it falls in, when given).
+    function status(procedure, current, first) {
       var offset = dayOf(procedure);
       var text = fill(words.procedureDate, { date: long.format(new Date(procedure)) }) + " ";
-      if (offset < 0) {
-        var startsIn = words.startsIn[plural.select(-offset)] || words.startsIn.other;
-        return text + fill(startsIn, { count: -offset });
+      var waiting = Math.min(first || 0, 0) - offset;
+      if (waiting > 0) {
+        var startsIn = words.startsIn[plural.select(waiting)] || words.startsIn.other;
+        return text + fill(startsIn, { count: waiting });
       }
+      var day = String(offset).replace("-", "\u2212");
       if (current.length) {
-        return text + fill(words.todayIn, { day: offset, phases: current.join(words.separator) });
+        return text + fill(words.todayIn, { day: day, phases: current.join(words.separator) });
       }
-      return text + fill(words.today, { day: offset });
+      return text + fill(words.today, { day: day });
     }
 
     return { when: when, status: status };
@@ -203,13 +214,20 @@ var aftercare = (function () {
 
   function range(span) {
     var end = span.getAttribute("data-end");
-    return { start: +span.getAttribute("data-start"), end: end === "" ? null : +end };
+    var startEarly = span.getAttribute("data-start-early");
+    var endEarly = span.getAttribute("data-end-early");
+    return {
+      start: +span.getAttribute("data-start"), end: end === "" ? null : +end,
+      startEarly: startEarly === null ? null : +startEarly,
+      endEarly: endEarly === null ? null : +endEarly
+    };
   }
 
   function show(procedure) {
     var current = [];
     spans.forEach(function (span) {
-      span.textContent = procedure === null ? span.getAttribute("data-days") : say.when(procedure, range(span));
+      var text = span.querySelector(".when-text") || span; // a shared section: beside its swatch
+      text.textContent = procedure === null ? span.getAttribute("data-days") : say.when(procedure, range(span));
     });
     items.forEach(function (item, index) {
       var here = procedure !== null && plans.isCurrent(procedure, range(item.querySelector("[data-start]")));
@@ -225,7 +243,10 @@ var aftercare = (function () {
     status.hidden = procedure === null;
     if (procedure === null) return;
     input.value = plans.iso(procedure);
-    status.textContent = say.status(procedure, current);
+    var first = Math.min.apply(null, items.map(function (item) {
+      return range(item.querySelector("[data-start]")).start;
+    }));
+    status.textContent = say.status(procedure, current, first);
   }
 
   function fromFragment() {

@@ -122,7 +122,10 @@
     button.hidden = status.hidden = shown.length === 0 || procedure === null;
     if (procedure === null) return;
     input.value = plans.iso(procedure);
-    status.textContent = say.status(procedure, []);
+    var first = Math.min.apply(null, shown.map(function (policy) {
+      return Math.min.apply(null, policy.phases.map(function (phase) { return phase.start; }));
+    }));
+    status.textContent = say.status(procedure, [], first);
   }
 
   button.addEventListener("click", function () {

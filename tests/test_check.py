@@ -48,7 +48,8 @@ def test_warnings_name_file_and_line_and_only_strict_fails(run, synthetic_conten
         f"aftercare: warning: {where}6: phases[1].start: the first phase starts on day 1: the "
         "procedure day (day 0) is in no phase",
         f"aftercare: warning: {where}10: phases[2].start: overlaps the phase before by 2 days "
-        "(days 1-2); phases may share only their boundary day",
+        "(days 1-2); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
         f"aftercare: warning: {where}14: phases[3].start: day 4 falls in no phase",
     ]
     assert result.last_line == "Checked the clinic profile and 1 policy: 0 problems, 6 warnings"
@@ -73,15 +74,18 @@ def test_a_phase_inside_a_longer_one_is_measured_against_the_longer_one(run, syn
     assert result.code == 0
     assert result.err.splitlines() == [
         f"aftercare: warning: {path}:10: phases[2].start: overlaps the phase before by 2 days "
-        "(days 2-3); phases may share only their boundary day",
+        "(days 2-3); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
         f"aftercare: warning: {path}:14: phases[3].start: overlaps phase 1 by 6 days "
-        "(days 5-10); phases may share only their boundary day",
+        "(days 5-10); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
     ]
     path.write_text(text.replace("    start: 3\n    section", "    start: 11\n    section"))
     result = run("--content", synthetic_content, "check")
     assert result.err.splitlines() == [
         f"aftercare: warning: {path}:10: phases[2].start: overlaps the phase before by 2 days "
-        "(days 2-3); phases may share only their boundary day",
+        "(days 2-3); phases may share only their boundary day (say "
+        "`overlaps: true` in the phase when it is meant)",
     ]
 
 

@@ -161,7 +161,7 @@ def test_invalid_policy_file_names_file_and_line(run, synthetic_content, tmp_pat
     assert result.code == 1
     assert re.search(
         r"example-procedure\.md:10: phases\[2\]\.start: must be a whole number of "
-        r"days from 0, got 'one'",
+        r"days \(7\), hours \(48h\), .*; got 'one'",
         result.err,
     )
     assert not (tmp_path / "x.pdf").exists()

@@ -78,7 +78,7 @@ def run(folder: Path, command: str) -> subprocess.CompletedProcess:
 def test_the_examples_of_a_page_run_as_written(page, clinic):
     from generator import paths
 
-    if paths.OUTPUT == paths.ROOT / "output":  # would write into the checkout
+    if not hasattr(paths, "WORK"):  # output/ from the checkout: would write into it
         pytest.skip("output/ is resolved from the checkout, not the working folder")
     first = run(
         clinic,

@@ -33,7 +33,7 @@ def test_the_access_log_cannot_be_forged(client, caplog, path, logged):
     environ = {"REQUEST_URI": path.encode("utf-8").decode("latin-1")}
     client.get("/nowhere", environ_overrides=environ)
     [line] = access_lines(caplog)
-    assert line.startswith(f"GET {logged}") and line.endswith("ms")
+    assert line.startswith(f"127.0.0.1 GET {logged}") and line.endswith("ms")
     assert all(0x20 <= ord(c) <= 0x7E for c in line), line
     assert " 404 " in line
 

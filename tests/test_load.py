@@ -197,7 +197,8 @@ def test_raw_request_bytes_cannot_forge_the_access_log(desk):
     time.sleep(0.5)
     new = desk.lines[before:]
     assert len(new) == 3, new
-    assert all(re.fullmatch(r"\S+ \S+ GET \S+ \d{3} \d+ms\n", line) for line in new), new
+    line_format = r"\S+ \S+ 127\.0\.0\.1 GET \S+ \d{3} \d+ms\n"  # date time client ...
+    assert all(re.fullmatch(line_format, line) for line in new), new
     assert "GET /x%0a2026-11-27%2020:00:00,000%20POST" in new[0]
     assert "GET /x%1b[31mred 403 " in new[1]
     assert "GET /y%1B[31mred%7F 403 " in new[2]

@@ -75,7 +75,7 @@ title: Lorem care
 versoin: "1"
 phases:
   - label: Day 0
-    start: -1
+    start: 0.5
     section: lorem-start
   - label: Day 1
     start: 1
@@ -184,13 +184,6 @@ def test_unknown_policy_lists_the_known_ones(tmp_path, synthetic_content):
     with pytest.raises(AftercareError) as info:
         policy.find(synthetic_content, "botox")
     assert str(info.value) == "policy: unknown policy 'botox'; known policies: example-procedure"
-
-
-def test_more_phases_than_calendar_colours_is_refused(tmp_path):
-    phases = "".join(f"  - {{label: D{i}, start: {i}, end: {i}, section: a}}\n" for i in range(7))
-    path = write(tmp_path, f'---\ntitle: Lorem\nversion: "1"\nphases:\n{phases}---\n\n## A\n\nx\n')
-    (problem,) = problems_of(path)
-    assert "lorem.md:4: phases: has 7 phases; at most 6" in problem
 
 
 def test_readme_and_underscore_or_dot_files_are_not_policies(synthetic_content):

@@ -189,7 +189,7 @@ def test_with_a_token_every_request_presents_it(token_client):
     assert post_sheet(token_client, body).status_code == 401  # the API never takes the cookie
 
 
-def test_access_log_has_method_path_status_and_time_only(client, caplog):
+def test_access_log_has_client_method_path_status_and_time_only(client, caplog):
     caplog.set_level(logging.INFO, logger="aftercare.access")
     post_sheet(
         client,
@@ -202,7 +202,7 @@ def test_access_log_has_method_path_status_and_time_only(client, caplog):
     )
     client.post("/", data={"csrf": csrf_of(client), "name": "Other Secret", "date": "bad"})
     lines = [r.getMessage() for r in caplog.records if r.name == "aftercare.access"]
-    assert any(line.startswith("POST /api/sheets 200 ") for line in lines)
+    assert any(line.startswith("127.0.0.1 POST /api/sheets 200 ") for line in lines)
     joined = "\n".join(r.getMessage() for r in caplog.records)
     for secret in ("Secret", "Hidden", "2026-11-23"):
         assert secret not in joined

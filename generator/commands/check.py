@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.commands import init as starter
 from generator.commands import print_check
 from generator.content import clinic as clinic_module
 from generator.content import loader
@@ -16,6 +17,7 @@ from generator.content import policy as policy_module
 from generator.content import translations as languages
 from generator.content.frontmatter import split
 from generator.errors import AftercareError, Problem, display_path
+from generator.paths import NO_CONTENT
 
 DEFAULT_GRADE_TARGET = 8  # used when the clinic profile cannot be read
 LONG_SENTENCE = 25  # words; longer sentences are listed with their line
@@ -60,13 +62,14 @@ def check(
     content_dir = Path(content_dir)
     today = today or date.today()
     if not content_dir.is_dir():
-        report.problems.append(Problem("content folder not found", content_dir))
+        report.problems.append(Problem(NO_CONTENT, content_dir))
         return report
     clinic = None
     try:
         clinic = clinic_module.load(clinic_file or content_dir / "clinic.toml")
     except AftercareError as exc:
         report.problems.extend(exc.problems)
+    report.problems.extend(starter.unfinished(clinic, content_dir))  # left from `aftercare init`
     target = clinic.reading_grade_target if clinic else DEFAULT_GRADE_TARGET
     reading = []
     sources: dict[str, policy_module.Policy] = {}

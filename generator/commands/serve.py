@@ -14,6 +14,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 
 from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask, WSGITask
@@ -31,6 +32,36 @@ from generator.web.app import ACCESS_LOG, MAX_BODY, TOO_LARGE, create_app
 from generator.web.net import is_loopback
 
 THREADS = 16
+
+
+@dataclass(frozen=True)
+class Listening:
+    """How the server takes connections: a LAN client holding hundreds of idle or half-sent
+    connections must not keep staff from printing, and only the trusted proxy's forwarded
+    headers are believed."""
+
+    trusted_proxy: str | None = None  # its X-Forwarded-For and X-Forwarded-Proto are believed
+    connection_limit: int = 1000  # open connections (waitress: 100), idle ones included
+    idle_timeout: int = 30  # seconds a connection may sit idle or half-sent (waitress: 120)
+    backlog: int = 2048  # connections the kernel queues past the limit (waitress: 1024)
+
+    def waitress_options(self) -> dict:
+        """The matching waitress settings."""
+        options: dict = {
+            "connection_limit": self.connection_limit,
+            "channel_timeout": self.idle_timeout,
+            # How often idle connections are looked for: at most the timeout itself.
+            "cleanup_interval": max(1, min(10, self.idle_timeout)),
+            "backlog": self.backlog,
+            "clear_untrusted_proxy_headers": True,  # from anyone else, forwarded headers go
+        }
+        if self.trusted_proxy:
+            options |= {
+                "trusted_proxy": self.trusted_proxy,
+                "trusted_proxy_count": 1,
+                "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            }
+        return options
 
 
 class _ErrorTask(WSGITask):
@@ -60,6 +91,7 @@ def serve(
     queue_timeout: float = 30.0,
     trusted_proxies: tuple[str, ...] = (),
     database: str | None = None,
+    listening: Listening | None = None,
 ) -> None:
     """Check access, warm the renderers, then serve until SIGTERM or Ctrl+C."""
     if not is_loopback(host) and token is None:
@@ -93,7 +125,9 @@ def serve(
         )
         try:
             app = create_app(content, pool, token, trusted_proxies, _session_key(), register)
-            server = _server(app, host, port)
+            if listening is None:
+                listening = Listening(trusted_proxies[0] if trusted_proxies else None)
+            server = _server(app, host, port, listening)
             shown = f"[{host}]" if ":" in host else host
             print(
                 f"Checkout desk on http://{shown}:{server.effective_port}/ "
@@ -134,9 +168,12 @@ def _warmup(content: LiveContent):
     return (current.clinic, offered[0]) if offered else None
 
 
-def _server(app, host: str, port: int):
+def _server(app, host: str, port: int, listening: Listening | None = None):
     """A waitress server that refuses large bodies unread and lets the app answer them."""
     import waitress
+
+    listening = listening or Listening()
+    _allow_open_files(listening.connection_limit + 256)  # + workers, database, logs
 
     if host == "localhost":  # often both 127.0.0.1 and ::1; one listening socket is enough
         host = "127.0.0.1"
@@ -148,9 +185,20 @@ def _server(app, host: str, port: int):
         ident="aftercare",
         max_request_body_size=MAX_BODY + 1,  # waitress refuses a body of this size or more
         expose_tracebacks=False,
+        **listening.waitress_options(),
     )
     server.channel_class = _Channel
     return server
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's open-file limit towards `wanted` (up to the hard limit)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _run_until_stopped(server, stop: threading.Event, drain_seconds: float) -> bool:

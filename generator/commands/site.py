@@ -18,7 +18,7 @@ import babel
 from generator import i18n
 from generator.commands.incremental import BuildReport, Manifest
 from generator.content.clinic import Clinic
-from generator.content.policy import Policy
+from generator.content.policy import Phase, Policy
 from generator.content.translations import language_name
 from generator.files import write_atomic
 from generator.paths import SITE, STYLES, TEMPLATES
@@ -121,6 +121,7 @@ def script_words(words: gettext.NullTranslations, locale: str) -> dict[str, obje
     return {
         "from": _("from %(date)s"),
         "range": _("%(start)s – %(end)s"),
+        "between": _("between %(early)s and %(late)s"),
         "procedureDate": _("Procedure date: %(date)s."),
         "startsIn": i18n.by_plural_category(
             locale,
@@ -221,17 +222,23 @@ def _visit_policy(
         "href": f"{root}{policy.slug}/" + (f"{translated}/" if translated else ""),
         "url": clinic.page_url(policy.slug, translated),
         "note": note,
-        "phases": [
-            {
-                "label": phase.label,
-                "start": phase.start,
-                "end": phase.end,
-                "section": phase.section,
-                "days": schedule.day_wording(phase, words),
-            }
-            for phase in policy.phases
-        ],
+        "phases": [_visit_phase(phase, words) for phase in policy.phases],
     }
+
+
+def _visit_phase(phase: Phase, words: gettext.NullTranslations) -> dict[str, object]:
+    """A phase as visit.js dates it; a bound written as a range (7-10d) adds its earlier day."""
+    found: dict[str, object] = {
+        "label": phase.label,
+        "start": phase.start,
+        "end": phase.end,
+        "section": phase.section,
+        "days": schedule.day_wording(phase, words),
+    }
+    for key, bound in (("startEarly", phase.start_bound), ("endEarly", phase.end_bound)):
+        if bound is not None and bound.early is not None:
+            found[key] = bound.early
+    return found
 
 
 def _source_language(policies: list[Policy], clinic: Clinic) -> str:

@@ -15,7 +15,7 @@ import markdown
 import nh3
 
 from generator import i18n
-from generator.content import schema
+from generator.content import schema, timeline
 from generator.content.frontmatter import FrontMatter, FrontMatterError, split
 from generator.content.markup import CommonMarkLists
 from generator.errors import AftercareError, Problem, Problems
@@ -36,7 +36,9 @@ TRANSLATION_RE = re.compile(
 )
 HASH_RE = re.compile(r"^[0-9a-f]{8}$")
 REVIEW_SOON_DAYS = 30  # `aftercare check` warns this many days before review_due
-MAX_PHASES = 6  # the calendar has six phase colours (styles/phases.css)
+# As many phases as the plan on page 1 holds (a day-by-day fortnight, and a phase after it);
+# their colours repeat after six (styles/phases.css), and each carries its number.
+MAX_PHASES = 16
 PHASE_KEYS = schema.names(schema.PHASE)
 
 # What markdown may become on a sheet: text structure only. No images, scripts, styles,
@@ -51,12 +53,27 @@ LINK_SCHEMES = ("https:", "http:", "mailto:", "tel:")
 
 @dataclass(frozen=True)
 class Phase:
-    """A stretch of days after the procedure; `end` is None when open-ended."""
+    """A stretch of days counted from the procedure (day 0; negative before it); `end` is None
+    when open-ended. `bounds` keep how the policy writes them (48h, 2w, 7-10d), when it does."""
 
     label: str
     start: int
     end: int | None
     section: str
+    overlaps: bool = False  # overlaps the phases before it on purpose: `check` says nothing
+    bounds: tuple[timeline.Bound, timeline.Bound | None] | None = None
+
+    @property
+    def start_bound(self) -> timeline.Bound:
+        """The start as written (a plain day number unless the policy wrote otherwise)."""
+        return self.bounds[0] if self.bounds else timeline.Bound(self.start, str(self.start))
+
+    @property
+    def end_bound(self) -> timeline.Bound | None:
+        """The end as written; None when open-ended."""
+        if self.bounds:
+            return self.bounds[1]
+        return None if self.end is None else timeline.Bound(self.end, str(self.end))
 
     def covers(self, day: int) -> bool:
         """Whether day `day` after the procedure falls in this phase."""
@@ -423,7 +440,7 @@ def _check_phases(fm: FrontMatter, sections: dict, problems: Problems) -> tuple[
         return ()
     if len(items) > MAX_PHASES:
         problems.add(
-            f"has {len(items)} phases; at most {MAX_PHASES}, one per calendar colour",
+            f"has {len(items)} phases; at most {MAX_PHASES}, as many as the plan on page 1 holds",
             fm.line("phases"),
             "phases",
         )
@@ -464,28 +481,22 @@ def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
     if not isinstance(label, str) or not label.strip():
         problems.add("label: is required text, e.g. 'Day 1'", fm.line(*path, "label"), where)
         ok = False
-    start, end = item.get("start"), item.get("end")
-    if not _is_day(start):
+    start = _bound(item.get("start"), fm.line(*path, "start"), f"{where}.start", problems)
+    end = None
+    if item.get("end") is not None:
+        end = _bound(item.get("end"), fm.line(*path, "end"), f"{where}.end", problems, True)
+        ok = ok and end is not None
+    ok = ok and start is not None
+    if ok and start and end and end.day < start.day:
         problems.add(
-            f"must be a whole number of days from 0, got {start!r}",
-            fm.line(*path, "start"),
-            f"{where}.start",
-        )
-        ok = False
-    if end is not None and not _is_day(end):
-        problems.add(
-            f"must be a whole number of days from 0, or left out for an "
-            f"open-ended phase, got {end!r}",
+            f"ends (day {end.day}) before it starts (day {start.day})",
             fm.line(*path, "end"),
             f"{where}.end",
         )
         ok = False
-    elif ok and end is not None and end < start:
-        problems.add(
-            f"ends (day {end}) before it starts (day {start})",
-            fm.line(*path, "end"),
-            f"{where}.end",
-        )
+    overlaps = item.get("overlaps", False)
+    if not isinstance(overlaps, bool):
+        problems.add("must be true or false", fm.line(*path, "overlaps"), f"{where}.overlaps")
         ok = False
     section = item.get("section")
     if section is None:
@@ -503,7 +514,28 @@ def _check_phase(item, path, where, fm, sections, problems) -> Phase | None:
             f"{where}.section",
         )
         ok = False
-    return Phase(label.strip(), start, end, section) if ok else None
+    if not ok or start is None:
+        return None
+    plain = start.plain and (end is None or end.plain)
+    return Phase(
+        label.strip(),
+        start.day,
+        None if end is None else end.day,
+        section,
+        overlaps,
+        None if plain else (start, end),
+    )
+
+
+def _bound(value, line, where, problems, end=False) -> timeline.Bound | None:
+    """A phase's start or end as written, or None with the problem reported."""
+    bound = timeline.read(value)
+    if isinstance(bound, timeline.Bound):
+        return bound
+    if end:
+        bound = bound.replace("; got", ", or leave end out for an open-ended phase; got", 1)
+    problems.add(bound, line, where)
+    return None
 
 
 RAW_HTML_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>|<!--")
@@ -557,8 +589,10 @@ def _catalog_warning(lang: str, fm: FrontMatter, warnings: Problems) -> None:
 
 
 def _phase_warnings(phases: tuple[Phase, ...], fm: FrontMatter, warnings: Problems) -> None:
-    """Phases that overlap by more than a shared boundary day, leave gaps, or start late."""
-    if phases and phases[0].start != 0:
+    """Phases that overlap by more than a shared boundary day (unless they say they mean
+    to), leave gaps, start late, or share a section."""
+    _shared_sections(phases, fm, warnings)
+    if phases and phases[0].start > 0:
         warnings.add(
             f"the first phase starts on day {phases[0].start}: the procedure day (day 0) is "
             "in no phase",
@@ -573,12 +607,13 @@ def _phase_warnings(phases: tuple[Phase, ...], fm: FrontMatter, warnings: Proble
             break  # an open-ended phase is the last one (a problem reported on its own)
         where = f"phases[{index}].start"
         line = fm.line("phases", index - 1, "start")
-        if phase.start < reach:
+        if phase.start < reach and not phase.overlaps:
             until = reach if phase.end is None else min(reach, phase.end)
             which = "the phase before" if furthest == index - 1 else f"phase {furthest}"
             warnings.add(
                 f"overlaps {which} by {until - phase.start + 1} days (days "
-                f"{phase.start}-{until}); phases may share only their boundary day",
+                f"{phase.start}-{until}); phases may share only their boundary day (say "
+                "`overlaps: true` in the phase when it is meant)",
                 line,
                 where,
             )
@@ -592,16 +627,28 @@ def _phase_warnings(phases: tuple[Phase, ...], fm: FrontMatter, warnings: Proble
             reach, furthest = phase.end, index
 
 
+def _shared_sections(phases: tuple[Phase, ...], fm: FrontMatter, warnings: Problems) -> None:
+    """A section that several phases point at: its heading lists each with its dates."""
+    numbers: dict[str, list[int]] = {}
+    for number, phase in enumerate(phases, start=1):
+        numbers.setdefault(phase.section, []).append(number)
+    for section, sharing in numbers.items():
+        if len(sharing) > 1:
+            listed = ", ".join(map(str, sharing[:-1])) + f" and {sharing[-1]}"
+            warnings.add(
+                f"section {section!r} is shared by phases {listed}: its heading lists each of "
+                "them with its dates; give a phase a section of its own where its advice differs",
+                fm.line("phases", sharing[1] - 1, "section"),
+                f"phases[{sharing[1]}].section",
+            )
+
+
 def _typed_value(lines: list[str], line: int | None, key: str) -> str | None:
     """The value of `key:` as typed on file line `line` (YAML reads 1.10 as 1.1)."""
     if line is None or not 0 < line <= len(lines):
         return None
     match = re.match(rf"\s*{re.escape(key)}\s*:\s*([^\s#]+)", lines[line - 1])
     return match[1] if match else None
-
-
-def _is_day(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3660
 
 
 def _unknown_keys(data: dict, allowed: set, path: tuple, fm, problems, prefix=None) -> None:

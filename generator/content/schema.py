@@ -167,15 +167,25 @@ PHASE = (
         "start",
         True,
         "1",
-        "The first day, counted from the procedure (day 0).",
+        "The first day, counted from the procedure (day 0): days (`7`), hours (`48h`), weeks "
+        "(`2w`), a range (`7-10d`, coloured to its later day) or days before the procedure "
+        "(`-7`).",
     ),
     Key(
         "end",
         False,
         "1",
-        'The last day; leave it out for an open-ended last phase ("Days 7+").',
+        "The last day, written as `start` is; leave it out for an open-ended last phase "
+        '("Days 7+").',
     ),
     Key("section", True, "day-1", "The `## Heading {#id}` section of the body it points at."),
+    Key(
+        "overlaps",
+        False,
+        "true",
+        "`true` when the phase overlaps the ones before it on purpose (the first 48 hours "
+        "inside days 0-7): `check` then does not warn about it.",
+    ),
 )
 
 

@@ -92,6 +92,15 @@ def warning(translation: Translation) -> Problem:
     )
 
 
+def _written(phase, key: str) -> str:
+    """A phase's start or end as its policy writes it ("day 3", "48h", "-7", "7-10d"), or
+    "open-ended"."""
+    bound = phase.start_bound if key == "start" else phase.end_bound
+    if bound is None:
+        return "open-ended"
+    return f"day {bound.day}" if bound.plain else bound.text
+
+
 def _phase_problems(source: Policy, translation: Policy) -> list[Problem]:
     front = split(translation.source.decode("utf-8-sig"))
     if len(translation.phases) != len(source.phases):
@@ -107,13 +116,14 @@ def _phase_problems(source: Policy, translation: Policy) -> list[Problem]:
     problems = []
     for index, (mine, theirs) in enumerate(zip(translation.phases, source.phases, strict=True)):
         for key in ("start", "end"):
-            if getattr(mine, key) != getattr(theirs, key):
-                shown = lambda day: "open-ended" if day is None else f"day {day}"  # noqa: E731
+            shown, source_shown = _written(mine, key), _written(theirs, key)
+            if shown != source_shown:
+                days = all(text[0] in "do" for text in (shown, source_shown))  # day 3, open-ended
+                kept = "days stay the source's" if days else "bounds stay as the source writes them"
                 problems.append(
                     Problem(
-                        f"is {shown(getattr(mine, key))}; the source's is "
-                        f"{shown(getattr(theirs, key))}: only labels are translated, days "
-                        "stay the source's",
+                        f"is {shown}; the source's is {source_shown}: only labels are "
+                        f"translated, {kept}",
                         translation.path,
                         front.line("phases", index, key) or front.line("phases", index),
                         f"phases[{index + 1}].{key}",

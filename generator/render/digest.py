@@ -9,12 +9,21 @@ from functools import cache
 from pathlib import Path
 
 from generator import __version__
-from generator.paths import ROOT, STYLES, TEMPLATES
+from generator.paths import ROOT, STYLES, TEMPLATES, TRANSLATIONS
 
 
 def catalogs() -> list[Path]:
     """The translation catalogs (.po: the .mo files are built from them), in a stable order."""
-    return sorted((ROOT / "translations").rglob("*.po"))
+    return sorted(TRANSLATIONS.rglob("*.po"))
+
+
+def _label(path: Path) -> str:
+    """A file's name in a digest, the same wherever the package is installed: templates/...,
+    styles/..., translations/... (a wheel keeps them in generator/_data), generator/..."""
+    for shipped in (TEMPLATES, STYLES, TRANSLATIONS):
+        if path.is_relative_to(shipped):
+            return f"{shipped.name}/{path.relative_to(shipped).as_posix()}"
+    return path.relative_to(ROOT).as_posix()
 
 
 # What the look of a sheet depends on, beyond its content: the code that turns content into
@@ -56,7 +65,7 @@ def layout_digest() -> str:
         paths += sorted(p for p in folder.rglob("*") if p.is_file())
     paths += catalogs()  # the words a sheet prints in its language
     for path in paths:
-        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(_label(path).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -78,9 +87,9 @@ def code_digest() -> str:
     for folder in (ROOT / "generator", TEMPLATES, STYLES):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix != ".pyc":
-                digest.update(path.relative_to(ROOT).as_posix().encode())
+                digest.update(_label(path).encode())
                 digest.update(path.read_bytes())
     for path in catalogs():
-        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(_label(path).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -45,6 +45,8 @@ class PlanItem:
     start: int
     end: int | None
     letter: str = ""  # its procedure's letter on a combined sheet
+    start_early: int | None = None  # a bound written as a range (7-10d): its earlier day
+    end_early: int | None = None
 
     @property
     def mark(self) -> str:
@@ -54,12 +56,14 @@ class PlanItem:
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the instructions; headed sections of a phase carry its number and dates."""
+    """A part of the instructions; headed sections of a phase carry its number and dates,
+    and a section several phases point at carries each of them (its heading lists them all)."""
 
     html: str
     id: str | None
     title: str | None
-    phase: PlanItem | None
+    phase: PlanItem | None  # the first phase that points at it
+    phases: tuple[PlanItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,9 @@ class CalendarFit:
 # tall side; the layout checks it (fitting.py).
 PAGE_BOTTOM = {"letter": 279.4 - 18, "a4": 297 - 18}
 PLAN_TOP, PLAN_ROW, QR_BOTTOM, CALENDAR_FRAME = 112.0, 10.1, 161.0, 32.0
+# A plan of more than LONG_PLAN lines sets them closer (print.css .long-plan): a fortnight
+# day by day, and a phase after it, stays on page 1.
+LONG_PLAN, PLAN_ROW_LONG = 8, 7.7
 ROW_MM, COMPACT_BELOW, MIN_ROW, BROKEN_ROW = 19.7, 13.0, 6.2, 10.0
 WHOLE_WEEKS = 6
 
@@ -108,7 +115,8 @@ def fit_calendar(weeks: int, rows: int, name: str, paper: str, large_print: bool
     if large_print:  # large print flows over pages: full-size rows, split by month past five
         return CalendarFit(26.7 if weeks <= 5 else 22.0, False, weeks > 5, weeks)
     name_extra = 0.0 if len(name) <= 40 else 8.0 if len(name) <= 120 else 14.0
-    overview_bottom = max(PLAN_TOP + PLAN_ROW * rows, QR_BOTTOM) + name_extra
+    row = PLAN_ROW_LONG if rows > LONG_PLAN else PLAN_ROW
+    overview_bottom = max(PLAN_TOP + row * rows, QR_BOTTOM) + name_extra
     room = PAGE_BOTTOM[paper] - overview_bottom - CALENDAR_FRAME
     return CalendarFit.of_height(room / weeks, weeks)
 
@@ -234,6 +242,11 @@ class Sheet:
         return tuple(item for procedure in self.procedures for item in procedure.plan)
 
     @property
+    def long_plan(self) -> bool:
+        """Whether the plan has so many lines that they are set closer (a fortnight)."""
+        return len(self.plan) > LONG_PLAN
+
+    @property
     def sections(self) -> tuple[Section, ...]:
         """Every procedure's instructions, in order."""
         return tuple(part for procedure in self.procedures for part in procedure.sections)
@@ -327,12 +340,24 @@ def _procedure(
         dates = schedule.Dates(locale, day.year)
         whens = [p.when for p in schedule.dated_phases(policy.phases, day, dates, words)]
     plan = tuple(
-        PlanItem(n, p.label, schedule.day_wording(p, words), when, p.start, p.end, letter)
+        PlanItem(
+            n,
+            p.label,
+            schedule.day_wording(p, words),
+            when,
+            p.start,
+            p.end,
+            letter,
+            p.start_bound.early,
+            p.end_bound.early if p.end_bound else None,
+        )
         for n, (p, when) in enumerate(zip(policy.phases, whens, strict=True), start=1)
     )
-    by_section = {phase.section: item for phase, item in zip(policy.phases, plan, strict=True)}
+    by_section: dict[str, tuple[PlanItem, ...]] = {}
+    for phase, item in zip(policy.phases, plan, strict=True):
+        by_section[phase.section] = (*by_section.get(phase.section, ()), item)
     sections = tuple(
-        Section(b.html, b.id, b.title, by_section.get(b.id) if b.id else None)
+        Section(b.html, b.id, b.title, *_pointing(by_section.get(b.id or "", ())))
         for b in policy.blocks
     )
     dates = schedule.Dates(locale)
@@ -345,6 +370,11 @@ def _procedure(
         review=_review(clinical, dates),
         translation_review=_review(policy, dates) if policy.is_translation else None,
     )
+
+
+def _pointing(items: tuple[PlanItem, ...]) -> tuple[PlanItem | None, tuple[PlanItem, ...]]:
+    """A section's first phase and all of its phases."""
+    return (items[0] if items else None), items
 
 
 def _review(policy: Policy | None, dates: schedule.Dates) -> Review | None:

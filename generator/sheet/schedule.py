@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 
+from generator.content import timeline
 from generator.content.policy import Phase
 
 # The product's words in English, the source language; a sheet passes its own catalog
@@ -39,6 +40,7 @@ class Day:
     by_procedure: tuple[tuple[int, ...], ...]
     is_procedure: bool
     label: str  # "24", or "Dec 1" where a month starts
+    before_procedure: bool = False  # a day of care before the procedure (a phase from day -7)
 
     @property
     def phases(self) -> tuple[int, ...]:
@@ -83,19 +85,34 @@ def dated_phases(
     words: gettext.NullTranslations = ENGLISH,
 ) -> list[DatedPhase]:
     """Each phase with its first and last date, and the wording of when it is."""
+
+    def dated(bound: timeline.Bound) -> str:
+        day = dates.short(procedure + timedelta(days=bound.day))
+        if bound.early is None:
+            return day
+        return between(dates.short(procedure + timedelta(days=bound.early)), day, words)
+
     result = []
     for number, phase in enumerate(phases, start=1):
         start = procedure + timedelta(days=phase.start)
         end = None if phase.end is None else procedure + timedelta(days=phase.end)
-        if end is None:
+        first, last = phase.start_bound, phase.end_bound
+        if last is None:
             # TRANSLATORS: an open-ended phase: "from Mon, Nov 30".
-            when = words.gettext("from %(date)s") % {"date": dates.short(start)}
-        elif end == start:
-            when = dates.short(start)
+            when = words.gettext("from %(date)s") % {"date": dated(first)}
+        elif end == start and first.early is None and last.early is None:
+            when = dated(first)
         else:
-            when = span(dates.short(start), dates.short(end), words)
+            when = span(dated(first), dated(last), words)
         result.append(DatedPhase(number, phase.label, start, end, when))
     return result
+
+
+def between(early: str, late: str, words: gettext.NullTranslations = ENGLISH) -> str:
+    """An uncertain bound (7-10d): "between Mon, Dec 14 and Thu, Dec 17"."""
+    # TRANSLATORS: a phase bound the clinic gives as a range of days ("7-10 days"), as dates
+    # or day numbers: "between Mon, Dec 14 and Thu, Dec 17", "between Day 7 and Day 10".
+    return words.gettext("between %(early)s and %(late)s") % {"early": early, "late": late}
 
 
 def span(first: str, last: str, words: gettext.NullTranslations = ENGLISH) -> str:
@@ -105,14 +122,36 @@ def span(first: str, last: str, words: gettext.NullTranslations = ENGLISH) -> st
 
 
 def day_wording(phase: Phase, words: gettext.NullTranslations = ENGLISH) -> str:
-    """When a phase is, in days after the procedure: "Day 1", "Days 2–7", "Day 7 onward"."""
-    if phase.end is None:
+    """When a phase is, in days from the procedure: "Day 1", "Days 2–7", "Day 7 onward",
+    "Day −7 – Day −1" before it; a range as "Day 2 – between Day 7 and Day 10"."""
+    first, last = phase.start_bound, phase.end_bound
+    if last is None:
         # TRANSLATORS: an open-ended phase, counted in days after the procedure.
-        return words.gettext("Day %(day)s onward") % {"day": phase.start}
-    if phase.end == phase.start:
-        # TRANSLATORS: a day counted from the procedure: Day 0 is the procedure's day.
-        return words.gettext("Day %(day)s") % {"day": phase.start}
-    return words.gettext("Days %(start)s–%(end)s") % {"start": phase.start, "end": phase.end}
+        return words.gettext("Day %(day)s onward") % {"day": _day_number(first)}
+    if first.early is None and last.early is None and first.day >= 0:
+        if phase.end == phase.start:
+            # TRANSLATORS: a day counted from the procedure: Day 0 is the procedure's day.
+            return words.gettext("Day %(day)s") % {"day": timeline.number(phase.start)}
+        return words.gettext("Days %(start)s–%(end)s") % {
+            "start": timeline.number(phase.start),
+            "end": timeline.number(last.day),
+        }
+    return span(_day_text(first, words), _day_text(last, words), words)
+
+
+def _day_number(bound: timeline.Bound) -> str:
+    """A bound's day number; a range's as "7–10"."""
+    if bound.early is None:
+        return timeline.number(bound.day)
+    return f"{timeline.number(bound.early)}–{timeline.number(bound.day)}"
+
+
+def _day_text(bound: timeline.Bound, words: gettext.NullTranslations) -> str:
+    """ "Day 7", or for a range "between Day 7 and Day 10"."""
+    day = words.gettext("Day %(day)s")
+    if bound.early is None:
+        return day % {"day": timeline.number(bound.day)}
+    return between(day % {"day": bound.early}, day % {"day": bound.day}, words)
 
 
 def last_day(phases: tuple[Phase, ...]) -> int:
@@ -145,28 +184,32 @@ def visit_grid(
     if first_weekday is None:
         first_weekday = loc.first_week_day
     last = procedure + timedelta(days=max(last_day(phases) for phases in plans))
-    start = procedure - timedelta(days=(procedure.weekday() - first_weekday) % 7)
+    # From the first phase's start: before the procedure when the plan has care before it.
+    first = procedure + timedelta(days=min(0, *(p.start for phases in plans for p in phases)))
+    start = first - timedelta(days=(first.weekday() - first_weekday) % 7)
     end = last + timedelta(days=(first_weekday - last.weekday() - 1) % 7)
     weeks, week = [], []
     day = start
     while day <= end:
         offset = (day - procedure).days
         # An open-ended last phase goes on past `last`: the rest of its week is coloured too.
-        in_plan = procedure <= day and (day <= last or any(p[-1].end is None for p in plans))
+        in_plan = first <= day and (day <= last or any(p[-1].end is None for p in plans))
         covering = tuple(
             tuple(n for n, p in enumerate(phases, start=1) if in_plan and p.covers(offset))
             for phases in plans
         )
         month_starts = day.day == 1 or day == procedure
         label = format_skeleton("MMMd", day, locale=loc) if month_starts else str(day.day)
-        week.append(Day(day, in_plan, covering, day == procedure, label))
+        week.append(
+            Day(day, in_plan, covering, day == procedure, label, in_plan and day < procedure)
+        )
         if len(week) == 7:
             weeks.append(tuple(week))
             week = []
         day += timedelta(days=1)
     names = loc.days["format"]["abbreviated"]
     weekdays = tuple(names[(first_weekday + i) % 7] for i in range(7))
-    return Calendar(_month_span(procedure, last, loc, words), weekdays, tuple(weeks))
+    return Calendar(_month_span(first, last, loc, words), weekdays, tuple(weeks))
 
 
 def _month_span(first: date, last: date, loc: Locale, words: gettext.NullTranslations) -> str:

@@ -12,6 +12,7 @@ from generator.content.live import LiveContent
 from generator.paths import TEMPLATES
 from generator.record.register import Register
 from generator.web import access, api, desk, responses
+from generator.web.forwarded import secure_cookies
 from generator.web.logs import ACCESS_LOG
 from generator.web.state import MAX_BODY, SESSION_HOURS, TOO_LARGE, DeskState
 
@@ -50,6 +51,7 @@ def create_app(
     app.register_blueprint(desk.blueprint)
     app.register_blueprint(api.blueprint)
     responses.register(app)
+    app.wsgi_app = secure_cookies(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

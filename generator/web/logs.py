@@ -1,4 +1,5 @@
-"""The access log: one line per request with method, path, status and milliseconds.
+"""The access log: one line per request with client address, method, path, status and
+milliseconds.
 
 The path is written as it arrived on the wire, never decoded, with every byte outside
 printable ASCII percent-escaped, so no request can add a line or a terminal escape.
@@ -32,5 +33,7 @@ def raw_path(request: Request) -> str:
 
 
 def access_line(request: Request, status: int, milliseconds: float) -> str:
-    """`METHOD /path STATUS 12ms`, safe to write to a log or a terminal."""
-    return f"{escape(request.method)} {escape(raw_path(request))} {status} {milliseconds:.0f}ms"
+    """`CLIENT METHOD /path STATUS 12ms`, safe to write to a log or a terminal. The client is
+    the forwarded one when the request came through the trusted proxy."""
+    client, method = escape(request.remote_addr or "-"), escape(request.method)
+    return f"{client} {method} {escape(raw_path(request))} {status} {milliseconds:.0f}ms"
