@@ -19,9 +19,9 @@ from generator.sheet.model import fit_calendar
 
 MM_PT = 72 / 25.4
 PAGE_WIDTH = {"letter": 215.9, "a4": 210.0}  # mm
-SIDE_MARGINS, FOOTER_SHARE = 32.0, 0.88  # print.css: @page, @bottom-left
+SIDE_MARGINS, FOOTER_SHARE = 32.0, 0.89  # print.css: @page, @bottom-left
 # The rest of a footer, as wide as it usually is, with the version as the policy writes it.
-FOOTER_REST = " · version {version} · a1b2c3d4 · printed Sep 30, 2026 · Sheet ABCD-EFGH "
+FOOTER_REST = "· version {version} · a1b2c3d4 · printed Sep 30, 2026 · Sheet ABCD-EFGH"
 SHORT_LINE = 40  # characters: a line this short, among others, reads as a line of its own
 # A Saturday: its week row holds only the procedure day, so the calendar has most rows.
 SAMPLE_DAY = date(2026, 12, 5)
@@ -40,7 +40,7 @@ def warnings(policy: Policy, paper: str) -> list[Problem]:
 
 
 def _title(policy: Policy, fm: FrontMatter) -> list[Problem]:
-    rest = rest_mm(FOOTER_REST.format(version=policy.version)) * MM_PT
+    rest = (rest_mm(FOOTER_REST.format(version=policy.version)) + 1) * MM_PT  # its padding
     narrow = [
         paper
         for paper, width in PAGE_WIDTH.items()
