@@ -92,6 +92,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="print a draft policy or an unreviewed translation for review, with DRAFT on it",
     )
     _print_options(sheet)
+    _print_queue_option(sheet)
     sheet.add_argument(
         "--out",
         type=Path,
@@ -129,6 +130,7 @@ def make_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", type=Path, metavar="DIR", help="default: output/sheets")
     _jobs_option(batch)
     _print_options(batch)
+    _print_queue_option(batch)
     _database_option(batch)
 
     serve = commands.add_parser("serve", parents=[common], help="run the checkout desk and API")
@@ -190,6 +192,12 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="connections the system queues beyond the limit (default: 2048)",
     )
+    serve.add_argument(
+        "--print-queue",
+        metavar="QUEUE",
+        help="the CUPS queue this server's desks print on (default: clinic.toml's [printing] "
+        "queue; without one, staff print from the browser)",
+    )
     _database_option(serve)
     commands.add_parser(
         "token", parents=[common], help="print a fresh random access token for the desk"
@@ -223,8 +231,12 @@ def make_parser() -> argparse.ArgumentParser:
     reprint.add_argument("--name", required=True, help="patient's name, as on the sheet")
     reprint.add_argument("--provider", help="provider's name, if the sheet had one")
     reprint.add_argument(
-        "--out", type=Path, metavar="FILE", help="default: output/sheets/reprint-<ID>.pdf"
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="default: output/sheets/<procedure>-<date>-<ID>.pdf",
     )
+    _print_queue_option(reprint)
     _database_option(reprint)
     return parser
 
@@ -234,6 +246,18 @@ def _database_option(parser: argparse.ArgumentParser) -> None:
         "--database",
         metavar="URL",
         help="the register's database (default: AFTERCARE_DATABASE_URL, else var/register.sqlite3)",
+    )
+
+
+def _print_queue_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--print",
+        dest="print_queue",
+        nargs="?",
+        const="",
+        metavar="QUEUE",
+        help="also print on this CUPS print queue (without QUEUE: clinic.toml's [printing] "
+        "queue); CUPS is found through CUPS_SERVER or client.conf",
     )
 
 
@@ -326,8 +350,10 @@ def cmd_check(args) -> int:
 def cmd_sheet(project: Project, args) -> None:
     """Write one personalised sheet of one policy or of up to three done on the same day, and
     record it; the last line printed is its path."""
+    from generator.commands import print_cli
     from generator.commands.sheet import write_sheet
     from generator.content import patient as patient_module
+    from generator.content.printing import download_name
     from generator.record import issuing
     from generator.record.register import open_register
     from generator.sheet.model import split_slugs
@@ -346,6 +372,7 @@ def cmd_sheet(project: Project, args) -> None:
         problems.extend(exc.problems)
     if problems:
         raise AftercareError(*problems)
+    queue = print_cli.queue(args, project.clinic)
     register = None if options.draft else open_register(project.clinic, args.database)
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
@@ -369,6 +396,10 @@ def cmd_sheet(project: Project, args) -> None:
     if options.sheet_id:
         print(f"Sheet {options.sheet_id}", file=sys.stderr)
     print(display_path(path))
+    if queue:
+        lang = policies[0].lang if policies[0].is_translation else None
+        title = download_name(slugs, lang, patient.procedure_date, options.sheet_id)
+        print_cli.send(path, queue, title.removesuffix(".pdf"))
 
 
 def _warn_missing_glyphs(count: int) -> None:
@@ -402,9 +433,12 @@ def cmd_site(project: Project, args) -> None:
 
 
 def cmd_batch(project: Project, args) -> int:
-    """Write one sheet per good row; every bad row is reported and makes the exit code 1."""
+    """Write one sheet per good row; every bad row is reported and makes the exit code 1.
+    With --print, the sheets written are then printed in row order."""
+    from generator.commands import print_cli
     from generator.commands.batch import run_batch
 
+    queue = print_cli.queue(args, project.clinic)
     report = run_batch(
         project,
         args.csv,
@@ -419,7 +453,12 @@ def cmd_batch(project: Project, args) -> int:
     _warn_missing_glyphs(report.missing_glyphs)
     print(f"Sheets: {len(report.written)} written, {len(report.failed)} failed", file=sys.stderr)
     print(display_path(args.out or SHEETS))
-    return 1 if report.failed else 0
+    unprinted = 0
+    if queue:
+        ids = {row: sheet_id for row, _path, sheet_id in report.ids}
+        rows = [(row, path, f"batch-row-{row}-{ids.get(row, '')}") for row, path in report.rows]
+        unprinted = print_cli.send_batch(rows, queue)
+    return 1 if report.failed or unprinted else 0
 
 
 class Progress:
@@ -488,7 +527,16 @@ def cmd_serve(project: Project, args) -> None:
         trusted_proxies=tuple(proxies),
         database=args.database,
         listening=listening,
+        print_queue=_queue_name(args.print_queue),
     )
+
+
+def _queue_name(queue: str | None) -> str | None:
+    if queue is None:
+        return None
+    from generator.content.printing import check_queue_name
+
+    return check_queue_name(queue, "--print-queue")
 
 
 def cmd_register(project: Project | None, args) -> int:
@@ -528,6 +576,9 @@ def cmd_register(project: Project | None, args) -> int:
 
 def cmd_reprint(project: Project | None, args) -> None:
     """Make a registered sheet again; the last line printed is its path."""
+    from generator.commands import print_cli
+    from generator.content.clinic import load as load_clinic
+    from generator.content.printing import entry_name
     from generator.files import write_atomic
     from generator.record import issuing
     from generator.record.register import Register
@@ -537,10 +588,15 @@ def cmd_reprint(project: Project | None, args) -> None:
     for note in (again.note, again.name_note, again.provider_note):
         if note:
             print(f"aftercare: note: {note}", file=sys.stderr)
-    target = args.out or SHEETS / f"reprint-{again.entry.id}.pdf"
-    path = write_atomic(target, again.result.pdf, mode=0o600)
+    queue = print_cli.queue(
+        args, lambda: load_clinic(args.clinic or (args.content or CONTENT) / "clinic.toml")
+    )
+    name = entry_name(again.entry)
+    path = write_atomic(args.out or SHEETS / name, again.result.pdf, mode=0o600)
     print(f"Sheet {again.entry.id}, printed {again.entry.printed_on}", file=sys.stderr)
     print(display_path(path))
+    if queue:
+        print_cli.send(path, queue, name.removesuffix(".pdf"))
 
 
 def cmd_token(project: Project, args) -> None:

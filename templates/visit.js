@@ -1,6 +1,7 @@
 // The visit page: the procedures of one visit, as a combined sheet's QR code names them in the
-// fragment (#p=a+b&d=YYYYMMDD: slugs in the sheet's order, the date optional, and read as
-// YYYY-MM-DD too, as sheets printed before the compact date wrote it), each with its
+// fragment (#jdkajjer20261123: each procedure's four-letter visit code in the sheet's order,
+// then the date, optional; see sheet/visit_code.py), or as sheets printed before named them
+// (#p=a+b&d=YYYYMMDD: slugs, the date also read as YYYY-MM-DD), each with its
 // letter, a link to its own page and its phases, dated; one calendar file holds them all.
 // Dates, wording and the calendar file come from plan.js (`aftercare`). Without JavaScript, or
 // without #p=, the page lists every procedure.
@@ -10,7 +11,12 @@
   var data = JSON.parse(document.getElementById("visit-data").textContent);
   var say = plans.wording(data.locale, data.words);
   var known = {};
-  data.policies.forEach(function (policy) { known[policy.slug] = policy; });
+  var coded = {}; // visit code -> slug
+  var CODES = /^((?:[a-z]{4}){1,3})(\d{8})?$/; // the codes, then the date
+  data.policies.forEach(function (policy) {
+    known[policy.slug] = policy;
+    coded[policy.code] = policy.slug;
+  });
   var status = document.getElementById("status");
   var form = document.getElementById("date-form");
   var input = document.getElementById("procedure-date");
@@ -21,6 +27,8 @@
   // What the fragment names: the procedures (each once, at most three), the date or null, and
   // the p= part as it was written, to keep when a date is added.
   function fromFragment() {
+    var compact = CODES.exec(window.location.hash.slice(1));
+    if (compact) return fromCodes(compact[1], compact[2]);
     var fields = {};
     window.location.hash.slice(1).split("&").forEach(function (part) {
       var at = part.indexOf("=");
@@ -36,6 +44,16 @@
       if (slug && slugs.indexOf(slug) < 0 && slugs.length < LETTERS.length) slugs.push(slug);
     });
     return { p: fields.p || "", slugs: slugs, procedure: plans.parse(fields.d) };
+  }
+
+  // The procedures a visit code names (a code the site lacks stands as written), and the date.
+  function fromCodes(codes, day) {
+    var slugs = [];
+    codes.match(/.{4}/g).forEach(function (code) {
+      var slug = Object.prototype.hasOwnProperty.call(coded, code) ? coded[code] : code;
+      if (slugs.indexOf(slug) < 0) slugs.push(slug);
+    });
+    return { codes: codes, slugs: slugs, procedure: plans.parse(day) };
   }
 
   function element(tag, className, text) {
@@ -142,7 +160,9 @@
     event.preventDefault();
     var procedure = plans.parse(input.value);
     if (procedure === null) return;
-    window.location.hash = "p=" + fromFragment().p + "&d=" + plans.compact(procedure);
+    var chosen = fromFragment();
+    var day = plans.compact(procedure);
+    window.location.hash = chosen.codes ? chosen.codes + day : "p=" + chosen.p + "&d=" + day;
   });
 
   plans.keepFragment(function () { return window.location.hash.length > 1; });

@@ -158,7 +158,8 @@ def test_content_problems_are_not_shown_to_anyone_not_signed_in(app, live_conten
         assert "secret detail" not in client.get("/signin").get_data(as_text=True)
         assert "secret detail" not in client.get("/nowhere").get_data(as_text=True)
         sign_in(client)
-        assert "secret detail" in client.get("/").get_data(as_text=True)
+        assert "secret detail" not in client.get("/").get_data(as_text=True)  # one line
+        assert "secret detail" in client.get("/manage").get_data(as_text=True)
     finally:
         content.interval = 1.0
         content._content = current

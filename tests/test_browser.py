@@ -14,6 +14,7 @@ import pytest
 from generator.commands.site import build_site
 from generator.paths import CONTENT
 from generator.project import Project
+from generator.sheet import visit_code
 
 pytestmark = pytest.mark.browser
 
@@ -367,11 +368,14 @@ def procedures(page) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    "day", ["20261123", "2026-11-23"], ids=["compact, as sheets print it", "as older sheets did"]
+    "fragment",
+    ["jdkajjer20261123", f"p={BOTH}&d=20261123", f"p={BOTH}&d=2026-11-23"],
+    ids=["visit codes, as sheets print them", "slugs, as sheets did", "as older sheets did"],
 )
-def test_the_visit_page_dates_every_procedure_of_the_visit(browser, visit_server, day):
+def test_the_visit_page_dates_every_procedure_of_the_visit(browser, visit_server, fragment):
+    assert visit_code.fragment(BOTH.split("+"), date(2026, 11, 23)) == "jdkajjer20261123"
     base, requests = visit_server
-    page, errors = open_page(browser, f"{base}/visit/#p={BOTH}&d={day}")
+    page, errors = open_page(browser, f"{base}/visit/#{fragment}")
     assert procedures(page) == [
         {
             "letter": "A",
@@ -392,7 +396,7 @@ def test_the_visit_page_dates_every_procedure_of_the_visit(browser, visit_server
     page.wait_for_url("**/example-procedure/#d=20261123")
     assert phase_texts(page) == EXAMPLE_DATES
     assert errors == []
-    assert not any("2026" in line or "microneedling+" in line for line in requests)
+    assert not any(word in line for word in ("2026", "microneedling+", "jdka") for line in requests)
 
 
 def test_one_calendar_file_holds_every_phase_of_every_procedure(browser, visit_server):

@@ -17,6 +17,7 @@ from generator.parallel.desk_pool import RenderPool
 from generator.record.register import Register
 from generator.sheet.schedule import Dates
 from generator.web.app import create_app
+from generator.web.state import SESSION_HOURS
 
 from .conftest import pdf_pages
 from .test_live import make_content
@@ -152,16 +153,19 @@ def test_the_result_page_shows_page_1_and_prints_downloads_and_starts_the_next(c
     assert 'id="when-today" name="when" type="radio" value="today" checked' in fresh
 
 
-def test_a_result_is_only_for_its_browser_session_and_only_15_minutes(app, client, monkeypatch):
+def test_a_result_is_only_for_its_browser_session_and_lasts_as_long_as_it(app, client, monkeypatch):
     location = submit(client, policy="lorem-care", name="Ann", when="today").headers["Location"]
     assert client.get(f"{location}/sheet.pdf").status_code == 200
     stranger = app.test_client()
     assert stranger.get(location).status_code == 404
     assert stranger.get(f"{location}/sheet.pdf").status_code == 404
-    later = time.monotonic() + 15 * 60 + 1
+    start = time.monotonic()
+    monkeypatch.setattr("generator.web.state.time.monotonic", lambda: start + 20 * 60)
+    assert client.get(f"{location}/sheet.pdf").status_code == 200  # 20 minutes on: still here
+    later = start + SESSION_HOURS * 3600 + 1
     monkeypatch.setattr("generator.web.state.time.monotonic", lambda: later)
     gone = client.get(location)
-    assert gone.status_code == 404 and "kept for 15 minutes" in gone.get_data(as_text=True)
+    assert gone.status_code == 404 and "Make it again from the form" in gone.get_data(as_text=True)
 
 
 def test_an_expired_form_comes_back_with_what_was_typed(client):
@@ -178,10 +182,20 @@ def test_results_expire_from_memory_even_if_never_asked_for_again(app, client, m
     submit(client, policy="lorem-care", name="Ann", when="today")
     results = app.extensions["aftercare"].results
     assert len(results._store._items) >= 1
-    later = time.monotonic() + 15 * 60 + 1
+    later = time.monotonic() + SESSION_HOURS * 3600 + 1
     monkeypatch.setattr("generator.web.state.time.monotonic", lambda: later)
     submit(client, policy="lorem-care", name="Bea", when="today")
     assert [r.name for _, r in results._store._items.values()] == ["Bea"]  # Ann's is gone
+
+
+def test_a_session_keeps_at_most_its_newest_results(app, client, monkeypatch):
+    monkeypatch.setattr(app.extensions["aftercare"].results, "per_session", 2)
+    first, second, third = (
+        submit(client, policy="lorem-care", name=name, when="today").headers["Location"]
+        for name in ("Ann", "Bea", "Cy")
+    )
+    assert client.get(f"{first}/sheet.pdf").status_code == 404
+    assert [client.get(f"{k}/sheet.pdf").status_code for k in (second, third)] == [200, 200]
 
 
 def test_a_missing_logo_is_a_404_not_a_500(app, client):

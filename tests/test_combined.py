@@ -17,6 +17,7 @@ from generator.paths import CONTENT
 from generator.project import Project
 from generator.record import issuing
 from generator.record.register import Register
+from generator.sheet import visit_code
 from generator.sheet.model import Options
 
 from .conftest import DATA, TODAY, normalise, pdf_pages, pdf_text, qr_codes
@@ -145,7 +146,8 @@ def test_each_calendar_day_names_the_phase_of_every_procedure(two):
 
 
 def test_the_qr_code_opens_the_visit_page_with_both_procedures_and_the_date(two):
-    assert qr_codes(two.pdf) == [f"{VISIT}#p=example-procedure+lorem-care&d=20261123"]
+    codes = visit_code.code("example-procedure") + visit_code.code("lorem-care")
+    assert qr_codes(two.pdf) == [f"{VISIT}#{codes}20261123"]  # sheet/visit_code.py
     assert "harborskin.example/aftercare/visit/" in pdf_text(two.pdf).replace(" ", "")
 
 
@@ -213,7 +215,8 @@ def test_three_procedures_in_large_print(combined):
 def test_a_blank_combined_handout_counts_days_and_opens_the_visit_page(combined):
     result = combined.render(["lorem-care", "example-procedure"], None, TODAY)
     text = pdf_text(result.pdf)
-    assert qr_codes(result.pdf) == [f"{VISIT}#p=lorem-care+example-procedure"]
+    codes = visit_code.code("lorem-care") + visit_code.code("example-procedure")
+    assert qr_codes(result.pdf) == [f"{VISIT}#{codes}"]
     assert "A Lorem Care A1 Day 0 Day 0" in text and "B3 Days 3+ Day 3 onward" in text
     assert "Jane" not in text and "Sheet" not in text
 

@@ -17,7 +17,7 @@ from generator.content.live import LiveContent
 from generator.parallel.desk_pool import RenderPool
 from generator.paths import CONTENT
 from generator.sheet.schedule import Dates
-from generator.web import desk
+from generator.web import desk, messages
 from generator.web.app import create_app
 
 from .test_web import TOKEN, csrf_of
@@ -348,18 +348,18 @@ def test_every_shared_message_with_values_is_recognised_and_translated(app):
         "reason": ("not reviewed", words.gettext("not reviewed")),
     }
     with app.test_request_context("/"):
-        for template in desk.SHARED:
+        for template in messages.SHARED:
             names = re.findall(r"%\((\w+)\)s", template)
             values = {name: said.get(name, (f"«{name} {n}»",))[0] for n, name in enumerate(names)}
             english = template % values
             expected = words.gettext(template) % {
                 name: said[name][1] if name in said else value for name, value in values.items()
             }
-            assert desk.shared_text(english) == expected, template
+            assert messages.shared_text(english) == expected, template
             assert expected != english, template
         stale = "made from version 1.0 (0a1b2c3d); the English policy is now 1.1 (4e5f6a7b)"
-        assert desk.shared_text(stale) == (
+        assert messages.shared_text(stale) == (
             "hecha a partir de la versión 1.0 (0a1b2c3d); la política en inglés ahora es la "
             "versión 1.1 (4e5f6a7b)"
         )
-        assert desk.shared_text("Ya en español.") == "Ya en español."  # left as it is
+        assert messages.shared_text("Ya en español.") == "Ya en español."  # left as it is

@@ -8,6 +8,7 @@ import os
 import pypdfium2 as pdfium
 
 from generator.commands.handouts import handouts
+from generator.sheet import visit_code
 from generator.sheet.model import Options
 
 from .conftest import DATA, pdf_text, qr_codes
@@ -86,6 +87,7 @@ def test_an_invalid_policy_stops_the_build_before_anything_is_written(
 
 
 COMBINED = "example-procedure+lorem-care"
+CODES = visit_code.fragment(COMBINED.split("+"), None)  # the visit codes: sheet/visit_code.py
 
 
 def test_combine_writes_the_blank_combined_handout_beside_the_others(
@@ -114,7 +116,7 @@ def test_combine_writes_the_blank_combined_handout_beside_the_others(
     ):
         assert expected in text, expected
     assert "Nov" not in text and "printed" not in text  # no dates at all
-    assert qr_codes(pdf) == [f"https://harborskin.example/aftercare/visit/#p={COMBINED}"]
+    assert qr_codes(pdf) == [f"https://harborskin.example/aftercare/visit/#{CODES}"]
     assert oct((out / f"{COMBINED}.pdf").stat().st_mode & 0o777) == "0o644"
 
 
@@ -219,7 +221,7 @@ def test_combinations_the_clinic_lists_are_always_made_and_kept(run, synthetic_c
         assert (out / f"{COMBINED}.pdf").exists()
     assert "Handouts: 0 written, 3 unchanged" in result.err
     assert qr_codes((out / f"{COMBINED}.pdf").read_bytes()) == [
-        f"https://harborskin.example/aftercare/visit/#p={COMBINED}"
+        f"https://harborskin.example/aftercare/visit/#{CODES}"
     ]
     clinic.write_text(clinic.read_text().replace(COMBINED, "lorem-care+dolor-care"))
     result = run("--content", synthetic_content, "handouts", "--out", out)

@@ -144,7 +144,7 @@ def test_the_message_template_lists_exactly_what_the_code_and_templates_say(tmp_
         in locations[("Your plan starts in %(count)s day.", "Your plan starts in %(count)s days.")]
     )
     # the desk's words: its templates, its Python, and the shared validation messages
-    assert "templates/desk.html.j2" in locations["Create PDF"]
+    assert "templates/_desk_form.html.j2" in locations["Create PDF"]  # the form, included
     assert "templates/signin.html.j2" in locations["Access token"]
     assert "generator/web/desk.py" in locations["is missing: enter the date, or choose Today"]
     assert "generator/web/responses.py" in locations["Not Found"]

@@ -2,6 +2,7 @@
 a higher layer, at the top of the file or inside a function."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,12 @@ def test_the_check_sees_an_upward_import(tmp_path):
     found = imported(module, "generator.content.policy")
     assert found == [("generator.web", 2)]
     assert layer_of("generator.web") < layer_of("generator.content.policy")
+
+
+def test_the_readme_layout_names_every_module():
+    """README's Layout lists every module of the package by name, so a newcomer finds it."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1]
+    named = set(re.findall(r"[a-z_0-9]+", layout))
+    modules = {path.stem for path in MODULES if path.stem != "__init__"}
+    assert sorted(modules - named) == []

@@ -3,6 +3,7 @@ good version in service (and says so), drafts are never offered. Synthetic polic
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import time
@@ -112,12 +113,15 @@ def test_the_desk_and_api_follow_edits_without_a_restart(desk):
     assert [p["slug"] for p in policies] == ["example-procedure", "lorem-care"]
     page = client.get("/").get_data(as_text=True)
     assert '<option value="" selected>Choose the procedure…</option>' in page
-    assert "Content needs attention" not in page
+    assert 'class="content-notice"' not in page
 
     # 1. Break one policy: it keeps printing its last good version, and the desk says so.
     touch_later(folder / "lorem-care.md", LOREM.replace("phases:", "phases: [oops"))
-    page = client.get("/").get_data(as_text=True)
-    assert "Content needs attention" in page
+    page = client.get("/").get_data(as_text=True)  # staff: one plain line (issue 24)
+    notice = "The clinic's manager has content to look at; the desk prints as usual."
+    assert notice in html.unescape(page)
+    assert "lorem-care.md" not in page
+    page = client.get("/manage").get_data(as_text=True)  # the manager: the details
     assert "lorem-care.md:5: the front matter cannot be read" in page
     assert "still printing version 0.9" in page
     assert client.get("/healthz").json["content_problems"] == 1
@@ -147,7 +151,7 @@ def test_the_desk_and_api_follow_edits_without_a_restart(desk):
 
     # 4. Fix the broken one: the banner goes away.
     touch_later(folder / "lorem-care.md", LOREM.replace('"0.9"', '"1.1"'))
-    assert "Content needs attention" not in client.get("/").get_data(as_text=True)
+    assert 'class="content-notice"' not in client.get("/").get_data(as_text=True)
     assert client.get("/healthz").json["content_problems"] == 0
     _, pdf = desk_sheet(client, policy="lorem-care", name="Ann Lorem")
     assert "version 1.1" in pdf_text(pdf)
@@ -186,12 +190,12 @@ def test_the_desk_shows_the_same_warnings_as_check(desk):
     folder, client = desk
     text = LOREM.replace("Lorem care, second synthetic policy.", "Lorem ![x](x.png) care.")
     touch_later(folder / "lorem-care.md", text)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/manage").get_data(as_text=True)
     assert "lorem-care.md:18: an image will be removed: sheets carry text only" in page
     assert "(warning: printed as it is)" in page
     assert client.get("/healthz").json["content_problems"] == 0  # a warning is not a problem
     touch_later(folder / "lorem-care.md", LOREM)
-    assert "an image will be removed" not in client.get("/").get_data(as_text=True)
+    assert "an image will be removed" not in client.get("/manage").get_data(as_text=True)
 
 
 def test_a_draft_in_a_combined_sheet_or_handout_is_refused_unless_drafted(run, folder, tmp_path):

@@ -22,7 +22,7 @@ from .test_web import synthetic_folder
 SPEC_FIELDS = (
     "policy", "policies", "name", "date", "provider", "paper", "lang", "large_print", "pdf_a",
 )  # fmt: skip
-API_ONLY_FIELDS = ("patient_reference",)  # for a FHIR answer; the desk's form has no such field
+API_ONLY_FIELDS = ("patient_reference", "print")  # a FHIR answer; printing on CUPS (issue 24)
 any_text = st.text(st.characters(codec="utf-8"), max_size=210)
 wide_text = st.one_of(
     any_text,

@@ -15,7 +15,7 @@ import pytest
 from generator.content import patient as patient_module
 from generator.paths import CONTENT
 from generator.project import Project
-from generator.render import tagging
+from generator.render import glyphtext, tagging
 from generator.render.preview import PDFIUM
 from generator.sheet.model import DEFAULT_OPTIONS, Options
 from generator.sheet.model import build as build_sheet
@@ -429,15 +429,27 @@ def test_weasyprint_still_writes_each_fault_that_tagging_corrects(folder):
     # The '…' that cuts a long name in the running header reads as all the text it hides.
     cut = laid_out(project, "microneedling", person("Lorem " + "Ipsumdolorsit " * 12 + "Amet"))
     plain = cut.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
-    assert [*inspect.signature(tagging._upstream_build_fonts_dictionary).parameters] == [
+    assert [*inspect.signature(glyphtext._upstream_build_fonts_dictionary).parameters] == [
         "pdf",
         "fonts",
         "compress",
         "subset",
         "options",
     ]
+    assert [*inspect.signature(glyphtext._upstream_draw_first_line).parameters] == [
+        "stream",
+        "textbox",
+        "text_overflow",
+        "block_ellipsis",
+        "matrix",
+    ]
     header = top_strips(plain)[1]
     assert header.startswith("Lorem Ipsumdolorsit") and "Amet" in header and "…" not in header
+    # Glyphs map to text once per font, in logical order: a right-to-left ligature reads
+    # reversed ("لا" reads "ال"), and the text first drawn with a glyph is kept everywhere.
+    arabic = laid_out(project, "microneedling", person("لا على"))
+    plain = arabic.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
+    assert "لا" not in pdf_text(plain) and "ال" in pdf_text(plain)
 
 
 @pytest.mark.parametrize(

@@ -558,9 +558,15 @@ def test_a_look_up_rows_reprint_asks_for_the_provider_if_the_sheet_named_one(reg
     given = {"provider": provider} if provider else {}
     page, original = desk_sheet(registered, policy="microneedling", name=NAME, **given)
     [sheet_id] = re.findall(r"Sheet ID</dt><dd>([0-9A-Z]{4}-[0-9A-Z]{4})<", page)
-    found = registered.post("/lookup", data={"csrf": csrf_of(registered), "name": NAME})
+    found = registered.post("/lookup", data={"csrf": csrf_of(registered), "name": "jane doe"})
     action, fields = look_up_row(found.get_data(as_text=True), sheet_id)
-    answer = registered.post(action, data=fields)
+    asked = registered.post(action, data=fields).get_data(as_text=True)
+    # the name is asked for as on the sheet: an empty field, the search shown beside it (24)
+    action, fields = form_of(asked, "/reprint")
+    assert (fields["id"], fields["name"]) == (sheet_id, "")
+    assert "You searched for: jane doe</p>" in asked
+    assert re.search(r'<input id="name" [^>]*aria-describedby="name-hint"[^>]*autofocus', asked)
+    answer = registered.post(action, data={**fields, "name": NAME})
     if provider:  # the register knows there was one, not which: staff are asked for it
         form = answer.get_data(as_text=True)
         assert answer.status_code == 200 and 'class="error' not in form

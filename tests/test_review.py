@@ -185,8 +185,9 @@ def desk_for(content, pool):
 
 
 def banner(page: str) -> list[str]:
-    """The desk's "Content needs attention" list as staff read it: each item, its label too."""
-    section = page.partition('<section class="content-problems"')[2].split("</section>")[0]
+    """The manager's page's list (/manage; the desk shows one line, issue 24) as read: each
+    item, its label too."""
+    section = page.partition('<ul class="manage">')[2].split("</ul>")[0]
     items = re.findall(r"<li>(.*?)</li>", section, re.DOTALL)
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", item)).split()) for item in items]
 
@@ -235,7 +236,7 @@ def draft_translation(content) -> str:
 )
 def test_the_desk_banner_says_what_becomes_of_each_warning(synthetic_content, pool, make, label):
     warning = make(synthetic_content)
-    page = desk_for(synthetic_content, pool).get("/").get_data(as_text=True)
+    page = desk_for(synthetic_content, pool).get("/manage").get_data(as_text=True)
     assert banner(page) == [f"{warning} {label}"]
 
 
@@ -250,10 +251,13 @@ def test_the_desk_says_when_an_overdue_policy_is_refused(synthetic_content, pool
         "(clinic.toml overdue_review)"
     )
     desk = desk_for(synthetic_content, pool)
-    page = desk.get("/").get_data(as_text=True)
+    page = desk.get("/manage").get_data(as_text=True)
     assert banner(page) == [
         f"{path}:{line_of(text, 'review_due')}: {refused} (not printed until it is reviewed)"
     ]
+    form_page = html.unescape(desk.get("/").get_data(as_text=True))
+    assert "1 procedure is not available today; the clinic's manager" in form_page
+    assert "disabled>Example Procedure (review overdue)</option>" in form_page
     form = {"csrf": csrf_of(desk), "policy": "example-procedure", "name": "Ann Lorem"}
     answer = desk.post("/", data={**form, "when": "today"})  # and indeed it is not
     assert answer.status_code == 422

@@ -129,6 +129,7 @@ def test_the_visit_page_holds_every_issuable_policy_and_no_draft(visit_content, 
     assert data["policies"] == [
         {
             "slug": "example-procedure",
+            "code": "jjer",  # the visit code a combined sheet's QR code gives
             "title": "Example Procedure",
             "version": "0.9",
             "lang": "en",
@@ -139,6 +140,7 @@ def test_the_visit_page_holds_every_issuable_policy_and_no_draft(visit_content, 
         },
         {
             "slug": "lorem-care",
+            "code": "xbgv",
             "title": "Lorem Care",
             "version": "0.9",
             "lang": "en",

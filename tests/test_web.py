@@ -327,7 +327,8 @@ def test_api_policies_make_one_sheet_of_every_procedure(visit_client):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == (
-        'inline; filename="example-procedure+lorem-care-2026-11-23.pdf"'
+        'inline; filename="example-procedure+lorem-care-2026-11-23-'
+        f'{response.headers["X-Sheet-Id"]}.pdf"'
     )
     text = pdf_text(response.data)
     assert "Example Procedure + Lorem Care" in text and "Jane Doe" in text

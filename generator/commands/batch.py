@@ -30,6 +30,7 @@ class BatchReport:
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row line, message)
     missing_glyphs: int = 0  # characters printed as empty boxes, over all sheets
     ids: list[tuple[int, Path, str]] = field(default_factory=list)  # (row, file, sheet ID)
+    rows: list[tuple[int, Path]] = field(default_factory=list)  # (row, file), to print in order
     peak_rss_mib: float = 0.0
 
     def messages(self) -> list[str]:
@@ -163,6 +164,7 @@ def run_batch(
                 report.failed.append((outcome.key, f"{where}:{outcome.key}: {outcome.error}"))
             elif outcome.path is not None:
                 report.written.append(outcome.path)
+                report.rows.append((outcome.key, outcome.path))
                 report.missing_glyphs += outcome.missing_glyphs
                 sheet_id = by_key[outcome.key].options.sheet_id
                 if sheet_id:

@@ -32,6 +32,11 @@ from generator.web.app import ACCESS_LOG, MAX_BODY, TOO_LARGE, create_app
 from generator.web.net import is_loopback
 
 THREADS = 16
+# Once every request is answered, how long a stopping desk keeps idle kept-alive connections
+# open (answering, then closing, any request sent on them) before closing them: longer than
+# nginx's keepalive_timeout to the desks (2 s in deploy/nginx/aftercare.conf), so nginx
+# closes them itself and never sends a request on a connection being closed.
+LINGER = 3.0
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,18 @@ class _ErrorTask(WSGITask):
             ErrorTask.execute(self)  # type: ignore[arg-type]
 
 
+class _Task(WSGITask):
+    """Once the desk is stopping, every answer closes its connection ("Connection: close"):
+    a proxy then sends nothing more on a connection the desk is about to close."""
+
+    def execute(self):
+        if not self.channel.server.accepting:
+            self.set_close_on_finish()
+        super().execute()
+
+
 class _Channel(HTTPChannel):
+    task_class = _Task
     error_task_class = _ErrorTask  # type: ignore[assignment]
 
 
@@ -92,6 +108,7 @@ def serve(
     trusted_proxies: tuple[str, ...] = (),
     database: str | None = None,
     listening: Listening | None = None,
+    print_queue: str | None = None,
 ) -> None:
     """Check access, warm the renderers, then serve until SIGTERM or Ctrl+C."""
     if not is_loopback(host) and token is None:
@@ -124,7 +141,9 @@ def serve(
             warmup=lambda: _warmup(content),
         )
         try:
-            app = create_app(content, pool, token, trusted_proxies, _session_key(), register)
+            app = create_app(
+                content, pool, token, trusted_proxies, _session_key(), register, print_queue
+            )
             if listening is None:
                 listening = Listening(trusted_proxies[0] if trusted_proxies else None)
             server = _server(app, host, port, listening)
@@ -214,9 +233,17 @@ def _run_until_stopped(server, stop: threading.Event, drain_seconds: float) -> b
         print("Stopping: finishing the requests in flight...", file=sys.stderr, flush=True)
         _stop_listening(server)
         deadline = time.monotonic() + drain_seconds
+        quiet_since = None
         while time.monotonic() < deadline:
             wasyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
-            if _all_answered(server):
+            if not _all_answered(server):
+                quiet_since = None
+                continue
+            if not server.active_channels:
+                return True
+            # Idle kept-alive connections: answer what comes on them, or let the client close.
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > LINGER:
                 return True
         return False
     finally:

@@ -1,6 +1,7 @@
 """`aftercare site`: the online version, a static site with one mobile-first page per policy,
 and a visit page for sheets that combine several procedures (which ones, and the date, come in
-its URL fragment: #p=a+b&d=YYYYMMDD (YYYY-MM-DD also read), read in the browser)."""
+its URL fragment: each procedure's visit code and the date, #qkvbwmzh20261123, see
+sheet/visit_code.py; #p=a+b&d=YYYYMMDD and YYYY-MM-DD, printed before, are read too)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from generator.commands.incremental import BuildReport, Manifest
 from generator.content.clinic import Clinic
 from generator.content.policy import Phase, Policy
 from generator.content.translations import language_name
+from generator.errors import AftercareError
 from generator.files import write_atomic
 from generator.paths import SITE, STYLES, TEMPLATES
 from generator.project import Project
-from generator.sheet import schedule
+from generator.sheet import schedule, visit_code
 from generator.sheet.model import build as build_sheet
 
 
@@ -99,6 +101,9 @@ def build_site(project: Project, out: Path | None = None) -> BuildReport:
                     functools.partial(lambda p, v: page(p, v).encode(), policy, versions),
                 )
             )
+    clashes = visit_code.clashes(policy.slug for policy in policies)
+    if clashes:
+        raise AftercareError(*clashes)
     outputs += _visit_pages(project, policies, ready, folder, logo)
     manifest = Manifest(folder)
     report = BuildReport([], [], [])
@@ -216,6 +221,7 @@ def _visit_policy(
         }
     return {
         "slug": policy.slug,
+        "code": visit_code.code(policy.slug),  # how a combined sheet's QR code names it
         "title": policy.title,
         "version": policy.version,
         "lang": policy.lang,

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from generator.content import schema
+from generator.content import printing, schema
+from generator.content.printing import PrintSettings
 from generator.errors import AftercareError, Problem, Problems
 
 if TYPE_CHECKING:
@@ -54,8 +55,15 @@ class Clinic:
     language_assistance: bool = False  # the last page offers free language help, in each language
     # Procedures often done together: `aftercare handouts` always makes their blank handout.
     handout_combinations: tuple[str, ...] = ()  # "a+b", as `handouts --combine` takes them
+    printing: PrintSettings = field(default_factory=PrintSettings)  # [printing]: CUPS queue
     source: bytes = field(default=b"", repr=False, compare=False)  # clinic.toml, as read
     logo_bytes: bytes = field(default=b"", repr=False, compare=False)  # the logo, as read
+
+    @property
+    def lang(self) -> str:
+        """The BCP 47 tag of the language its own texts (name, address) are written in: its
+        locale's ("en_US": "en-US")."""
+        return self.locale.replace("_", "-")
 
     def page_url(self, slug: str, lang: str | None = None) -> str:
         """The online page of a policy: {base_url}/{slug}/, or {base_url}/{slug}/{lang}/ for
@@ -117,6 +125,7 @@ def load(path: Path) -> Clinic:
         )
     locale = _locale(values["locale"], lines, problems)
     settings = _settings(data, lines, problems)
+    settings["printing"] = printing.settings(data.get("printing"), lines, problems)
     problems.raise_if_any()
     try:  # kept, so the register archives the logo the sheets were made with
         logo_bytes = logo.read_bytes() if logo else b""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from anyascii import anyascii
+
 from generator.errors import AftercareError, Problem
 from generator.i18n import N_
 
@@ -137,8 +139,13 @@ def parse_date(value, today: date | None = None) -> date:
 
 
 def slug(name: str, limit: int = 60) -> str:
-    """A file-name-safe ASCII slug of a name: letters, digits and '-'; 'patient' if none."""
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    """A file-name-safe ASCII slug of a name: letters, digits and '-'; 'patient' if none.
+    Letters and digits are transliterated (anyascii: "Ł" is "L", "王" is "Wang"), not dropped;
+    symbols and emoji are not letters of a name."""
+    ascii_text = "".join(
+        anyascii(char) if unicodedata.category(char)[0] in "LMN" else " "
+        for char in unicodedata.normalize("NFC", name)
+    )
     text = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return text[:limit].rstrip("-") or "patient"
 

@@ -95,6 +95,14 @@ CLINIC = (
         '["microneedling+example-procedure"]',
         "Procedures often done together: `aftercare handouts` always makes their blank handout.",
     ),
+    Key(
+        "printing",
+        False,
+        '{ queue = "FrontDesk" }',
+        "A table: `queue`, the CUPS print queue the desk prints on (its main action becomes "
+        'Create and print), and `[printing.desks]`, a queue per named desk (`upstairs = "Up"`, '
+        "chosen in a browser with `/?desk=upstairs`).",
+    ),
 )
 
 POLICY = (

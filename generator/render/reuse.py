@@ -59,7 +59,7 @@ from weasyprint.text.line_break import split_first_line
 
 from generator import i18n
 from generator.content.patient import Patient
-from generator.render import tagging
+from generator.render import glyphtext, tagging
 from generator.render.pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
 from generator.render.write_cache import inspecting, keeping
 from generator.sheet.model import Sheet
@@ -546,8 +546,9 @@ def _draw(stream: Stream, slot: _Slot, text: str, limit: float | None) -> list |
     layout.reactivate(box.style)
     start = len(stream.stream)
     overflow, ellipsis = (slot.text_overflow, slot.block_ellipsis) if limit else ("clip", "none")
-    if _upstream_draw_first_line(stream, box, overflow, ellipsis, Matrix()):
-        return None  # emojis are drawn apart from the text: not here
+    with glyphtext.active():  # each glyph mapped as a full render maps it
+        if _upstream_draw_first_line(stream, box, overflow, ellipsis, Matrix()):
+            return None  # emojis are drawn apart from the text: not here
     return stream.stream[start:]
 
 
@@ -585,6 +586,8 @@ def _same_font(scratch: _ScratchStream, slot: _Slot, ops: list, base: _Base) -> 
     no rise, every glyph in the base's font mapped to the same text."""
     fonts = list(scratch._fonts.values())
     if len(fonts) != 1 or fonts[0].missing or slot.font is None:
+        return False
+    if glyphtext.aliases_of(fonts[0]):  # a glyph drawn for two texts: its codes are the doc's
         return False
     if scratch._current_font != slot.font:
         return False

@@ -13,11 +13,12 @@ its tags have faults, and readers trust tags; upstream (Kozea/WeasyPrint) they a
 - Floats are painted before all in-flow text (CSS 2 painting order), so the content order
   starts with the calendar's floated labels (#2470 is the same for `overflow: hidden`).
 - One variant per file: PDF/A-3a drops the PDF/UA-1 claim (#2467 "PDF/A with PDF/UA").
-- The '…' that `text-overflow: ellipsis` draws is mapped (ToUnicode) to all the text it
-  hides (draw/text.py takes the glyph's cluster, which Pango makes the whole cut): a reader
-  reads the hidden text, and a long one is an entry poppler calls illegal. It maps to '…'.
+- Glyphs map to text (ToUnicode) once per font, in logical order: right-to-left ligatures read
+  reversed, a mirrored bracket reads as its twin in every other line, and the '…' that
+  `text-overflow: ellipsis` draws reads as all the text it hides. glyphtext.py maps each
+  glyph as drawn, inside `write_pdf`.
 
-`write_pdf` fixes them with three wrapped WeasyPrint functions, active only inside it (so a plain
+`write_pdf` fixes them with wrapped WeasyPrint functions, active only inside it (so a plain
 `Document.write_pdf` is upstream's), and a finisher, WeasyPrint's own hook, over the PDF
 objects before they are written. Nothing here is random or timed: same document, same bytes.
 tests/test_pdf_structure.py checks the result with pdf.js, and that plain WeasyPrint still has
@@ -26,7 +27,6 @@ each fault: when upstream fixes one, that test fails and the part here can go.
 
 from __future__ import annotations
 
-import io
 from bisect import bisect_left
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -34,12 +34,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import pydyf
-from fontTools.ttLib import TTFont, TTLibError
 from weasyprint import draw as upstream_draw
-from weasyprint import pdf as upstream_pdf
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as upstream_tags
+
+from generator.render import glyphtext
 
 PT_PER_PX = 0.75  # WeasyPrint writes CSS pixels at zoom 1: 72 pt / 96 px
 
@@ -86,7 +86,8 @@ def write_pdf(document, variant: str, then: Callable[[pydyf.PDF], None] | None =
             if then is not None:
                 then(pdf)
 
-        return document.write_pdf(pdf_identifier=True, pdf_variant=variant, finisher=finisher)
+        with glyphtext.active():
+            return document.write_pdf(pdf_identifier=True, pdf_variant=variant, finisher=finisher)
     finally:
         _WRITING.reset(token)
 
@@ -303,44 +304,11 @@ def _places(ops: list, floats: list[tuple[int, int]], ranks: dict[int, int]):
     return depths, places
 
 
-# ---------- While fonts are written: the ellipsis reads as an ellipsis -------------------
-
-ELLIPSIS = "\u2026"
-_ELLIPSIS_GLYPHS: dict[str, int | None] = {}  # by font hash; a handful per process
-_upstream_build_fonts_dictionary = upstream_pdf.build_fonts_dictionary
-
-
-def _build_fonts_dictionary(pdf, fonts, compress, subset, options):
-    """Upstream's, but a glyph mapped to more than one character that is the font's '…'
-    maps to '…' (a ligature such as 'fi' keeps its letters)."""
-    if _WRITING.get() is not None:
-        for font in fonts.values():
-            long = [glyph for glyph, text in font.to_unicode.items() if len(text) > 1]
-            if long and (glyph := _ellipsis_glyph(font)) in long:
-                font.to_unicode[glyph] = ELLIPSIS
-    return _upstream_build_fonts_dictionary(pdf, fonts, compress, subset, options)
-
-
-def _ellipsis_glyph(font) -> int | None:
-    """The glyph the font draws for '…' (read from its cmap once per process), or None."""
-    if font.hash not in _ELLIPSIS_GLYPHS:
-        try:
-            face = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
-            name = face.getBestCmap().get(ord(ELLIPSIS))
-            _ELLIPSIS_GLYPHS[font.hash] = face.getGlyphID(name) if name else None
-        except (TTLibError, OSError, KeyError, ValueError):  # upstream's mapping then
-            _ELLIPSIS_GLYPHS[font.hash] = None
-    return _ELLIPSIS_GLYPHS[font.hash]
-
-
 def install() -> None:
     """Put this module's wrappers into WeasyPrint, wrapping what is there now (called once,
     in order, by weasyprint_patches.install)."""
     global _upstream_build_box_tree, _upstream_draw_stacking_context
-    global _upstream_build_fonts_dictionary
     _upstream_build_box_tree = upstream_tags._build_box_tree
     _upstream_draw_stacking_context = upstream_draw.draw_stacking_context
-    _upstream_build_fonts_dictionary = upstream_pdf.build_fonts_dictionary
     upstream_tags._build_box_tree = _build_box_tree
     upstream_draw.draw_stacking_context = _draw_stacking_context
-    upstream_pdf.build_fonts_dictionary = _build_fonts_dictionary

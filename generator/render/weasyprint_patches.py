@@ -1,9 +1,12 @@
 """Every change this project makes to WeasyPrint 70, installed in one place, once, in order.
 
-WeasyPrint has no hooks for what the sheets need, so three modules wrap some of its functions:
+WeasyPrint has no hooks for what the sheets need, so four modules wrap some of its functions:
 
-1. `tagging` fixes the structure tree (tags, reading order, the ellipsis's text) as a PDF is
-   written: it wraps `_build_box_tree`, `draw_stacking_context` and `build_fonts_dictionary`.
+0. `glyphtext` maps each drawn glyph to its own text, in the order readers put it back (RTL
+   ligatures, mirrored brackets, conjuncts, the ellipsis): it wraps `draw_first_line` and
+   `build_fonts_dictionary`, innermost, so the codes it chooses are what the others see.
+1. `tagging` fixes the structure tree (tags, reading order) as a PDF is written: it wraps
+   `_build_box_tree` and `draw_stacking_context`.
 2. `reuse` marks the placeholders of a base while it is written: it wraps `draw_first_line`
    and `build_fonts_dictionary` again, *around* tagging's wrapper, so a base's fonts are both
    tagged correctly and given the placeholders' alphabet.
@@ -21,13 +24,14 @@ _installed = False
 
 
 def install() -> None:
-    """Install the wrappers of tagging, reuse and write_cache, in that order (once)."""
+    """Install the wrappers of glyphtext, tagging, reuse and write_cache, in that order (once)."""
     global _installed
     if _installed:
         return
     _installed = True
-    from generator.render import reuse, tagging, write_cache
+    from generator.render import glyphtext, reuse, tagging, write_cache
 
+    glyphtext.install()
     tagging.install()
     reuse.install()
     write_cache.install()

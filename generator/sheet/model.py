@@ -13,7 +13,7 @@ from generator.content.clinic import Clinic
 from generator.content.patient import Patient
 from generator.content.policy import Policy
 from generator.errors import AftercareError, Problem
-from generator.sheet import calendar_view, qr, schedule
+from generator.sheet import calendar_view, qr, schedule, visit_code
 
 
 @dataclass(frozen=True)
@@ -304,10 +304,10 @@ def build(
     translated = policies[0].lang if policies[0].is_translation else None
     if combined:
         # A URL fragment never reaches a server: the online page reads it in the browser.
+        # Each procedure's short code and the date (visit_code.py): a version 4 QR code.
         url = clinic.visit_url(translated)
-        qr_url = f"{url}#p={'+'.join(policy.slug for policy in policies)}"
-        if patient is not None:
-            qr_url += f"&d={fragment_date(patient.procedure_date)}"
+        visit_day = patient.procedure_date if patient is not None else None
+        qr_url = f"{url}#{visit_code.fragment([policy.slug for policy in policies], visit_day)}"
     else:
         url = clinic.page_url(policies[0].slug, translated)
         qr_url = f"{url}#d={fragment_date(patient.procedure_date)}" if patient else url

@@ -148,7 +148,7 @@ def signed_in() -> bool:
     since = session.get("since")
     if not isinstance(since, (int, float)) or not 0 <= time.time() - since < SESSION_HOURS * 3600:
         return False
-    return not state().signed_out.get(session.get("sid"), "signed_out", False)
+    return not state().signouts.ended(session.get("sid"))
 
 
 def may_see_desk() -> bool:
@@ -241,8 +241,8 @@ def signout():
     sid = session.get("sid")
     state().memory.forget(sid)
     state().results.forget(sid)
-    if sid:  # a copy of this cookie must not sign anyone in again
-        state().signed_out.set(sid, "signed_out", True)
+    if sid:  # a copy of this cookie must not sign anyone in again, on any desk
+        state().signouts.end(sid)
     session.clear()
     return redirect("/signin" if state().token else "/")
 

@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 
 from generator import __version__
+from generator.content.printing import entry_name
 from generator.errors import AftercareError, Problem
 from generator.parallel.desk_pool import RenderFailed
 from generator.record import fhir, issuing
 from generator.record.register import UnknownSheet
 from generator.sheet.model import build as build_sheet
+from generator.web import checkout
 from generator.web.openapi import MAX_DEPTH, spec
 from generator.web.sheet_requests import (
     RETRY_AFTER,
@@ -92,9 +94,11 @@ def sheets():
         return api_error(str(exc), None, 400)
     content = state().content.current()
     reference = body.pop(fhir.REFERENCE_FIELD, None)
+    asked = body.pop("print", None)
     try:
         sheet = parse_sheet_request(content, body)
         reference = fhir.check_patient_reference(reference)
+        queue = checkout.api_queue(asked)
     except AftercareError as exc:
         first = exc.problems[0]
         return api_error(first.message, first.field, 422, exc.problems)
@@ -113,9 +117,13 @@ def sheets():
         )
         response = Response(json.dumps(payload), mimetype=FHIR_JSON)
     else:
-        response = pdf_response(issued.rendered.pdf, sheet.filename())
+        response = pdf_response(issued.rendered.pdf, sheet.filename(issued.sheet_id))
     if issued.sheet_id:
         response.headers["X-Sheet-Id"] = issued.sheet_id
+    if queue:  # recorded above: the sheet may leave
+        response.headers.update(
+            checkout.api_print(issued.rendered.pdf, sheet.filename(issued.sheet_id), queue)
+        )
     return response
 
 
@@ -172,7 +180,7 @@ def reprints():
         return unavailable(exc)
     except RenderFailed as exc:
         return api_error(f"the sheet could not be made: {exc}", None, 500)
-    response = pdf_response(again.result.pdf, f"reprint-{again.entry.id}.pdf")
+    response = pdf_response(again.result.pdf, entry_name(again.entry))
     response.headers["X-Sheet-Id"] = again.entry.id
     if again.name_note:
         response.headers["X-Name-Note"] = "the name is typed otherwise than on the original"

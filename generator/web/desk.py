@@ -1,4 +1,5 @@
-"""The checkout desk: a form, then a result page to check page 1 and print.
+"""The checkout desk: a form, then a result page to check page 1 and print (the reprint and
+look-up page is `reprint`, the desk's words for problems `messages`, its assets `assets`).
 
 No slips: with several procedures none is chosen until staff choose one; a blank date is an
 error unless "Today" is chosen, and today means the moment of submitting; a date more than
@@ -17,9 +18,6 @@ them in the desk's language where the desk shows them.
 from __future__ import annotations
 
 import contextlib
-import functools
-import re
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -35,20 +33,14 @@ from flask import (
     session,
 )
 
-from generator import i18n
-from generator.content import translations as languages
 from generator.content.clinic import PAPERS
-from generator.content.live import REFUSED
 from generator.content.patient import parse_date
 from generator.content.translations import language_name
 from generator.errors import AftercareError, Problem
-from generator.i18n import N_
 from generator.parallel.desk_pool import RenderFailed
-from generator.paths import STYLES, TEMPLATES
-from generator.record import issuing
-from generator.record.register import ProviderNeeded, UnknownSheet, parse_sheet_id
 from generator.sheet.model import MAX_PROCEDURES
 from generator.sheet.schedule import Dates
+from generator.web import checkout, printing
 from generator.web.access import (
     _,
     csrf_ok,
@@ -56,75 +48,26 @@ from generator.web.access import (
     desk_language,
     may_see_desk,
     ngettext,
-    pgettext,
     session_id,
 )
 from generator.web.language_menu import language_menu
+from generator.web.messages import (
+    PROCEDURE_FIELDS,
+    field_labels,
+    problem_text,
+    shared_text,
+)
 from generator.web.sheet_requests import (
     RETRY_AFTER,
     TEXT_FIELDS,
     Unavailable,
     issue,
     parse_sheet_request,
-    pool_render,
 )
 from generator.web.state import MAX_BODY, Recording, Result, state
 
 blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
-# The procedure selects, in order: the first, then the optional second and third.
-PROCEDURE_FIELDS = ("policy", "policy-2", "policy-3")
-AFTER_COLON = {*PROCEDURE_FIELDS, "lang", "paper"}  # "Procedure: choose a procedure"
-
-# What code shared with the API says in English and the desk shows: marked here for the
-# catalogs (their own modules speak English only). A message with values is recognised by its
-# pattern and translated whole; the more specific of two alike comes first.
-SHARED = (
-    # sheets.py
-    N_("choose a procedure"),
-    N_("must be one of: %(choices)s"),
-    N_("must be one of %(choices)s"),
-    N_(
-        "%(title)s can be issued in: %(languages)s; the %(language)s translation is not "
-        "offered: %(reason)s"
-    ),
-    N_("%(title)s can be issued in: %(languages)s"),
-    # languages.py: why a translation is not offered (the reason above)
-    N_(
-        "made from version %(version)s (%(hash)s); the %(language)s policy is now %(now)s "
-        "(%(now_hash)s)"
-    ),
-    N_("not reviewed"),
-    N_("is a draft (draft: true)"),
-    N_("every renderer is busy"),
-    N_("the sheet took longer than the time limit"),
-    N_("the register cannot be reached"),
-    # patient.py (its constant messages are marked there)
-    N_("is %(length)s characters long; at most %(most)s"),
-    N_("contains an invisible formatting character (%(char)s); retype it without that character"),
-    N_("contains a control or unassigned character (%(char)s)"),
-    # clinic.py: overdue_review = "refuse"
-    N_(
-        "review was due on %(date)s; the clinic refuses sheets of a policy overdue for review "
-        "(clinic.toml overdue_review)"
-    ),
-    # register.py and issuing.py: reprints
-    N_("a sheet ID is 8 letters and digits, as printed in the footer: XXXX-XXXX"),
-    N_("no sheet %(id)s in the register"),
-    N_("the name does not match sheet %(id)s"),
-    N_("sheet %(id)s named no provider: leave it out"),
-    N_("sheet %(id)s named a provider: give it too"),
-    N_("the provider does not match sheet %(id)s"),
-    N_(
-        "sheet %(id)s was made by aftercare %(version)s with other templates or styles: the "
-        "words and dates are the original's, the layout may differ"
-    ),
-    N_(
-        "the name is typed otherwise than on sheet %(id)s (capitals or spaces): the reprint "
-        "prints it as typed; type it as on the original for the same sheet"
-    ),
-    issuing.PROVIDER_NOTE,
-)
 
 
 @blueprint.app_context_processor
@@ -134,51 +77,64 @@ def desk_context() -> dict:
     allowed = may_see_desk()  # not on the sign-in page
     return {
         "clinic": content.clinic,
-        "content_problems": content.problems if allowed else (),
-        "content_warnings": [
-            (warning.problem, effect_label(warning.effect))
-            for warning in (content.warnings if allowed else ())
-        ],
+        # one plain line for staff; the full list is on /manage, for the clinic's manager
+        "content_notice": checkout.staff_notice(content) if allowed else None,
     }
-
-
-def effect_label(effect: str) -> str:
-    """What becomes of what a banner warning is about, as the banner says it beside it."""
-    labels = {
-        REFUSED: _("not printed until it is reviewed"),
-        languages.STALE: _("not offered until it is updated"),
-        languages.UNREVIEWED: _("not offered until it is reviewed"),
-        languages.DRAFT: _("not offered while it is a draft"),
-    }
-    return labels.get(effect) or _("warning: printed as it is")
 
 
 @blueprint.get("/")
 def form():
-    """A fresh form: the provider this browser used last, the date 'Today'."""
+    """A fresh form: the provider this browser used last, the date 'Today'. Or the form as
+    it was sent: back from its result (`?draft=`), or kept across a sign-out."""
+    if "desk" in request.args:  # this browser's desk, for its print queue ([printing.desks])
+        chosen = request.args["desk"]
+        desks = dict(state().content.current().clinic.printing.desks)
+        session["desk"] = chosen if chosen in desks else None
+        return redirect("/", 303)
+    kept = checkout.kept_form()
+    if kept is not None:
+        return desk_page(read_form(kept), {}, notice=_(checkout.NOTICE_KEPT))
+    if "draft" in request.args:  # a form page reloaded, or Back from its result
+        sent = checkout.drafted(request.args["draft"])
+        if sent is not None:
+            return desk_page(sent, {}, focus="name", draft=request.args["draft"])
+        return desk_page(next_fields(), {}, draft=request.args["draft"])
     return desk_page({"when": "today", "provider": _remembered("provider")}, {})
 
 
 @blueprint.get("/next")
 def next_patient():
     """A fresh form for the next patient: provider and procedure kept, focus on the name."""
-    fields = {
+    return desk_page(next_fields(), {}, focus="name")
+
+
+def next_fields() -> dict:
+    """The next patient's form: procedure, provider and language kept from the last."""
+    return {
         "when": "today",
         "provider": _remembered("provider"),
         "policy": _remembered("policy"),
+        "lang": _remembered("lang"),
     }
-    return desk_page(fields, {}, focus="name")
+
+
+def read_form(form) -> dict:
+    """The desk form's values as sent (the procedure selects in order)."""
+    fields: dict[str, Any] = {key: form.get(key, "") for key in (*TEXT_FIELDS, "when")}
+    chosen = form.getlist("policy")  # one per select, in order; "" for none
+    fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
+    fields["large_print"] = form.get("large_print") == "on"
+    fields["confirm_date"] = form.get("confirm_date") == "on"
+    return fields
 
 
 @blueprint.post("/")
 def submit():
     """Check the form; then the result page (POST, redirect, GET), or the form with every
     problem beside its field."""
-    fields: dict[str, Any] = {key: request.form.get(key, "") for key in (*TEXT_FIELDS, "when")}
-    chosen = request.form.getlist("policy")  # one per select, in order; "" for none
-    fields.update(zip(PROCEDURE_FIELDS, [*chosen, "", ""], strict=False))
-    fields["large_print"] = request.form.get("large_print") == "on"
-    fields["confirm_date"] = request.form.get("confirm_date") == "on"
+    fields = read_form(request.form)
+    chosen = request.form.getlist("policy")
+    draft = request.form.get("draft", "")
     if not csrf_ok():
         message = _("The form had expired. Check the details below and press Create PDF again.")
         return desk_page(fields, {"form": message}), 400
@@ -231,9 +187,13 @@ def submit():
         errors: dict[str, str] = {}
         for problem in problems:
             errors.setdefault(problem.field or "form", problem_text(problem))
-        return desk_page(fields, errors), 422
+        return desk_page(fields, errors, draft=draft), 422
+    repeated = checkout.repeat_of(draft, fields)
+    if repeated:  # the same form sent again: the same sheet, not printed again
+        return redirect(f"/sheets/{repeated}", 303)
     state().memory.set(session_id(), "provider", sheet.patient.provider or "")
     state().memory.set(session_id(), "policy", sheet.policy.slug)
+    state().memory.set(session_id(), "lang", fields["lang"])
     try:
         issued = issue(sheet, content.clinic, "desk", session_id(), preview=True, record_now=False)
     except Unavailable as exc:
@@ -252,14 +212,29 @@ def submit():
         recording=Recording(issued.pending) if issued.pending else None,
         pdf=issued.rendered.pdf,
         preview_png=issued.rendered.preview_png or b"",
-        filename=sheet.filename(),
+        filename=sheet.filename(issued.sheet_id),
         policy_title=sheet.title,
         policy_titles=tuple(policy.title for policy in sheet.policies),
         date_words=Dates(content.clinic.locale).long(sheet.patient.procedure_date),
         name=sheet.patient.name,
         sheet_id=issued.sheet_id,
     )
-    return redirect(f"/sheets/{state().results.add(result)}", 303)
+    key = state().results.add(result)
+    language = language_name(sheet.policy.lang, desk_language())
+    checkout.remember(key, draft, fields, sheet.patient.provider or "", language)
+    if checkout.desk_queue():
+        _print(key, result)
+    return redirect(f"/sheets/{key}", 303)
+
+
+def _print(key: str, result: Result) -> None:
+    """Print a new result on the desk's queue; a failure is shown on its result page."""
+    try:
+        checkout.print_result(key, result)
+    except printing.PrintFailed as exc:
+        session["print_error"] = exc.problems[0].message
+    except (AftercareError, sa.exc.SQLAlchemyError):
+        session["print_error"] = "the register cannot be reached"
 
 
 def _procedures(content, chosen: list[str]) -> tuple[list[tuple[str, str]], list[Problem]]:
@@ -288,82 +263,6 @@ def _procedures(content, chosen: list[str]) -> tuple[list[tuple[str, str]], list
         else:
             picks.append((slug, PROCEDURE_FIELDS[index]))
     return picks, problems
-
-
-def field_labels() -> dict[str, str]:
-    """The form's fields as its problems name them, in the desk's language."""
-    return {
-        "policy": pgettext("which procedure", "Procedure"),
-        "policy-2": _("Second procedure"),
-        "policy-3": _("Third procedure"),
-        "lang": _("Language"),
-        "name": _("Patient name"),
-        "date": _("Procedure date"),
-        "provider": _("Provider"),
-        "paper": _("Paper"),
-    }
-
-
-def problem_text(problem: Problem) -> str:
-    """A problem as one sentence for the desk, in its language: "Patient name is required",
-    "Procedure: choose a procedure". The desk's own problems are made in its language; the
-    shared code's English ones are translated here."""
-    message = shared_text(problem.message)
-    label = field_labels().get(problem.field or "")
-    if not label:
-        return str(replace(problem, message=message))
-    return labelled(label, message, colon=problem.field in AFTER_COLON)
-
-
-def labelled(label: str, message: str, colon: bool = False) -> str:
-    """A field's label and a message about it, both in the desk's language, as one
-    sentence."""
-    if colon:
-        # TRANSLATORS: a problem beside a form field: "Procedure: choose a procedure".
-        return _("%(label)s: %(problem)s", label=label, problem=message)
-    # TRANSLATORS: a problem beside a form field, with the label as its subject:
-    # "Patient name is required". "%(label)s: %(problem)s" is fine where that reads better.
-    return _("%(label)s %(problem)s", label=label, problem=message)
-
-
-def shared_text(message: str) -> str:
-    """A message from code shared with the API (English there) in the desk's language: the
-    catalog's translation, or the translation of the SHARED pattern it matches with its
-    values put back; else unchanged (also a message already in the desk's language)."""
-    translated = _(message)
-    if translated != message:
-        return translated
-    for pattern, template in _shared_patterns():
-        found = pattern.fullmatch(message)
-        if found:
-            values = found.groupdict()
-            for key in ("languages", "language"):  # "Spanish (es), Arabic (ar)", "English":
-                if key in values:  # named in the desk's language
-                    values[key] = _language_list(values[key])
-            if "reason" in values:  # a shared message itself
-                values["reason"] = shared_text(values["reason"])
-            return _(template, **values)
-    return message
-
-
-@functools.cache
-def _shared_patterns() -> list[tuple[re.Pattern, str]]:
-    patterns = []
-    for template in SHARED:
-        if "%(" in template:
-            regex = re.sub(r"%\\\((\w+)\\\)s", r"(?P<\1>.+?)", re.escape(template))
-            patterns.append((re.compile(regex, re.DOTALL), template))
-    return patterns
-
-
-def _language_list(text: str) -> str:
-    """Languages named in English, with their codes ("Spanish (es), Arabic (ar)") or a shipped
-    one without ("English"), named in the desk's language; else the text as it is."""
-    codes = re.findall(r"\(([A-Za-z0-9-]+)\)(?:, |$)", text)
-    if not codes:
-        code = next((code for code in i18n.LANGUAGES if language_name(code) == text), None)
-        return language_name(code, desk_language()) if code else text
-    return ", ".join(f"{language_name(code, desk_language())} ({code})" for code in codes)
 
 
 def _far_date_problem(day: date, today: date, locale: str) -> Problem | None:
@@ -396,9 +295,28 @@ def _far_date_problem(day: date, today: date, locale: str) -> Problem | None:
 def result(key: str):
     """The result page: page 1 as a picture, Print, Download and Next patient."""
     found = _result(key)
-    return render_template(
-        "result.html.j2", key=key, result=found, csrf=csrf_token(), signed_in=_signed()
-    )
+    sent = checkout.extra(key)
+    job = checkout.checkout().prints.get(key)
+    page = {
+        "key": key,
+        "result": found,
+        "extra": sent,
+        "job": checkout.job_words(job, printing.state(job)) if job else None,
+        "print_error": session.pop("print_error", None),
+    }
+    if checkout.desk_queue():  # the next patient's form, focused on the name
+        return desk_page(next_fields(), {}, focus="name", template="result.html.j2", **page)
+    return render_template("result.html.j2", csrf=csrf_token(), signed_in=signed_in(), **page)
+
+
+@blueprint.get("/sheets/<key>/correct")
+def correct(key: str):
+    """The form this sheet was made from, to correct and print again."""
+    _result(key)
+    sent = checkout.extra(key)
+    if sent is None:
+        abort(404)
+    return desk_page(sent.form, {}, focus="name")
 
 
 @blueprint.get("/sheets/<key>/sheet.pdf")
@@ -417,6 +335,11 @@ def result_download(key: str):
 def result_preview(key: str):
     """Page 1 as a picture."""
     return Response(_result(key).preview_png, mimetype="image/png")
+
+
+def result_or_404(key: str) -> Result:
+    """This browser's result `key`, or a 404 page that says what to do."""
+    return _result(key)
 
 
 def _result(key: str) -> Result:
@@ -448,22 +371,39 @@ def _pdf(found: Result, disposition: str) -> Response:
     return response
 
 
-def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
-    """The desk form with these values and errors; focus on the first field to fix."""
+def desk_page(
+    fields: dict,
+    errors: dict,
+    focus: str | None = None,
+    template: str = "desk.html.j2",
+    draft: str | None = None,
+    notice: str | None = None,
+    **page,
+) -> str:
+    """The desk form with these values and errors; focus on the first field to fix. A
+    refused procedure is listed, disabled, with why."""
     content = state().content.current()
     policies = content.offered()
-    chosen = fields.get("policy") or (policies[0].slug if len(policies) == 1 else "")
+    today = date.today()
+    refused = {p.slug: checkout.refusal_label(p, content.clinic, today) for p in policies}
+    usable = [p for p in policies if not refused[p.slug]]
+    chosen = fields.get("policy") or (usable[0].slug if len(policies) == 1 and usable else "")
     fields = {**fields, "policy": chosen}
     if focus is None:
         order = [*PROCEDURE_FIELDS, "lang", "name", "date", "provider", "paper"]
         focus = next((f for f in order if f in errors), None)
         focus = focus or ("policy" if not chosen else "name")
-    today = date.today()
     procedures = [fields.get(field) or "" for field in PROCEDURE_FIELDS]
     menu = language_menu(content, procedures, fields.get("lang") or "", "lang" in errors)
+    picked = [slug for slug in procedures if slug] or [p.slug for p in policies]
     return render_template(
-        "desk.html.j2",
+        template,
         form=fields,
+        refused=refused,
+        unavailable=checkout.unavailable_languages(content, picked) if menu else [],
+        queue=checkout.desk_queue(),
+        draft=draft or checkout.new_draft(),
+        notice=notice,
         menu=menu,
         errors=errors,
         papers=PAPERS,
@@ -474,190 +414,18 @@ def desk_page(fields: dict, errors: dict, focus: str | None = None) -> str:
             for field in PROCEDURE_FIELDS[1 : min(len(policies), MAX_PROCEDURES)]
         ],
         csrf=csrf_token(),
-        signed_in=_signed(),
+        signed_in=signed_in(),
         max_kib=MAX_BODY // 1024,
         focus=focus,
         today_words=Dates(content.clinic.locale).long(today),
         today=today.isoformat(),
+        **page,
     )
 
 
-@blueprint.get("/reprint")
-def reprint_page():
-    """Reprint a sheet by its ID and name, or look up a patient's sheets."""
-    return _reprint_page({}, {})
-
-
-@blueprint.post("/reprint")
-def reprint():
-    """The registered sheet made again, byte for byte; then the usual result page.
-
-    A look-up row's Reprint sends the ID and the name, and `ask=provider`: a sheet that
-    named a provider then comes back as the reprint form with both filled in, asking for
-    the provider (the register keeps only a digest of it), instead of as an error."""
-    fields = {key: request.form.get(key, "") for key in ("id", "name", "provider")}
-    register = state().register
-    if not csrf_ok():
-        return _reprint_page(fields, {"form": _(EXPIRED)}), 400
-    if register is None:
-        return _reprint_page(fields, {}), 404
-    labels = {"id": _("Sheet ID"), "name": _("Patient name")}
-    errors = {key: labelled(labels[key], _("is required")) for key in labels if not fields[key]}
-    if errors:
-        return _reprint_page(fields, errors), 422
-    try:
-        again = issuing.reprint(
-            register,
-            fields["id"],
-            fields["name"],
-            fields["provider"].strip() or None,
-            pool_render(preview=True),
-        )
-    except Unavailable as exc:
-        message = _("%(reason)s. Try again.", reason=shared_text(str(exc)))
-        response = make_response(_reprint_page(fields, {"form": message}), 503)
-        response.headers["Retry-After"] = str(RETRY_AFTER)
-        return response
-    except RenderFailed as exc:
-        message = _(
-            "The sheet could not be made: %(reason)s. Tell the clinic's IT person.", reason=exc
-        )
-        return _reprint_page(fields, {"form": message}), 500
-    except AftercareError as exc:
-        if isinstance(exc, ProviderNeeded) and request.form.get("ask") == "provider":
-            return _reprint_page(fields, {}, ask_provider=parse_sheet_id(fields["id"]))
-        problem = exc.problems[0]
-        field = problem.field if problem.field in ("id", "name", "provider") else "form"
-        status = 404 if isinstance(exc, UnknownSheet) else 422
-        message = shared_text(problem.message)
-        message = message[:1].upper() + message[1:]
-        return _reprint_page(fields, {field: message}), status
-    except sa.exc.SQLAlchemyError:
-        message = _("The register cannot be reached. Try again.")
-        return _reprint_page(fields, {"form": message}), 503
-    entry = again.entry
-    content = state().content.current()
-    names = procedure_names(content, entry)
-    result = Result(
-        sid=session_id(),
-        pdf=again.result.pdf,
-        preview_png=getattr(again.result, "preview_png", None) or b"",  # drawn in the worker
-        filename=f"reprint-{entry.id}.pdf",
-        policy_title=" + ".join(names),
-        policy_titles=names,
-        date_words=Dates(content.clinic.locale).long(entry.procedure_date),
-        name=fields["name"],
-        sheet_id=entry.id,
-        note="; ".join(
-            shared_text(n) for n in (again.note, again.name_note, again.provider_note) if n
-        )
-        or None,
-    )
-    return redirect(f"/sheets/{state().results.add(result)}", 303)
-
-
-@blueprint.post("/lookup")
-def lookup():
-    """The sheets made for a name (and procedure date)."""
-    fields = {"name": request.form.get("name", ""), "date": request.form.get("date", "")}
-    register = state().register
-    if not csrf_ok():
-        return _reprint_page({}, {"form": _(EXPIRED)}, lookup=fields), 400
-    if register is None:
-        return _reprint_page({}, {}, lookup=fields), 404
-    errors: dict[str, str] = {}
-    day = None
-    if not fields["name"].strip():
-        errors["find-name"] = labelled(_("Patient name"), _("is required"))
-    if fields["date"]:
-        try:
-            day = parse_date(fields["date"])
-        except AftercareError as exc:
-            errors["find-date"] = problem_text(exc.problems[0])
-    if errors:
-        return _reprint_page({}, errors, lookup=fields), 422
-    try:
-        found = register.find(fields["name"], day)
-    except sa.exc.SQLAlchemyError:
-        message = _("The register cannot be reached. Try again.")
-        return _reprint_page({}, {"form": message}, lookup=fields), 503
-    content = state().content.current()
-    rows = [(entry, procedure_names(content, entry)) for entry in found]
-    return _reprint_page({"name": fields["name"]}, {}, lookup=fields, found=rows)
-
-
-def procedure_names(content, entry) -> tuple[str, ...]:
-    """Each procedure of a register entry with the version it was printed from: its title
-    where the desk still serves it (in the sheet's language), else its slug."""
-    names = []
-    for source in entry.policies:
-        policy = content.find(source.slug, source.lang)
-        names.append(f"{policy.title if policy else source.slug} {source.version}")
-    return tuple(names)
-
-
-EXPIRED = N_("The form had expired. Check the details and press the button again.")
-
-
-def _reprint_page(
-    fields: dict,
-    errors: dict,
-    lookup: dict | None = None,
-    found=None,
-    ask_provider: str | None = None,
-) -> str:
-    """The reprint and look-up page; `ask_provider`: the ID of a sheet whose provider is
-    asked for, in the reprint form (focus there)."""
-    focus = next((f for f in ("id", "name", "provider") if f in errors), "id")
-    return render_template(
-        "reprint.html.j2",
-        form=fields,
-        errors=errors,
-        focus="provider" if ask_provider else focus,
-        ask_provider=ask_provider,
-        lookup=lookup or {},
-        found=found,
-        register=state().register is not None,
-        csrf=csrf_token(),
-        signed_in=_signed(),
-    )
-
-
-def _signed() -> bool:
+def signed_in() -> bool:
     return state().token is not None
 
 
 def _remembered(key: str) -> str:
     return state().memory.get(session.get("sid"), key, "")
-
-
-@blueprint.get("/assets/desk.css")
-def desk_css():
-    """The desk's stylesheet."""
-    return Response((STYLES / "desk.css").read_bytes(), mimetype="text/css")
-
-
-@blueprint.get("/assets/desk.js")
-def desk_js():
-    """The desk's one script: the Language menu follows the procedures chosen (the desk works
-    without it)."""
-    return Response((TEMPLATES / "desk.js").read_bytes(), mimetype="text/javascript")
-
-
-@blueprint.get("/assets/brand.css")
-def brand_css():
-    """The clinic's colours for the desk (checked for contrast when clinic.toml is read)."""
-    colors = state().content.current().clinic.colors
-    css = f":root {{ --primary: {colors['primary']}; --accent: {colors['accent']}; }}\n"
-    return Response(css, mimetype="text/css")
-
-
-@blueprint.get("/assets/logo")
-def logo():
-    """The clinic's logo."""
-    path = state().content.current().clinic.logo
-    mimetype = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
-    try:
-        return Response(path.read_bytes(), mimetype=mimetype)
-    except OSError:  # removed since clinic.toml was read; the banner will say so
-        abort(404)

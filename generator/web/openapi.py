@@ -48,6 +48,22 @@ _SHEET_ID = {
         "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"},
     }
 }
+_PRINTED = {
+    "X-Print-Job": {
+        "description": (
+            "with `print`: the CUPS job the sheet became, <queue>-<job number>; a repeat of "
+            "a request with the same Idempotency-Key names the first job and prints nothing"
+        ),
+        "schema": {"type": "string"},
+    },
+    "X-Print-Error": {
+        "description": (
+            "with `print`: why the sheet was not printed (the queue is missing, stopped or "
+            "not accepting jobs, or CUPS cannot be reached); the PDF is in the body all the same"
+        ),
+        "schema": {"type": "string"},
+    },
+}
 _COMMON = {
     "401": _error("No valid 'Authorization: Bearer <token>' header (only when a token is set)"),
     "403": _error(
@@ -143,12 +159,15 @@ def spec_document(
                             "headers": {
                                 "Content-Disposition": {
                                     "description": (
-                                        "inline; filename=<policy>-<date>.pdf, or "
-                                        "<a>+<b>-<date>.pdf for several procedures"
+                                        "inline; filename=<policy>-<date>-<sheet ID>.pdf, or "
+                                        "<a>+<b>-<date>-<sheet ID>.pdf for several procedures "
+                                        "(<policy>-<lang>-... for a translation; without a "
+                                        "register, no sheet ID); never the patient's name"
                                     ),
                                     "schema": {"type": "string"},
                                 },
                                 **_SHEET_ID,
+                                **_PRINTED,
                             },
                             "content": {
                                 "application/pdf": {
@@ -397,6 +416,16 @@ def spec_document(
                         "pdf_a": {
                             "type": ["boolean", "null"],
                             "description": "PDF/A-3a archive copy",
+                        },
+                        "print": {
+                            "type": ["boolean", "string", "null"],
+                            "pattern": "^[^\\s/\\\\#'\"]{1,127}$",
+                            "description": (
+                                "also print the sheet on CUPS: true for this server's queue "
+                                "(serve --print-queue, else clinic.toml's [printing] queue), "
+                                "or a queue's name; false, null or absent: not printed. "
+                                "Send an Idempotency-Key header to make a retry print nothing"
+                            ),
                         },
                         "lang": {
                             "type": ["string", "null"],

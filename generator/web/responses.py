@@ -44,7 +44,7 @@ PAGE_WORDS = (
 # Scripts only from the desk itself (/assets/desk.js): no inline script, no other origin.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 

@@ -14,6 +14,7 @@ from generator.content.clinic import PAPERS
 from generator.content.live import Content
 from generator.content.patient import Patient
 from generator.content.policy import Policy
+from generator.content.printing import download_name
 from generator.content.translations import language_name
 from generator.errors import AftercareError, Problem
 from generator.parallel.desk_pool import Busy, Rendered, RenderTimeout
@@ -47,12 +48,12 @@ class SheetRequest:
         """Every procedure's title: "Example Procedure + Lorem Care"."""
         return " + ".join(policy.title for policy in self.policies)
 
-    def filename(self) -> str:
-        """The download name: policies (and language) and date, never the patient's name:
-        `a-2026-11-23.pdf`, `a+b-es-2026-11-23.pdf`."""
-        slugs = "+".join(policy.slug for policy in self.policies)
-        lang = f"-{self.policy.lang}" if self.policy.is_translation else ""
-        return f"{slugs}{lang}-{self.patient.procedure_date.isoformat()}.pdf"
+    def filename(self, sheet_id: str | None = None) -> str:
+        """The download name: policies (and language), date and sheet ID, never the patient's
+        name: `a-2026-11-23-K7QM-2X9A.pdf`, `a+b-es-2026-11-23.pdf` (no register)."""
+        lang = self.policy.lang if self.policy.is_translation else None
+        slugs = [policy.slug for policy in self.policies]
+        return download_name(slugs, lang, self.patient.procedure_date, sheet_id)
 
 
 class Unavailable(Exception):

@@ -1,4 +1,9 @@
-"""What the desk's views share: the project, the render pool, access rules and memory."""
+"""What the desk's views share: the project, the render pool, access rules and memory.
+
+The memory here is the single-process kind, used when the clinic keeps no register. With a
+register, `deskstore.DeskStore` keeps the same things, with the same interfaces, in the
+register's database, where every desk and every restart sees them.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ if TYPE_CHECKING:
     from generator.content.live import LiveContent
     from generator.parallel.desk_pool import RenderPool
     from generator.record.register import Register
+    from generator.web.deskstore import DatabaseMemory, DatabaseResults, DatabaseThrottle
+    from generator.web.deskstore import SignOuts as DatabaseSignOuts
 
 MAX_BODY = 16 * 1024  # bytes; larger bodies are refused before they are read
 SESSION_HOURS = 12
@@ -87,6 +94,12 @@ class ExpiringStore:
             entry = self._items.get(key or "")
             return default if entry is None else entry[1]
 
+    def values(self) -> list:
+        """Every value not yet expired, oldest first."""
+        with self._lock:
+            self._sweep()
+            return [value for _, value in self._items.values()]
+
     def put(self, key: str, value) -> None:
         """Store `value` under `key`, newest last."""
         with self._lock:
@@ -124,7 +137,11 @@ class SessionMemory:
 
     def set(self, sid: str, key: str, value) -> None:
         """Remember `value` for this session."""
-        self._store.put(sid, {**self._store.get(sid, {}), key: value})
+        self.update(sid, {key: value})
+
+    def update(self, sid: str, values: dict) -> None:
+        """Remember several values for this session at once."""
+        self._store.put(sid, {**self._store.get(sid, {}), **values})
 
     def forget(self, sid: str | None) -> None:
         """Drop everything remembered for this session."""
@@ -167,18 +184,27 @@ class Result:
 
 
 class ResultStore:
-    """Finished sheets in memory for `ttl` seconds, each for the browser session that made it.
+    """Finished sheets in memory for as long as a staff session lasts, each for the browser
+    session that made it.
 
-    Keyed by a random id (the only thing in their URLs); at most `max_items`, oldest out.
+    Keyed by a random id (the only thing in their URLs); at most `per_session` for one
+    session and `max_items` in all, oldest out.
     """
 
-    def __init__(self, ttl: float = 15 * 60, max_items: int = 200):
+    def __init__(
+        self, ttl: float = SESSION_HOURS * 3600, max_items: int = 200, per_session: int = 50
+    ):
         self._store = ExpiringStore(ttl, max_items)
+        self.per_session = per_session
 
     def add(self, result: Result) -> str:
         """Keep `result`; its new id."""
         key = secrets.token_urlsafe(18)
         self._store.put(key, result)
+        mine = [r for r in self._store.values() if r.sid == result.sid]
+        if len(mine) > self.per_session:
+            oldest = set(map(id, mine[: len(mine) - self.per_session]))
+            self._store.drop_if(lambda found: id(found) in oldest)
         return key
 
     def get(self, key: str, sid: str | None) -> Result | None:
@@ -191,6 +217,21 @@ class ResultStore:
         self._store.drop_if(lambda result: result.sid == sid)
 
 
+class SignOuts:
+    """Sessions ended by sign-out, in this process's memory (without a register)."""
+
+    def __init__(self):
+        self._ended = ExpiringStore(SESSION_HOURS * 3600, 100_000)
+
+    def end(self, sid: str) -> None:
+        """Refuse this session from now on."""
+        self._ended.put(sid, True)
+
+    def ended(self, sid: str | None) -> bool:
+        """Whether this session was signed out."""
+        return bool(self._ended.get(sid, False))
+
+
 @dataclass
 class DeskState:
     """Everything the desk's views share, made once per app."""
@@ -200,10 +241,16 @@ class DeskState:
     token: str | None
     trusted_proxies: tuple[str, ...] = ()
     register: Register | None = None  # None: clinic.toml says register = false
-    throttle: Throttle = field(default_factory=Throttle)
-    memory: SessionMemory = field(default_factory=SessionMemory)
-    results: ResultStore = field(default_factory=ResultStore)
-    signed_out: SessionMemory = field(default_factory=SessionMemory)  # ids ended by sign-out
+    throttle: Throttle | DatabaseThrottle = field(default_factory=Throttle)
+    memory: SessionMemory | DatabaseMemory = field(default_factory=SessionMemory)
+    results: ResultStore | DatabaseResults = field(default_factory=ResultStore)
+    signouts: SignOuts | DatabaseSignOuts = field(default_factory=SignOuts)
+
+    def keep_in(self, store) -> None:
+        """Keep sign-outs, guesses, results and remembered values in `store` (a
+        `deskstore.DeskStore`, in the register's database) instead of in memory."""
+        self.signouts, self.throttle = store.signouts, store.throttle
+        self.results, self.memory = store.results, store.memory
 
     @staticmethod
     def new_secret() -> bytes:
