@@ -3,7 +3,9 @@
 Prints medians and ratios: the cold single-sheet CLI, the warm per-sheet render in one
 process, batch throughput with one worker and with all, headless Chromium printing the same
 sheet HTML as a reference, and the peak memory of each worker over a long batch.
-Only synthetic patients are used.
+Each run is recorded in bench/history.jsonl and printed beside the last one of its kind
+(bench/history.py); `--compare REV` runs the quick measures for another commit side by side
+with this tree (bench/compare.py). Only synthetic patients are used.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import csv
 import gc
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -23,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import history  # noqa: E402  (bench/history.py, beside this file)
 
 from generator.commands.batch import run_batch  # noqa: E402
 from generator.content import patient as patient_module  # noqa: E402
@@ -59,7 +64,14 @@ def timed(fn, runs: int, clock=time.perf_counter) -> list[float]:
     return samples
 
 
-def cold_cli(tmp: Path, runs: int) -> list[float]:
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far, and theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cold_cli(tmp: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each cold `aftercare sheet` (a new process each)."""
     args = [
         *AFTERCARE,
         "sheet",
@@ -71,7 +83,14 @@ def cold_cli(tmp: Path, runs: int) -> list[float]:
         "--out",
         str(tmp / "cold.pdf"),
     ]
-    return timed(lambda: subprocess.run(args, check=True, capture_output=True), runs)
+    cpu: list[float] = []
+
+    def once():
+        start = children_cpu()
+        subprocess.run(args, check=True, capture_output=True)
+        cpu.append(children_cpu() - start)
+
+    return timed(once, runs), cpu
 
 
 def warm_render(project: Project, runs: int) -> tuple[list[float], list[float], int, int]:
@@ -175,20 +194,21 @@ def write_csv(path: Path, rows: int, dates: int = 60) -> None:
             writer.writerow([f"Bench Patient {i:04d}", "microneedling", day, "Dr. Example"])
 
 
-def batch_cli(tmp: Path, rows: int, jobs: int, dates: int = 60) -> float:
+def batch_cli(tmp: Path, rows: int, jobs: int, dates: int = 60) -> tuple[float, float]:
+    """Wall and CPU seconds (the CLI and its workers) of a batch of `rows` on `dates` dates."""
     path = tmp / f"batch-{rows}-{dates}.csv"
     write_csv(path, rows, dates)
     out = tmp / f"batch-{jobs}-{dates}"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run(
         [*AFTERCARE, "batch", str(path), "--out", str(out), "--jobs", str(jobs)],
         check=True,
         capture_output=True,
     )
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
     assert len(list(out.glob("*.pdf"))) == rows
     shutil.rmtree(out)
-    return elapsed
+    return elapsed, cpu
 
 
 def chromium_html(project: Project, tmp: Path) -> Path:
@@ -222,7 +242,31 @@ def chromium_cold(html: Path, tmp: Path, runs: int) -> list[float]:
     return timed(once, runs)
 
 
-def chromium_warm(html: Path, runs: int) -> list[float] | None:
+def descendants_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of every live descendant of a process, from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        times[child] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, stack = 0.0, [pid]
+    while stack:
+        parent = stack.pop()
+        for child, ppid in parents.items():
+            if ppid == parent:
+                total += times[child]
+                stack.append(child)
+    return total
+
+
+def chromium_warm(html: Path, runs: int) -> tuple[list[float], float] | None:
+    """Wall seconds of each warm page.pdf(), and the mean CPU seconds of one in
+    Chromium's processes and Playwright's driver (ours not included)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -237,9 +281,11 @@ def chromium_warm(html: Path, runs: int) -> list[float] | None:
             page.goto(html.as_uri())
             page.pdf(format="Letter", prefer_css_page_size=True)
 
+        cpu = descendants_cpu(os.getpid())
         samples = timed(once, runs)
+        cpu = (descendants_cpu(os.getpid()) - cpu) / runs
         browser.close()
-    return samples
+    return samples, cpu
 
 
 def memory_run(project: Project, tmp: Path, rows: int, jobs: int) -> tuple[float, float]:
@@ -401,7 +447,8 @@ def register_rows(project: Project, tmp: Path, runs: int) -> list[tuple[str, str
                 wall, cpu = register_cost(project, url, runs)
             rows_out.append(
                 (
-                    f"register, PostgreSQL: ID + entry (median of {runs})",
+                    f"register, PostgreSQL, fsync {'on' if durable else 'off'}: ID + entry "
+                    f"(median of {runs})",
                     f"{wall:.1f} ms",
                     f"{cpu:.1f} ms CPU (loopback, fsync {'on' if durable else 'off'})",
                 )
@@ -414,14 +461,30 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 1,000-row batch")
     parser.add_argument("--desk", action="store_true", help="only the desk's load figures")
     parser.add_argument("--register", action="store_true", help="only the register's cost")
+    parser.add_argument(
+        "--compare",
+        metavar="REV",
+        help="run the quick bench for commit REV (in a git worktree) side by side with this one",
+    )
+    parser.add_argument("--rounds", type=int, default=7, help="rounds of --compare")
+    parser.add_argument(
+        "--no-record", action="store_true", help=f"do not append to {history.HISTORY.name}"
+    )
     args = parser.parse_args()
+    if args.compare:
+        import compare  # bench/compare.py
+
+        compare.main(args.compare, args.rounds)
+        return
     if args.register:
         with tempfile.TemporaryDirectory() as folder:
-            print_rows(register_rows(Project(), Path(folder), 50 if args.quick else 200))
+            rows_out = register_rows(Project(), Path(folder), 50 if args.quick else 200)
+        remember(args, "register", rows_out, [])
         return
     if args.desk:
         plan = {1: 20, 8: 100} if args.quick else {1: 100, 8: 500}
-        print_rows(desk_rows(load_run(plan, 200 if args.quick else 1000)))
+        rows_out = desk_rows(load_run(plan, 200 if args.quick else 1000))
+        remember(args, "desk", rows_out, [])
         return
     runs_cold, runs_warm, rows = (3, 10, 40) if args.quick else (5, 30, 200)
     runs_first = 7 if args.quick else 15
@@ -430,27 +493,41 @@ def main() -> None:
     print(f"aftercare benchmark: {os.cpu_count()} cores, {jobs} workers by default\n")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        cold = median_ms(cold_cli(tmp, runs_cold))
+        cold_samples, cold_cpu_samples = cold_cli(tmp, runs_cold)
+        cold, cold_cpu = median_ms(cold_samples), median_ms(cold_cpu_samples)
         warm_samples, cpu_samples, pages, size = warm_render(project, runs_warm)
         warm, warm_cpu = median_ms(warm_samples), median_ms(cpu_samples)
         reuse = reuse_render(project, runs_first)
-        one = rows / batch_cli(tmp, rows, 1)
-        many = rows / batch_cli(tmp, rows, jobs)
-        one_date = 200 / batch_cli(tmp, 200, jobs, dates=1)
-        all_dates = 200 / batch_cli(tmp, 200, jobs, dates=200)
+        batches = {
+            "1 worker": (rows, batch_cli(tmp, rows, 1)),
+            f"{jobs} workers": (rows, batch_cli(tmp, rows, jobs)),
+            f"200 on one date, {jobs} workers": (200, batch_cli(tmp, 200, jobs, dates=1)),
+            f"200 on 200 dates, {jobs} workers": (200, batch_cli(tmp, 200, jobs, dates=200)),
+        }
+        one, many, one_date, all_dates = (n / wall for n, (wall, _) in batches.values())
+
+        def batch_cpu(label: str) -> str:
+            n, (_, cpu) = batches[label]
+            return f"{cpu / n * 1000:.0f} ms CPU per sheet (CLI + workers)"
+
         in_process = memory_in_process(project, 200 if args.quick else 1000)
         html = chromium_html(project, tmp)
         have_chromium = Path(CHROMIUM).exists()
         chrome_cold = median_ms(chromium_cold(html, tmp, runs_cold)) if have_chromium else None
-        chrome_warm = chromium_warm(html, runs_warm) if have_chromium else None
-        chrome_warm = median_ms(chrome_warm) if chrome_warm else None
+        chrome = chromium_warm(html, runs_warm) if have_chromium else None
+        chrome_warm = median_ms(chrome[0]) if chrome else None
+        chrome_cpu = chrome[1] * 1000 if chrome else 0.0
         memory = None if args.quick else memory_run(project, tmp, 1000, jobs)
         plan = {1: 20, 8: 100} if args.quick else {1: 100, 8: 500}
         load = load_run(plan, 200 if args.quick else 1000)
         register = register_rows(project, tmp, 50 if args.quick else 200)
 
     rows_out = [
-        (f"cold CLI, one sheet (median of {runs_cold})", f"{cold:.0f} ms", "target <= 1200 ms"),
+        (
+            f"cold CLI, one sheet (median of {runs_cold})",
+            f"{cold:.0f} ms",
+            f"{cold_cpu:.0f} ms CPU; target <= 1200 ms",
+        ),
         (
             f"warm render in one process (median of {runs_warm})",
             f"{warm:.0f} ms",
@@ -474,11 +551,11 @@ def main() -> None:
             f"{reuse['reused'][1]:.1f} ms CPU; {reuse['reused'][1] / warm_cpu:.2f}x full render "
             "CPU (goal <= 0.25x)",
         ),
-        (f"batch of {rows}, 1 worker", f"{one:.1f} sheets/s", ""),
+        (f"batch of {rows}, 1 worker", f"{one:.1f} sheets/s", batch_cpu("1 worker")),
         (
             f"batch of {rows}, {jobs} workers",
             f"{many:.1f} sheets/s",
-            f"target >= 12; {many / one:.2f}x one worker",
+            f"{batch_cpu(f'{jobs} workers')}; target >= 12; {many / one:.2f}x one worker",
         ),
     ]
     if chrome_cold is not None:
@@ -494,6 +571,8 @@ def main() -> None:
             (
                 "Chromium page.pdf(), warm (same HTML)",
                 f"{chrome_warm:.0f} ms",
+                f"{chrome_cpu:.0f} ms CPU (its processes, mean); our warm render's CPU "
+                f"{warm_cpu / chrome_cpu if chrome_cpu else 0:.2f}x it (goal <= 1.5x); "
                 f"{chrome_warm / warm:.2f}x our warm render; reused sheet "
                 f"{reuse['reused'][0] / chrome_warm:.2f}x Chromium (goal <= 0.5x)",
             )
@@ -502,12 +581,12 @@ def main() -> None:
         (
             f"batch of 200, one date, {jobs} workers",
             f"{one_date:.1f} sheets/s",
-            "goal >= 16 (4x the 4.1 of issue 15)",
+            f"{batch_cpu(f'200 on one date, {jobs} workers')}; goal >= 16 (4x the 4.1 of issue 15)",
         ),
         (
             f"batch of 200, 200 dates, {jobs} workers",
             f"{all_dates:.1f} sheets/s",
-            "every sheet the first of its kind",
+            f"{batch_cpu(f'200 on 200 dates, {jobs} workers')}; every sheet the first of its kind",
         ),
         (
             f"{200 if args.quick else 1000:,} sheets in one process: RSS",
@@ -525,7 +604,19 @@ def main() -> None:
         )
     rows_out += desk_rows(load)
     rows_out += register
+    remember(args, "quick" if args.quick else "full", rows_out, [])
+
+
+def remember(args, mode: str, rows_out: list[tuple[str, str, str]], extra: list) -> None:
+    """Print the table; then each figure beside the last recorded run of this mode, and
+    record this run in bench/history.jsonl (unless --no-record)."""
     print_rows(rows_out)
+    figures = [*history.figures_of(rows_out), *extra]
+    print()
+    print("\n".join(history.beside(figures, history.last(mode))))
+    if not args.no_record:
+        entry = history.record(mode, figures)
+        print(f"\nrecorded in {history.HISTORY.relative_to(ROOT)} (commit {entry['commit']})")
 
 
 def desk_rows(load: dict) -> list[tuple[str, str, str]]:

@@ -45,6 +45,8 @@ LAYOUT_CODE = (
     "render/reuse.py",
     "render/write_cache.py",
     "render/weasyprint_patches.py",
+    "render/shaping.py",
+    "render/svgpaths.py",
     "i18n.py",
 )
 

@@ -120,7 +120,11 @@ class SheetMaker:
             if not full and patient is not None:
                 result = self.reuse.render(sheet, options.archival)
             if result is None:
+                from generator.render.shaping import sharing  # lines shaped once, no patient's
+
                 variants, fits = self._fitting(sheet)
-                result = self.renderer.render_first_fitting(variants, fits, options.archival)
+                private = (patient.name, patient.provider) if patient else ()
+                with sharing(*private):
+                    result = self.renderer.render_first_fitting(variants, fits, options.archival)
         settle()
         return result

@@ -61,6 +61,7 @@ from generator import i18n
 from generator.content.patient import Patient
 from generator.render import glyphtext, tagging
 from generator.render.pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
+from generator.render.shaping import sharing
 from generator.render.write_cache import inspecting, keeping
 from generator.sheet.model import Sheet
 
@@ -193,7 +194,7 @@ class Reuse:
     def _build(self, base_sheet: Sheet, archival: bool) -> _Base | None:
         renderer = self._renderer()
         variants, fits = self._fitting(base_sheet)
-        with _captured_warnings() as warnings:
+        with _captured_warnings() as warnings, sharing():  # placeholders: nothing private
             for html in variants:
                 del warnings[:]
                 document = renderer.layout(html, archival)

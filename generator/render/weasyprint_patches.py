@@ -1,6 +1,6 @@
 """Every change this project makes to WeasyPrint 70, installed in one place, once, in order.
 
-WeasyPrint has no hooks for what the sheets need, so four modules wrap some of its functions:
+WeasyPrint has no hooks for what the sheets need, so these modules wrap some of its functions:
 
 0. `glyphtext` maps each drawn glyph to its own text, in the order readers put it back (RTL
    ligatures, mirrored brackets, conjuncts, the ellipsis): it wraps `draw_first_line` and
@@ -12,6 +12,9 @@ WeasyPrint has no hooks for what the sheets need, so four modules wrap some of i
    tagged correctly and given the placeholders' alphabet.
 3. `write_cache` keeps what pydyf recomputes (object bytes, compressed streams, font subsets):
    it wraps `pydyf.PDF.write`, the `data` properties and `Font.subset`.
+4. `shaping` keeps the lines WeasyPrint splits (`split_first_line`, as the inline and
+   preferred-width layouts call it) for the next sheet; `svgpaths` draws a QR code's SVG path
+   in one pass (the `path` entry of the SVG tags). Neither touches what the others wrap.
 
 Each module's `install()` captures what is in place when it runs and wraps that, so the order
 above is the order of the wrappers. `install()` runs when `generator.render.pdf` is imported,
@@ -24,14 +27,17 @@ _installed = False
 
 
 def install() -> None:
-    """Install the wrappers of glyphtext, tagging, reuse and write_cache, in that order (once)."""
+    """Install the wrappers of glyphtext, tagging, reuse, write_cache, shaping and svgpaths,
+    in that order (once)."""
     global _installed
     if _installed:
         return
     _installed = True
-    from generator.render import glyphtext, reuse, tagging, write_cache
+    from generator.render import glyphtext, reuse, shaping, svgpaths, tagging, write_cache
 
     glyphtext.install()
     tagging.install()
     reuse.install()
     write_cache.install()
+    shaping.install()
+    svgpaths.install()
