@@ -83,7 +83,8 @@ def calendar_cells(pdf: bytes, page: int = 0) -> dict[str, list[str]]:
         document.close()
     header = next(box for text, box in runs if text == "SUN")
     day, mark = r"(?:(?!Day)[A-Z][a-z]{2} )?\d{1,2}", r"[A-C]\d"
-    in_cells = re.compile(f"{day}|{mark}|Procedure")
+    # Large print hyphenates "Procedure" where that keeps it in its cell: "Proced-" "ure".
+    in_cells = re.compile(f"{day}|{mark}|Procedure|Proced[-\u2010]|ure")
     # The table ends where the legend starts: the first other words below the weekdays.
     legend = max(b[3] for t, b in runs if b[3] < header[1] and not in_cells.fullmatch(t))
     table = [(text, box) for text, box in runs if legend + 3 < box[3] < header[1]]
@@ -136,7 +137,9 @@ def test_each_calendar_day_names_the_phase_of_every_procedure(two):
     assert cells["27"] == ["A3", "B3"]
     assert cells["Dec 1"] == ["A3", "B3"]
     assert cells["7"] == ["A3", "B3"]  # Lorem Care's last day
-    assert cells["12"] == []  # after every plan
+    # Lorem Care's open-ended phase goes on to the week's end (issue 22: it coloured only its
+    # first day); Example Procedure's plan has ended.
+    assert cells["12"] == ["A3"]
     legend = pdf_pages(two.pdf)[0].split("Dec 1")[-1]
     assert "A Example Procedure A1 Day 0 A2 Days 1-3 A3 Days 3+" in legend
     assert "B Lorem Care B1 Day 0 B2 Days 1-3 B3 Days 3-14" in legend

@@ -414,10 +414,20 @@ def test_a_name_anywhere_but_a_drawn_line_takes_the_full_path(content, where, mo
     assert "Jane Doe" in pdf_text(made.pdf) and reuse.NAME not in pdf_text(made.pdf)
 
 
-def test_a_placeholder_broken_across_two_lines_takes_the_full_path(project):
+def test_a_placeholder_broken_across_two_lines_takes_the_full_path(content, monkeypatch):
     """On this combined A4 sheet the base's wrapping footer breaks "ZZZZ-ZZZZ" after its
     hyphen, where a real ID ("7K3Q-M2XD") does not break: the base has no whole sheet-ID
-    line to fill in, so the sheet takes the full path and prints its own ID."""
+    line to fill in, so the sheet takes the full path and prints its own ID. (The footer
+    now keeps the ID whole, class "whole", and its width differs: the test takes that away
+    and narrows the footer to make the break.)"""
+
+    def edit(html, _):
+        html = html.replace('<span class="whole">', "<span>")
+        return html.replace(
+            '<div class="running-footer">', '<div class="running-footer" style="width: 135mm">'
+        )
+
+    project, _ = with_template(content, monkeypatch, edit)
     patient = patient_module.make("Jane", "2028-10-31", "Dr. Rivera")
     options = Options("a4", sheet_id="7K3Q-M2XD")
     today = date(2028, 11, 23)

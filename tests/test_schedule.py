@@ -58,7 +58,10 @@ def test_overlapping_phases_share_their_day():
     days = {d.date: d for week in grid.weeks for d in week}
     assert days[date(2026, 11, 30)].phases == (3, 4)
     assert days[date(2026, 11, 23)].is_procedure and days[date(2026, 11, 23)].phases == (1,)
-    assert not days[date(2026, 12, 1)].in_plan and days[date(2026, 12, 1)].phases == ()
+    # The open-ended last phase (day 7 on) colours the rest of its week, not only its first
+    # day (issue 22); the grid still ends with that week.
+    assert days[date(2026, 12, 1)].in_plan and days[date(2026, 12, 1)].phases == (4,)
+    assert max(days) == date(2026, 12, 5)
 
 
 def test_weeks_start_on_the_locales_first_day():

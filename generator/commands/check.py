@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.commands import init as starter
+from generator.commands import print_check
 from generator.content import clinic as clinic_module
 from generator.content import loader
 from generator.content import policy as policy_module
@@ -80,6 +81,7 @@ def check(
             report.problems.extend(exc.problems)
             continue
         report.warnings.extend(policy.warnings)
+        report.warnings.extend(print_check.warnings(policy, clinic.paper if clinic else "letter"))
         refusal = clinic.review_refusal(policy, today) if clinic else None
         if refusal:
             report.problems.append(refusal)

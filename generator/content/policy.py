@@ -19,6 +19,7 @@ from generator import i18n
 from generator.content import schema, timeline
 from generator.content.frontmatter import FrontMatter, FrontMatterError, split
 from generator.content.lifecycle import clinical_hash
+from generator.content.markup import CommonMarkLists
 from generator.errors import AftercareError, Problem, Problems
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -734,7 +735,10 @@ def _split_body(fm: FrontMatter, problems: Problems) -> list[Block]:
     return blocks
 
 
-_markdown = markdown.Markdown(extensions=["sane_lists", "smarty", "tables"], output_format="html")
+# Lists nest at two or three spaces and a backslash breaks a line, as editors write them.
+_markdown = markdown.Markdown(
+    extensions=["sane_lists", "smarty", "tables", CommonMarkLists()], output_format="html"
+)
 
 
 def to_safe_html(text: str) -> str:

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Iterator
 
 from generator.render.templates import Templates
-from generator.sheet.model import BROKEN_ROW, MIN_ROW, CalendarFit, Sheet
+from generator.sheet.model import BROKEN_ROW, COMPACT_BELOW, MIN_ROW, CalendarFit, Sheet
 
 PX_MM = 25.4 / 96  # WeasyPrint lays out in CSS pixels
 MEASURED_TRIES = 2
@@ -43,8 +43,15 @@ class CalendarFitting:
                 break
             rows, room = self.measured
             row = min(row_height_for(rows, room, fit.row_mm) - SAFETY_MM, fit.row_mm - 0.1)
+            if not fit.compact and all(height > fit.row_mm + SAFETY_MM for height in rows):
+                # Every row is as tall as its contents: only compact rows are shorter.
+                row = min(row, COMPACT_BELOW - 0.1)
             if row < MIN_ROW:
-                break
+                if fit.compact:
+                    break
+                # Measured at full height, a row of stacked marks (a combined sheet's procedure
+                # day) seems taller than it is: compact rows put them on one line. Try those.
+                row = MIN_ROW
             fit = CalendarFit.of_height(row, fit.weeks)
             yield self.templates.sheet_html(dataclasses.replace(sheet, calendar_fit=fit))
         last = CalendarFit(BROKEN_ROW, True, True, fit.weeks)

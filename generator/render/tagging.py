@@ -163,6 +163,9 @@ def _correct(element: pydyf.Dictionary, box, page_height: float) -> None:
     html = box.element
     if html is None:
         return
+    label = html.get("aria-label")
+    if label and element["S"] in ("/TD", "/TH"):  # a calendar cell's sentence, a weekday's name
+        element["Alt"] = pydyf.String(label)
     if element["S"] == "/TH" and attributes is not None:
         scope = (html.get("scope") or "").lower()
         attributes["Scope"] = "/Row" if scope in ("row", "rowgroup") else "/Column"

@@ -8,7 +8,9 @@ import jinja2
 import markupsafe
 
 from generator import i18n
+from generator.content import markup
 from generator.paths import TEMPLATES
+from generator.sheet import calendar_view, footer
 from generator.sheet import name_scripts as scripts
 from generator.sheet.model import Sheet
 
@@ -27,6 +29,11 @@ def environment() -> jinja2.Environment:
     env.filters["isolate"] = isolate
     env.filters["css_counters"] = css_counters
     env.globals["hint"] = scripts.hint
+    env.globals["calendar_view"] = calendar_view
+    env.filters["keep_whole"] = markup.keep_whole
+    env.filters["emoji_gaps"] = markup.emoji_gaps
+    env.filters["whole_dates"] = markup.whole_dates
+    env.globals["footer_rest_mm"] = footer.rest_mm
     return env
 
 

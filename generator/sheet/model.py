@@ -13,7 +13,7 @@ from generator.content.clinic import Clinic
 from generator.content.patient import Patient
 from generator.content.policy import Policy
 from generator.errors import AftercareError, Problem
-from generator.sheet import qr, schedule, visit_code
+from generator.sheet import calendar_view, qr, schedule, visit_code
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ WHOLE_WEEKS = 6
 def fit_calendar(weeks: int, rows: int, name: str, paper: str, large_print: bool) -> CalendarFit:
     """A first guess at the tallest calendar rows that keep the whole calendar on page 1,
     below a plan of `rows` lines."""
-    if large_print:  # large print flows over pages anyway: big rows, compact past five weeks
-        return CalendarFit(26.7 if weeks <= 5 else 15.5, weeks > 5, weeks > 8, weeks)
+    if large_print:  # large print flows over pages: full-size rows, split by month past five
+        return CalendarFit(26.7 if weeks <= 5 else 22.0, False, weeks > 5, weeks)
     name_extra = 0.0 if len(name) <= 40 else 8.0 if len(name) <= 120 else 14.0
     row = PLAN_ROW_LONG if rows > LONG_PLAN else PLAN_ROW
     overview_bottom = max(PLAN_TOP + row * rows, QR_BOTTOM) + name_extra
@@ -232,6 +232,11 @@ class Sheet:
         return " + ".join(policy.title for policy in self.policies)
 
     @property
+    def calendar_rows(self) -> tuple[calendar_view.Row, ...]:
+        """The calendar's rows: weeks, and a band for the inner weeks of a long phase."""
+        return calendar_view.rows(self.calendar) if self.calendar else ()
+
+    @property
     def plan(self) -> tuple[PlanItem, ...]:
         """Every procedure's phases, in order."""
         return tuple(item for procedure in self.procedures for item in procedure.plan)
@@ -294,7 +299,8 @@ def build(
     fit = None
     if calendar is not None and patient is not None:
         rows = sum(len(p.plan) for p in procedures) + (len(procedures) if combined else 0)
-        fit = fit_calendar(len(calendar.weeks), rows, patient.name, paper, options.large_print)
+        weeks = len(calendar_view.rows(calendar))  # a long phase's inner weeks are one band
+        fit = fit_calendar(weeks, rows, patient.name, paper, options.large_print)
     translated = policies[0].lang if policies[0].is_translation else None
     if combined:
         # A URL fragment never reaches a server: the online page reads it in the browser.

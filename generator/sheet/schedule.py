@@ -192,7 +192,8 @@ def visit_grid(
     day = start
     while day <= end:
         offset = (day - procedure).days
-        in_plan = first <= day <= last
+        # An open-ended last phase goes on past `last`: the rest of its week is coloured too.
+        in_plan = first <= day and (day <= last or any(p[-1].end is None for p in plans))
         covering = tuple(
             tuple(n for n, p in enumerate(phases, start=1) if in_plan and p.covers(offset))
             for phases in plans
