@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = (
+    pytest.mark.docs
+)  # runs every documented command: make test runs it, make test-fast does not
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 BLOCK = re.compile(

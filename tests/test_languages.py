@@ -17,6 +17,8 @@ from generator.project import Project
 from .conftest import DATA, TODAY, pdf_metadata, pdf_pages, pdf_text, qr_codes
 from .test_i18n import english_left
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 TRANSLATIONS = DATA / "translations"
 SLUG = "example-procedure"
 

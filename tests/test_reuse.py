@@ -33,6 +33,8 @@ from generator.sheet.model import build as build_sheet
 from .conftest import DATA, TODAY, examples, pdf_pages, pdf_text
 from .test_combined import synthetic_policy
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 DPI = 100
 # Anti-aliasing: a glyph positioned a thousandth of an em apart may shade an edge pixel
 # differently. Allowed: that many pixels differing by more than a trace, per page.
@@ -220,7 +222,6 @@ def compare(project, slugs, patient, today, options, made=None):
     return True
 
 
-@pytest.mark.slow
 @pytest.mark.allow_missing_glyphs
 @settings(
     # About 0.7 s of CPU an example (a base, a full render, both read back): the quick loop

@@ -26,6 +26,8 @@ from generator.sheet.model import Options
 from . import pdfboxes
 from .conftest import DATA, QUICK, TODAY, pdf_pages, qr_codes
 
+pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
+
 SHAPES = DATA / "shapes"
 PAPERS = ("letter", "a4")
 SHEET_ID = "ABCD-EFGH"
