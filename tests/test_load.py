@@ -274,13 +274,14 @@ def test_a_running_desk_follows_content_edits_within_2_seconds(tmp_path):
 
         assert versions() == {"example-procedure": "0.9", "lorem-care": "0.9"}
         (folder / "lorem-care.md").write_text(LOREM.replace("phases:", "phases: [oops"))
-        assert wait_for(lambda: "still printing version 0.9" in get("/"), 2.5)
+        # the manager's page lists each problem; staff see one line on every desk page
+        assert wait_for(lambda: "still printing version 0.9" in get("/manage"), 2.5)
         assert json.loads(get("/healthz"))["content_problems"] == 1
         (folder / "example-procedure.md").write_text(EXAMPLE.replace('"0.9"', '"1.0"'))
         assert wait_for(lambda: versions()["example-procedure"] == "1.0", 2.5)
         (folder / "draft-care.md").write_text(EXAMPLE.replace("version:", "draft: true\nversion:"))
         (folder / "zzz-new.md").write_text("---\ntitle: [\n---\n")
-        assert wait_for(lambda: "not offered until it is fixed" in get("/"), 2.5)
+        assert wait_for(lambda: "not offered until it is fixed" in get("/manage"), 2.5)
         assert versions() == {"example-procedure": "1.0", "lorem-care": "0.9"}
         status, _, body = server.post({"policy": "lorem-care", "name": "Ann Lorem"})
         assert status == 200 and body.startswith(b"%PDF-")

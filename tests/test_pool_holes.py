@@ -7,14 +7,24 @@ import signal
 
 import pytest
 
+from generator.content import patient as patient_module
 from generator.parallel.desk_pool import Busy, RenderPool, RenderTimeout
 from generator.paths import CONTENT
+from generator.sheet.model import Options
 from generator.web.app import create_app
 
 from .conftest import pdf_text, wait_for
-from .test_pool import render
+from .test_pool import SHIPPED, TODAY, render
 
 pytestmark = pytest.mark.load  # starts and kills real worker processes
+
+
+def new_kind(pool, name: str, day: str):
+    """A sheet of a kind the workers have not made yet (its own date): never the reused
+    path, which can finish within any limit."""
+    patient = patient_module.make(name, day)
+    policy = SHIPPED.policy("microneedling")
+    return pool.render(SHIPPED.clinic, policy, patient, TODAY, Options())
 
 
 def test_a_short_time_limit_never_kills_a_worker_and_serving_recovers():
@@ -22,8 +32,8 @@ def test_a_short_time_limit_never_kills_a_worker_and_serving_recovers():
     try:
         before = sorted(pool.pids)
         for number in range(6):
-            with pytest.raises(RenderTimeout):
-                render(pool, f"Slow Patient {number}")
+            with pytest.raises(RenderTimeout):  # each a new procedure date: a full render
+                new_kind(pool, f"Slow Patient {number}", f"2026-10-{number + 10}")
         assert sorted(pool.pids) == before and pool.replacements == 0
         assert not pool.failing()
         pool.timeout = 60

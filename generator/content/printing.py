@@ -11,7 +11,10 @@ from datetime import date
 from generator.errors import AftercareError, Problem
 
 # CUPS queue names: printable characters but space, tab, "/", "\\", "#", quotes; at most 127.
-QUEUE_NAME = re.compile(r"[^\s/\\#'\"]{1,127}")
+# Printable ASCII but the characters CUPS and lp read otherwise (space, / # \\ ' "): the
+# same rule as the OpenAPI pattern QUEUE_PATTERN below, which JSON Schema tools can read.
+QUEUE_PATTERN = "^[!$-&(-.0-\\[\\]-~]{1,127}$"
+QUEUE_NAME = re.compile(QUEUE_PATTERN[1:-1])
 DESK_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 

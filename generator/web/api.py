@@ -78,7 +78,8 @@ def openapi():
     """The OpenAPI 3.1 description of this server, with the current policies."""
     content = state().content.current()
     slugs = [p.slug for p in content.offered()]
-    return jsonify(spec(slugs, {slug: content.languages(slug) for slug in slugs}))
+    languages = {slug: content.languages(slug) for slug in slugs}
+    return jsonify(spec(slugs, languages, print_queue=checkout.server_queue() is not None))
 
 
 @blueprint.get("/api/policies")

@@ -317,6 +317,12 @@ def job_state(key: str):
 # ---------- The API's `print` field -------------------------------------------------------------
 
 
+def server_queue() -> str | None:
+    """The queue this server prints on when asked to print: serve --print-queue, else
+    clinic.toml's [printing] queue; None without either."""
+    return checkout().queue or state().content.current().clinic.printing.queue
+
+
 def api_queue(value) -> str | None:
     """The queue an API request's `print` asks for (None: not printed); AftercareError when
     it is not true/false/null or a queue name, or asks for a queue the server lacks."""
@@ -326,7 +332,7 @@ def api_queue(value) -> str | None:
     if value is None or value is False:
         return None
     if value is True:
-        queue = checkout().queue or state().content.current().clinic.printing.queue
+        queue = server_queue()
         if queue is None:
             message = "this server names no print queue (serve --print-queue, or clinic.toml "
             raise AftercareError(Problem(message + "[printing] queue): name one", field="print"))

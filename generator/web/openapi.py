@@ -11,6 +11,7 @@ from typing import Any
 from generator import __version__
 from generator.content.clinic import PAPERS
 from generator.content.patient import DATE_PATTERN, MAX_LENGTH, text_patterns
+from generator.content.printing import QUEUE_PATTERN
 from generator.record.fhir import ABSOLUTE_REFERENCE_RE, MAX_REFERENCE, RELATIVE_REFERENCE_RE
 from generator.record.register import SHEET_ID_PATTERN
 from generator.sheet.model import MAX_PROCEDURES
@@ -79,9 +80,14 @@ _COMMON = {
 }
 
 
-def spec(policy_slugs: list[str], languages: dict[str, list[str]] | None = None) -> dict:
+def spec(
+    policy_slugs: list[str],
+    languages: dict[str, list[str]] | None = None,
+    print_queue: bool = False,
+) -> dict:
     """The description, with `policy_slugs` as the policy enum and, for each, the languages
-    its sheets can be issued in (default: English only)."""
+    its sheets can be issued in (default: English only); `print: true` is allowed only when
+    the server has a print queue (`print_queue`)."""
     any_text, visible_text = text_patterns()
     languages = languages or {slug: ["en"] for slug in policy_slugs}
     every_language = sorted({code for codes in languages.values() for code in codes})
@@ -90,6 +96,9 @@ def spec(policy_slugs: list[str], languages: dict[str, list[str]] | None = None)
         # Policies differ in their languages: a language allows only the policies it has.
         request = description["components"]["schemas"]["SheetRequest"]
         request["anyOf"] = language_rules(policy_slugs, languages, every_language)
+    if not print_queue:  # no queue of its own: false, null or a queue's name only
+        rule = description["components"]["schemas"]["SheetRequest"]["properties"]["print"]
+        rule["anyOf"][0] = {"enum": [False, None]}
     return description
 
 
@@ -434,8 +443,10 @@ def spec_document(
                             "description": "PDF/A-3a archive copy",
                         },
                         "print": {
-                            "type": ["boolean", "string", "null"],
-                            "pattern": "^[^\\s/\\\\#'\"]{1,127}$",
+                            "anyOf": [
+                                {"type": ["boolean", "null"]},
+                                {"type": "string", "pattern": QUEUE_PATTERN},
+                            ],
                             "description": (
                                 "also print the sheet on CUPS: true for this server's queue "
                                 "(serve --print-queue, else clinic.toml's [printing] queue), "
