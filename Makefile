@@ -65,7 +65,7 @@ site: setup ## write the online version to output/site (only what changed)
 serve: setup ## run the checkout desk on http://127.0.0.1:8000/
 	@$(BIN)/aftercare $(DEBUGFLAG) serve
 
-bench: setup-test ## measure render speed, batch throughput and memory (see bench/README)
+bench: setup-test ## measure render speed, batch throughput and memory (see docs/developing.md, Speed)
 	$(BIN)/python bench/bench.py
 
 docs: venv node_modules/.package-lock.json ## build the documentation site into output/docs (strict: a broken link fails)

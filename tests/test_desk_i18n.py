@@ -279,7 +279,7 @@ def test_error_pages_are_in_spanish(client):
     assert '<a href="/">Volver al formulario</a>' in page
     assert english_left(page) == []
     gone = client.get("/sheets/no-such-sheet").get_data(as_text=True)
-    assert "Esta hoja ya no está disponible: las hojas se guardan 15 minutos" in gone
+    assert "Esta hoja ya no está disponible: la aplicación guarda las últimas 50 hojas" in gone
     assert english_left(gone) == []
     not_allowed = client.delete("/")
     assert not_allowed.status_code == 405

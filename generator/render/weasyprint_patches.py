@@ -29,8 +29,8 @@ _installed = False
 
 
 def install() -> None:
-    """Install the wrappers of glyphtext, tagging, reuse, write_cache, shaping and svgpaths,
-    in that order (once)."""
+    """Install the wrappers of glyphtext, tagging, reuse, write_cache, shaping, svgpaths and
+    font_timestamps, in that order (once)."""
     global _installed
     if _installed:
         return

@@ -349,8 +349,9 @@ def _result(key: str) -> Result:
         abort(
             404,
             _(
-                "This sheet is no longer here: sheets are kept for 15 minutes, in the "
-                "browser that made them. Make it again from the form."
+                "This sheet is no longer here: the desk keeps the last 50 sheets until you "
+                "sign out (at most 12 hours), in the browser that made them. Make it again "
+                "from the form."
             ),
         )
     return found
