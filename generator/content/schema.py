@@ -151,7 +151,7 @@ TRANSLATION = (
         "The source's content hash it was made from (as `aftercare check` prints it); a "
         "translation whose source changed is not offered until it is updated.",
     ),
-    Key("translated_by", True, '"Lorem Translations"', "Who translated it."),
+    Key("translated_by", False, '"Lorem Translations"', "Who translated it."),
     Key(
         "reviewed_by",
         False,
