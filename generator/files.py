@@ -1,4 +1,5 @@
-"""Writing output files: atomically, so a failure never leaves a partial file."""
+"""Reading content files as UTF-8, and writing output files atomically, so a failure never
+leaves a partial file."""
 
 from __future__ import annotations
 
@@ -7,6 +8,18 @@ import tempfile
 from pathlib import Path
 
 from generator.errors import AftercareError, Problem
+
+
+def read_source(path: Path, what: str) -> tuple[bytes, str]:
+    """A content file's bytes (kept as read, for the register's archive) and its UTF-8 text
+    (a BOM is allowed); AftercareError names the file when it cannot be read."""
+    try:
+        raw = Path(path).read_bytes()
+        return raw, raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise AftercareError(Problem(f"cannot read {what}: {exc.strerror}", path)) from None
+    except UnicodeDecodeError as exc:
+        raise AftercareError(Problem(f"not UTF-8 text (byte {exc.start})", path)) from None
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:

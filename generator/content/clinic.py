@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from generator.content import printing, schema
 from generator.content.printing import PrintSettings
 from generator.errors import AftercareError, Problem, Problems
+from generator.files import read_source
 
 if TYPE_CHECKING:
     from generator.content.policy import Policy
@@ -92,13 +93,7 @@ class Clinic:
 def load(path: Path) -> Clinic:
     """Read and validate a clinic profile, reporting every problem with its line."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise AftercareError(Problem(f"cannot read clinic profile: {exc.strerror}", path)) from None
-    except UnicodeDecodeError as exc:
-        raise AftercareError(Problem(f"not UTF-8 text (byte {exc.start})", path)) from None
+    raw, text = read_source(path, "clinic profile")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

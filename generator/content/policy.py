@@ -21,6 +21,7 @@ from generator.content.frontmatter import FrontMatter, FrontMatterError, split
 from generator.content.lifecycle import clinical_hash
 from generator.content.markup import CommonMarkLists
 from generator.errors import AftercareError, Problem, Problems
+from generator.files import read_source
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Names the online site uses for pages of its own: a policy of that name would collide.
@@ -206,13 +207,7 @@ def load(path: Path, *, archived: bool = False) -> Policy:
     (a reprint's /Lang is the original's, pt_BR where a new sheet says pt-BR)."""
     path = Path(path)
     problems = Problems(path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise AftercareError(Problem(f"cannot read policy: {exc.strerror}", path)) from None
-    except UnicodeDecodeError as exc:
-        raise AftercareError(Problem(f"not UTF-8 text (byte {exc.start})", path)) from None
+    raw, text = read_source(path, "policy")
     translated = TRANSLATION_RE.match(path.stem)
     if not translated and not SLUG_RE.match(path.stem):
         problems.add(

@@ -28,7 +28,7 @@ AFTER_COLON = {*PROCEDURE_FIELDS, "lang", "paper"}  # "Procedure: choose a proce
 # catalogs (their own modules speak English only). A message with values is recognised by its
 # pattern and translated whole; the more specific of two alike comes first.
 SHARED = (
-    # sheets.py
+    # web/sheet_requests.py
     N_("choose a procedure"),
     N_("must be one of: %(choices)s"),
     N_("must be one of %(choices)s"),
@@ -37,7 +37,7 @@ SHARED = (
         "offered: %(reason)s"
     ),
     N_("%(title)s can be issued in: %(languages)s"),
-    # languages.py: why a translation is not offered (the reason above)
+    # content/translations.py: why a translation is not offered (the reason above)
     N_(
         "made from version %(version)s (%(hash)s); the %(language)s policy is now %(now)s "
         "(%(now_hash)s)"
@@ -47,16 +47,16 @@ SHARED = (
     N_("every renderer is busy"),
     N_("the sheet took longer than the time limit"),
     N_("the register cannot be reached"),
-    # patient.py (its constant messages are marked there)
+    # content/patient.py (its constant messages are marked there)
     N_("is %(length)s characters long; at most %(most)s"),
     N_("contains an invisible formatting character (%(char)s); retype it without that character"),
     N_("contains a control or unassigned character (%(char)s)"),
-    # clinic.py: overdue_review = "refuse"
+    # content/clinic.py: overdue_review = "refuse"
     N_(
         "review was due on %(date)s; the clinic refuses sheets of a policy overdue for review "
         "(clinic.toml overdue_review)"
     ),
-    # register.py and issuing.py: reprints
+    # record/register.py and record/issuing.py: reprints
     N_("a sheet ID is 8 letters and digits, as printed in the footer: XXXX-XXXX"),
     N_("no sheet %(id)s in the register"),
     N_("the name does not match sheet %(id)s"),
