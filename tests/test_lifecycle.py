@@ -145,3 +145,17 @@ def test_a_live_desk_drops_a_translation_whose_sources_days_changed(content):
     translation.write_text(re.sub(r"source_hash: \w+", f'source_hash: "{old.clinical_hash}"', text))
     assert live.current().languages(SLUG) == ["en"]
     assert any("only labels are translated" in str(p.problem) for p in live.current().problems)
+
+
+def test_a_translation_with_more_phases_than_its_source_is_refused(run, synthetic_content):
+    """A translation may translate labels only: an extra phase is a problem that names both
+    counts, as a missing one is."""
+    add_translation(
+        synthetic_content,
+        "es",
+        **{"  - label: Días 3+\n": "  - label: Lorem extra\n    start: 2\n    end: 3\n"
+           "    section: lorem-medio\n  - label: Días 3+\n"},
+    )  # fmt: skip
+    result = run("--content", str(synthetic_content), "check")
+    assert result.code == 1
+    assert "has 4 phases; the source (" in result.err and "has 3" in result.err

@@ -72,3 +72,18 @@ def test_weeks_start_on_the_locales_first_day():
     assert us.weeks[0][0].date == date(2026, 11, 22)
     assert gb.weeks[0][0].date == date(2026, 11, 23)
     assert whens(date(2026, 11, 23), "en_GB")[0] == "Mon 23 Nov"
+
+
+def test_the_weekday_row_runs_in_order_from_the_locales_first_day():
+    us = schedule.month_grid(PHASES, date(2026, 11, 23), "en_US")
+    gb = schedule.month_grid(PHASES, date(2026, 11, 23), "en_GB")
+    assert us.weekdays == ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+    assert gb.weekdays == ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def test_only_days_before_the_procedure_are_marked_as_care_before_it():
+    phases = (Phase("Before", -3, -1, "a"), Phase("Day of", 0, 0, "b"), Phase("After", 1, 2, "c"))
+    procedure = date(2026, 11, 25)
+    days = [day for week in schedule.month_grid(phases, procedure, "en_US").weeks for day in week]
+    before = [day.date for day in days if day.before_procedure]
+    assert before == [date(2026, 11, 22), date(2026, 11, 23), date(2026, 11, 24)]

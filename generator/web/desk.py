@@ -65,7 +65,7 @@ from generator.web.sheet_requests import (
     issue,
     parse_sheet_request,
 )
-from generator.web.state import MAX_BODY, Recording, Result, state
+from generator.web.state import Recording, Result, state
 
 blueprint = Blueprint("desk", __name__)
 FAR_DAYS = 30  # a procedure date further than this from today must be confirmed
@@ -418,7 +418,6 @@ def desk_page(
         ],
         csrf=csrf_token(),
         signed_in=signed_in(),
-        max_kib=MAX_BODY // 1024,
         focus=focus,
         today_words=Dates(content.clinic.locale).long(today),
         today=today.isoformat(),
