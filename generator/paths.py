@@ -39,5 +39,12 @@ SITE = OUTPUT / "site"
 # AFTERCARE_STATE_DIR moves it, e.g. to /var/lib/aftercare under systemd.
 VAR = Path(os.environ.get("AFTERCARE_STATE_DIR") or WORK / "var").absolute()
 
+
+def state_dir() -> Path:
+    """The state folder as the environment says now: AFTERCARE_STATE_DIR, else VAR."""
+    state = os.environ.get("AFTERCARE_STATE_DIR")
+    return Path(state).absolute() if state else VAR
+
+
 # Said when there is no content folder: the working folder is not a clinic's folder (yet).
 NO_CONTENT = "content folder not found: `aftercare init` starts one here, or give --content DIR"

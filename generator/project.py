@@ -15,6 +15,7 @@ from generator.content import loader
 from generator.content import patient as patient_module
 from generator.content import policy as policy_module
 from generator.content import translations as languages
+from generator.content.review_record import ReviewRecord
 from generator.content.translations import Translation
 from generator.errors import AftercareError, Problem
 from generator.paths import CONTENT, NO_CONTENT
@@ -46,6 +47,7 @@ class Project:
         self.templates = self.maker.templates
         self._policies: dict[str, policy_module.Policy] = {}
         self._translations: dict[str, dict[str, Translation]] = {}
+        self._record: ReviewRecord | None = None  # what translations were offered with
 
     @property
     def renderer(self) -> Renderer:
@@ -70,7 +72,9 @@ class Project:
             for (of, lang), path in loader.translation_files(self.content_dir).items():
                 if of != slug:
                     continue
-                read = loader.read_translation({slug: self.policy(slug)}, slug, path)
+                if self._record is None:
+                    self._record = ReviewRecord(self.content_dir)
+                read = loader.read_translation({slug: self.policy(slug)}, slug, path, self._record)
                 problems.extend(read.problems)
                 if read.translation is not None and not read.problems:
                     found[lang] = read.translation

@@ -48,6 +48,17 @@ def register_in_a_temporary_folder(tmp_path_factory):
     return os.environ["AFTERCARE_DATABASE_URL"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def state_in_a_temporary_folder(tmp_path_factory):
+    """What the content readers remember (the record of translation reviews) goes to a
+    folder of the tests' own, never var/: `paths.state_dir()` reads VAR when it is asked."""
+    from generator import paths
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "VAR", tmp_path_factory.mktemp("state"))
+        yield
+
+
 class _CompiledTemplates(jinja2.BytecodeCache):
     """Compiled template code kept in memory, by template and source checksum."""
 

@@ -159,3 +159,160 @@ def test_a_translation_with_more_phases_than_its_source_is_refused(run, syntheti
     result = run("--content", str(synthetic_content), "check")
     assert result.code == 1
     assert "has 4 phases; the source (" in result.err and "has 3" in result.err
+
+
+# ---------- A translation whose source changed needs a review of its own (issue 25, item 1) ----
+
+SPANISH = (None, "español (Spanish)")  # the desk's Language menu offers it
+REVIEWED = "2026-11-01"  # the synthetic translation's reviewed_on
+
+
+def change_the_text(content) -> tuple[str, str]:
+    """Change a sentence of the source's clinical text: its hash before and after."""
+    before = Project(content).policy(SLUG).clinical_hash
+    source = content / f"{SLUG}.md"
+    source.write_text(source.read_text().replace("Sed do eiusmod tempor.", "Sed do eiusmod."))
+    return before, Project(content).policy(SLUG).clinical_hash
+
+
+def set_keys(path, **keys: str):
+    """Replace front matter lines of the translation ("source_hash: ...") as a manager would."""
+    text = path.read_text()
+    for key, value in keys.items():
+        text, found = re.subn(rf"(?m)^{key}: .*$", f"{key}: {value}", text)
+        assert found == 1, key
+    path.write_text(text)
+    return path
+
+
+def sheet_in_spanish(run, content, out):
+    return run("--content", content, "sheet", SLUG, "--name", "Jane Doe", "--lang", "es",
+               "--out", out)  # fmt: skip
+
+
+def test_pasting_the_new_hash_alone_does_not_bring_a_translation_back_to_the_desk(content, pool):
+    """The translation was offered with its review of the old text; the source's text
+    changed; a manager pastes the new source_hash and nothing else: no new review, so the
+    desk's Language menu does not offer it, and the manager's page says what is missing."""
+    from generator.web.app import create_app
+
+    from .test_review import banner
+    from .test_web import language_menu
+
+    desk = create_app(LiveContent(content, interval=0), pool).test_client()
+    assert SPANISH in language_menu(desk.get("/").get_data(as_text=True))
+    _before, now = change_the_text(content)
+    assert SPANISH not in language_menu(desk.get("/").get_data(as_text=True))
+    translation = set_keys(content / f"{SLUG}.es.md", source_hash=f'"{now}"')
+    page = desk.get("/").get_data(as_text=True)
+    assert SPANISH not in language_menu(page)
+    assert "1 translation is not offered today" in page  # staff see one line
+    [said] = banner(desk.get("/manage").get_data(as_text=True))
+    assert said.startswith(f"{translation}: Spanish translation not offered: not reviewed since")
+    assert said.endswith(
+        f"reviewed_by and a reviewed_on later than {REVIEWED} (not offered until it is reviewed)"
+    )
+    set_keys(translation, reviewed_on="2026-12-01")  # the translation's own new review
+    assert SPANISH in language_menu(desk.get("/").get_data(as_text=True))
+    assert banner(desk.get("/manage").get_data(as_text=True)) == []
+
+
+def test_the_sheet_command_refuses_a_translation_with_only_its_hash_updated(run, content, tmp_path):
+    out = tmp_path / "es.pdf"
+    assert sheet_in_spanish(run, content, out).code == 0  # offered with its review of the old text
+    out.unlink()
+    _before, now = change_the_text(content)
+    translation = set_keys(content / f"{SLUG}.es.md", source_hash=f'"{now}"')
+    refused = sheet_in_spanish(run, content, out)
+    assert refused.code == 1 and not out.exists()
+    [line] = refused.err.splitlines()
+    assert line.startswith(
+        f"aftercare: error: {translation}: lang: the Spanish translation cannot be issued: "
+        "not reviewed since the English text changed"
+    )
+    assert line.endswith(
+        f"record that review: reviewed_by and a reviewed_on later than {REVIEWED} "
+        "(--draft prints it for review)"
+    )
+    set_keys(translation, reviewed_by="Revisora Lorem", reviewed_on="2026-12-01")
+    made = sheet_in_spanish(run, content, out)
+    assert made.code == 0, made.err
+
+
+def test_check_says_both_steps_for_a_translation_whose_source_changed(run, content):
+    translation = content / f"{SLUG}.es.md"
+    assert run("--content", content, "check").err == ""  # offered: reviewed for the text now
+    before, now = change_the_text(content)
+    stale = run("--content", content, "check")
+    assert stale.code == 0
+    assert stale.err.splitlines() == [
+        f"aftercare: warning: {translation}: Spanish translation not offered: made from "
+        f"version 0.9 ({before}); the English policy is now 0.9 ({now}): update the "
+        "translation, then its source_version and source_hash, and record a new review of "
+        f"it: reviewed_by and a reviewed_on later than {REVIEWED}"
+    ]
+    set_keys(translation, source_hash=f'"{now}"')
+    pasted = run("--content", content, "check")
+    assert pasted.err.splitlines() == [
+        f"aftercare: warning: {translation}: Spanish translation not offered: not reviewed "
+        f"since the English text changed (it was offered with its review of {REVIEWED}, of "
+        f"the earlier text {before}): a qualified translator must check it against the new "
+        f"text, then record that review: reviewed_by and a reviewed_on later than {REVIEWED}"
+    ]
+    set_keys(translation, reviewed_on=REVIEWED.replace("11-01", "11-02"))
+    assert run("--content", content, "check").err == ""
+
+
+def test_a_translation_never_offered_here_comes_back_with_its_hash(run, content, tmp_path):
+    """No record of an earlier review (a new installation, a translation no command has
+    read yet): the translation made for the text now, and reviewed, is offered."""
+    _before, now = change_the_text(content)
+    set_keys(content / f"{SLUG}.es.md", source_hash=f'"{now}"')
+    made = sheet_in_spanish(run, content, tmp_path / "es.pdf")
+    assert made.code == 0, made.err
+    assert LiveContent(content).current().languages(SLUG) == ["en", "es"]
+
+
+def test_the_record_of_reviews_is_in_the_state_folder_and_names_no_patient(
+    run, content, tmp_path, monkeypatch
+):
+    state = tmp_path / "state"
+    monkeypatch.setenv("AFTERCARE_STATE_DIR", str(state))
+    assert sheet_in_spanish(run, content, tmp_path / "es.pdf").code == 0
+    record = (state / "translation-reviews.json").read_text()
+    assert Project(content).policy(SLUG).clinical_hash in record and REVIEWED in record
+    assert "Jane" not in record and "Doe" not in record
+
+
+def test_a_damaged_record_of_reviews_is_named_and_no_translation_is_offered(
+    run, content, tmp_path, monkeypatch
+):
+    state = tmp_path / "state"
+    state.mkdir()
+    record = state / "translation-reviews.json"
+    record.write_text("{not json")
+    monkeypatch.setenv("AFTERCARE_STATE_DIR", str(state))
+    checked = run("--content", content, "check")
+    assert f"{record}: cannot be read" in checked.err
+    assert "restore it from a backup of the state folder, or delete it" in checked.err
+    refused = sheet_in_spanish(run, content, tmp_path / "es.pdf")
+    assert refused.code == 1 and str(record) in refused.err
+    assert LiveContent(content).current().languages(SLUG) == ["en"]
+    assert record.read_text() == "{not json"  # never replaced
+
+
+def test_a_record_that_cannot_be_written_is_said_and_the_translation_still_offered(
+    run, content, tmp_path, monkeypatch
+):
+    state = tmp_path / "state"
+    (state / ".translation-reviews.json.lock").mkdir(parents=True)  # no lock can be taken
+    monkeypatch.setenv("AFTERCARE_STATE_DIR", str(state))
+    checked = run("--content", content, "check")
+    assert checked.code == 0
+    assert checked.err.splitlines() == [
+        f"aftercare: warning: {state / 'translation-reviews.json'}: cannot be written (Is a "
+        f"directory): the review of {SLUG}.es.md it offers is not remembered, so a later "
+        "change of its source's text cannot ask for a new one; give the state folder's owner "
+        "write access"
+    ]
+    assert LiveContent(content).current().languages(SLUG) == ["en", "es"]

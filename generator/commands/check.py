@@ -16,6 +16,7 @@ from generator.content import loader
 from generator.content import policy as policy_module
 from generator.content import translations as languages
 from generator.content.frontmatter import split
+from generator.content.review_record import ReviewRecord
 from generator.errors import AftercareError, Problem, display_path
 from generator.paths import NO_CONTENT
 
@@ -89,15 +90,17 @@ def check(
             report.warnings.extend(policy.review_warnings(today))
         reading += reading_level(policy, target)
         sources[policy.slug] = policy
+    record = ReviewRecord(content_dir)  # what each translation was last offered with
     for (slug, _lang), path in loader.translation_files(content_dir).items():
         report.translations += 1
-        found = loader.read_translation(sources, slug, path)
+        found = loader.read_translation(sources, slug, path, record)
         report.problems.extend(found.problems)
         if found.read is not None:
             report.warnings.extend(found.read.warnings)
             reading += reading_level(found.read, target)  # a language it cannot score says so
         if found.translation is not None and not found.translation.issuable:
             report.warnings.append(languages.warning(found.translation))
+    report.warnings.extend(record.problems)  # a review offered here that was not remembered
     if reading:
         report.reading = [
             f"Reading level (Flesch-Kincaid grade, target {target:g} or lower; "

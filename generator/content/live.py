@@ -15,6 +15,7 @@ from generator.content import clinic as clinic_module
 from generator.content import loader
 from generator.content import policy as policy_module
 from generator.content import translations as languages
+from generator.content.review_record import ReviewRecord
 from generator.content.translations import Translation
 from generator.errors import AftercareError, Problem
 
@@ -184,15 +185,16 @@ class LiveContent:
                     serving = "not offered until it is fixed"
                 problems += [ContentProblem(p, serving) for p in exc.problems]
         translations: dict[str, dict[str, Translation]] = {}
+        record = ReviewRecord(self.content_dir)  # read again: commands write to it too
         for (slug, lang), path in loader.translation_files(self.content_dir).items():
-            found = loader.read_translation(policies, slug, path)
+            found = loader.read_translation(policies, slug, path, record)
             translation = found.translation
             if found.problems:
                 # The last good version is kept only while it still matches its source.
                 old_one = previous.translations.get(slug, {}).get(lang) if previous else None
                 kept: Translation | None = None
                 if old_one is not None and slug in policies:
-                    still_broken, kept = languages.check(policies[slug], old_one.policy)
+                    still_broken, kept = loader.judge(policies[slug], old_one.policy, record)
                     kept = None if still_broken else kept
                 serving = (
                     "still printing the last good translation"
@@ -203,4 +205,6 @@ class LiveContent:
                 translation = kept
             if translation is not None:
                 translations.setdefault(slug, {})[lang] = translation
+        serving = "translations are offered; a new review of one is not remembered"
+        problems += [ContentProblem(p, serving) for p in record.problems]
         return Content(clinic, policies, tuple(problems), translations, tuple(sorted(gone)))

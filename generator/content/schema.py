@@ -149,7 +149,8 @@ TRANSLATION = (
         True,
         '"9e068a6d"',
         "The source's content hash it was made from (as `aftercare check` prints it); a "
-        "translation whose source changed is not offered until it is updated.",
+        "translation whose source changed is not offered until it is updated, and, once "
+        "offered before, reviewed again (a later `reviewed_on`).",
     ),
     Key("translated_by", False, '"Lorem Translations"', "Who translated it."),
     Key(
@@ -159,7 +160,13 @@ TRANSLATION = (
         "The qualified reviewer who checked the translation; without a review it is not "
         "offered to patients.",
     ),
-    Key("reviewed_on", False, "2026-11-20", "When the translation was reviewed."),
+    Key(
+        "reviewed_on",
+        False,
+        "2026-11-20",
+        "When the translation was reviewed; after its source's text changes, a date later "
+        "than the review it was offered with before.",
+    ),
     Key(
         "phases",
         False,

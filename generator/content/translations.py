@@ -3,8 +3,10 @@
 A translation (`content/<slug>.<lang>.md`) names the source version and content hash it was
 made from. It is issued only when it is current (that hash is the source's hash now) and
 reviewed (`reviewed_by` is set: a qualified human has checked it; the 2024 Section 1557 rule
-asks this of machine translations of critical documents). Its phases must have the source's
-days; only their labels are translated.
+asks this of machine translations of critical documents). Once offered for one text of its
+source, it comes back after that text changes only with a review of its own later than the
+one it was offered with (`review_record`): a new `source_hash` alone is not a review. Its
+phases must have the source's days; only their labels are translated.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import babel
 
 from generator.content.frontmatter import split
 from generator.content.policy import Policy
+from generator.content.review_record import Offered
 from generator.errors import Problem
 
 # Why a translation may not be issued: the desk's banner says what each takes to fix.
@@ -62,11 +65,16 @@ def paired(source: Policy, translation: Policy) -> Policy:
     return dataclasses.replace(translation, source_policy=source)
 
 
-def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translation]:
+def check(
+    source: Policy, translation: Policy, before: Offered | None = None
+) -> tuple[list[Problem], Translation]:
     """Problems that make the translation unusable (its days differ from the source's), and
-    the translation, paired with its source, with the reason it may not be issued now, if any."""
+    the translation, paired with its source, with the reason it may not be issued now, if any.
+    `before`: what it was last offered with (`review_record`), if it was; offered for another
+    text of the source, its review then is one it must now have a later one than."""
     problems = _phase_problems(source, translation)
     translation = paired(source, translation)
+    earlier = before if before and before.source_hash != source.clinical_hash else None
     if translation.source_hash not in (source.clinical_hash, source.content_hash):
         why = (
             f"made from version {translation.source_version} ({translation.source_hash}); "
@@ -74,13 +82,32 @@ def check(source: Policy, translation: Policy) -> tuple[list[Problem], Translati
             f"({source.clinical_hash})"
         )
         todo = "update the translation, then its source_version and source_hash"
+        if earlier:
+            todo += f", and record a new review of it: {_new_review(earlier)}"
         return problems, Translation(translation, STALE, why, todo)
     if not translation.reviewed_by:
         todo = "a qualified translator must check it, then add reviewed_by and reviewed_on"
+        if earlier:
+            todo = f"{todo} (later than {earlier.reviewed_on.isoformat()})"
         return problems, Translation(translation, UNREVIEWED, "not reviewed", todo)
+    if earlier and not (translation.reviewed_on and translation.reviewed_on > earlier.reviewed_on):
+        why = (
+            f"not reviewed since the {language_name(source.lang)} text changed (it was offered "
+            f"with its review of {earlier.reviewed_on.isoformat()}, of the earlier text "
+            f"{earlier.source_hash})"
+        )
+        todo = (
+            "a qualified translator must check it against the new text, then record that "
+            f"review: {_new_review(earlier)}"
+        )
+        return problems, Translation(translation, UNREVIEWED, why, todo)
     if translation.draft:
         return problems, Translation(translation, DRAFT, "is a draft (draft: true)")
     return problems, Translation(translation)
+
+
+def _new_review(earlier: Offered) -> str:
+    return f"reviewed_by and a reviewed_on later than {earlier.reviewed_on.isoformat()}"
 
 
 def warning(translation: Translation) -> Problem:
