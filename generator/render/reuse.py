@@ -60,6 +60,7 @@ from weasyprint.text.line_break import split_first_line
 from generator import i18n
 from generator.content.patient import Patient
 from generator.render import glyphtext, tagging
+from generator.render.dates import Dates
 from generator.render.pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
 from generator.render.shaping import sharing
 from generator.render.write_cache import inspecting, keeping
@@ -162,6 +163,7 @@ class Reuse:
         self.size = size
         self._cache: OrderedDict[str, _Base | None] = OrderedDict()
         self._lock = threading.Lock()
+        self.dates = Dates()  # a new date's base laid out from a sibling's (dates.py)
 
     def render(self, sheet: Sheet, archival: bool) -> Result | None:
         """The sheet made from its kind's base, or None when it must take the full path."""
@@ -197,7 +199,9 @@ class Reuse:
         with _captured_warnings() as warnings, sharing():  # placeholders: nothing private
             for html in variants:
                 del warnings[:]
-                document = renderer.layout(html, archival)
+                document = self.dates.layout(
+                    html, partial(renderer.layout, archival=archival), warnings, str(archival)
+                )
                 if fits(document):
                     break
             try:
