@@ -21,6 +21,7 @@ from generator.render import reuse
 from generator.sheet.model import DEFAULT_OPTIONS, Options
 
 from .conftest import DATA, examples, pdf_pages
+from .test_languages import add_translation
 
 pytestmark = pytest.mark.slow  # renders many sheets: make test runs it, make test-fast does not
 
@@ -46,6 +47,8 @@ def content(tmp_path_factory):
         DATA / "lorem-tight-heading.md",
     ]:
         shutil.copy(path, folder)
+    add_translation(folder, "es")
+    add_translation(folder, "ar")
     return folder
 
 
@@ -62,13 +65,13 @@ def patient(day: date, name: str = "Jane Doe"):
     return patient_module.make(name, day.isoformat(), "Dr. Lorem")
 
 
-def both(makers, slugs, day, options=DEFAULT_OPTIONS, name="Jane Doe"):
+def both(makers, slugs, day, options=DEFAULT_OPTIONS, name="Jane Doe", lang=None):
     """The sheet both ways, and whether it was made from a sibling."""
     spliced, whole = makers
     slugs = slugs.split("+")
     before = spliced.maker.reuse.dates.spliced
-    made = spliced.render(slugs, patient(day, name), TODAY, options)
-    reference = whole.render(slugs, patient(day, name), TODAY, options)
+    made = spliced.render(slugs, patient(day, name), TODAY, options, lang)
+    reference = whole.render(slugs, patient(day, name), TODAY, options, lang)
     assert made.pdf == reference.pdf
     assert (made.pages, made.warnings) == (reference.pages, reference.warnings)
     return made, spliced.maker.reuse.dates.spliced > before
@@ -113,6 +116,15 @@ def test_a_date_that_would_not_fit_beside_its_heading_takes_the_full_layout(make
     ).stdout.decode()
     assert "eius lllll\n\nWed, Sep 29\n" in lines  # the date on a line of its own
     assert both(makers, "lorem-tight-heading", date(2027, 7, 9))[1]  # "Fri, Jul 9"
+
+
+def test_a_translated_sheet_reuses_its_pages_and_a_right_to_left_one_never_does(makers):
+    """Spanish dates ("mié, 10 mar") take a sibling's place as English ones do; an Arabic
+    sheet is laid out right to left, which this path never takes."""
+    both(makers, "example-procedure", date(2027, 3, 3), lang="es")
+    assert both(makers, "example-procedure", date(2027, 3, 10), lang="es")[1]
+    for day in (date(2027, 3, 3), date(2027, 3, 10)):
+        assert not both(makers, "example-procedure", day, lang="ar")[1]
 
 
 def test_the_siblings_hold_no_patient_text(makers):
