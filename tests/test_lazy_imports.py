@@ -8,7 +8,7 @@ import pytest
 
 from generator.paths import CONTENT
 
-HEAVY = ("weasyprint", "sqlalchemy", "pypdfium2", "flask")
+HEAVY = ("weasyprint", "sqlalchemy", "pypdfium2", "flask", "cffi", "pycparser")
 
 PROBE = """
 import contextlib, io, sys
