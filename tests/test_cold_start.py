@@ -171,3 +171,51 @@ def test_the_cache_key_follows_the_declarations_and_cffi(monkeypatch):
     assert weasyprint_ffi.cache_path(text + " ") != first
     monkeypatch.setattr(cffi, "__version__", "0.0.0")
     assert weasyprint_ffi.cache_path(text) != first
+
+
+# The CLI as a process's own command, with the sheet ID fixed: sheet's bytes and whether the
+# garbage collector ran after the command began.
+CLI_PROBE = """
+import gc, hashlib, json, sys
+import generator.record.register as register
+register.new_sheet_id = lambda: "ABCD-EFGH"
+from generator import cli
+how = sys.argv.pop(1)
+code = cli.main() if how == "process" else cli.main(sys.argv[1:])
+out = sys.argv[sys.argv.index("--out") + 1]
+print(json.dumps({
+    "code": code,
+    "sha256": hashlib.sha256(open(out, "rb").read()).hexdigest(),
+    "collecting": gc.isenabled(),
+    "frozen": gc.get_freeze_count(),
+}))
+"""
+
+
+def cli_probe(tmp_path: Path, how: str) -> dict:
+    state = tmp_path / how
+    argv = ["sheet", "microneedling", "--name", "Jane Doe", "--date", "2026-11-23"]
+    argv += ["--database", f"sqlite:///{state / 'register.sqlite3'}", "--out", str(state / "x.pdf")]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    env["AFTERCARE_STATE_DIR"] = str(state)
+    done = subprocess.run(
+        [sys.executable, "-c", CLI_PROBE, how, *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_one_sheet_process_makes_the_same_sheet_without_collecting_garbage(tmp_path):
+    """`aftercare sheet` as a process's own command collects no garbage (it ends after one
+    sheet; cli._collect_no_garbage); called in a process that goes on, main() leaves the
+    collector alone. The sheet is the same either way."""
+    process = cli_probe(tmp_path, "process")
+    called = cli_probe(tmp_path, "called")
+    assert process["code"] == called["code"] == 0
+    assert process["sha256"] == called["sha256"]
+    assert process["collecting"] is False and process["frozen"] > 0
+    assert called["collecting"] is True
