@@ -358,7 +358,6 @@ def cmd_check(args) -> int:
 def cmd_sheet(project: Project, args) -> None:
     """Write one personalised sheet of one policy or of up to three done on the same day, and
     record it; the last line printed is its path."""
-    from generator.commands import print_cli
     from generator.commands.sheet import write_sheet
     from generator.content import patient as patient_module
     from generator.content.printing import download_name
@@ -380,7 +379,7 @@ def cmd_sheet(project: Project, args) -> None:
         problems.extend(exc.problems)
     if problems:
         raise AftercareError(*problems)
-    queue = print_cli.queue(args, project.clinic)
+    queue = _print_queue(args, project.clinic)
     register = None if options.draft else open_register(project.clinic, args.database)
     warnings = sheet_warnings(policies, register)  # before this sheet's entry is stored
     if register is not None:
@@ -408,9 +407,21 @@ def cmd_sheet(project: Project, args) -> None:
         print(f"Sheet {options.sheet_id}", file=sys.stderr)
     print(display_path(path))
     if queue:
+        from generator.commands import print_cli
+
         lang = policies[0].lang if policies[0].is_translation else None
         title = download_name(slugs, lang, patient.procedure_date, options.sheet_id)
         print_cli.send(path, queue, title.removesuffix(".pdf"))
+
+
+def _print_queue(args, clinic) -> str | None:
+    """The queue to print on (print_cli.queue), or None without --print; the printing modules
+    (IPP over HTTP) are imported only for a sheet that is printed."""
+    if getattr(args, "print_queue", None) is None:
+        return None
+    from generator.commands import print_cli
+
+    return print_cli.queue(args, clinic)
 
 
 def sheet_warnings(policies, register) -> list:
@@ -612,7 +623,6 @@ def _register_action(args) -> int:
 
 def cmd_reprint(project: Project | None, args) -> None:
     """Make a registered sheet again; the last line printed is its path."""
-    from generator.commands import print_cli
     from generator.content.clinic import load as load_clinic
     from generator.content.printing import entry_name
     from generator.files import write_atomic
@@ -624,7 +634,7 @@ def cmd_reprint(project: Project | None, args) -> None:
     for note in (again.note, again.name_note, again.provider_note):
         if note:
             print(f"aftercare: note: {note}", file=sys.stderr)
-    queue = print_cli.queue(
+    queue = _print_queue(
         args, lambda: load_clinic(args.clinic or (args.content or CONTENT) / "clinic.toml")
     )
     name = entry_name(again.entry)
@@ -632,6 +642,8 @@ def cmd_reprint(project: Project | None, args) -> None:
     print(f"Sheet {again.entry.id}, printed {again.entry.printed_on}", file=sys.stderr)
     print(display_path(path))
     if queue:
+        from generator.commands import print_cli
+
         print_cli.send(path, queue, name.removesuffix(".pdf"))
 
 

@@ -22,10 +22,10 @@ print(code, " ".join(sorted(m for m in {heavy!r} if m in sys.modules)))
 """
 
 
-def loaded_by(*argv: str) -> tuple[str, list[str]]:
-    """The exit code and the heavy modules a fresh process has loaded after running argv."""
+def loaded_by(*argv: str, watched: tuple[str, ...] = HEAVY) -> tuple[str, list[str]]:
+    """The exit code and the watched modules a fresh process has loaded after running argv."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv],
+        [sys.executable, "-c", PROBE.format(heavy=watched), *argv],
         capture_output=True,
         text=True,
         check=True,
@@ -47,3 +47,13 @@ def test_the_probe_sees_what_a_rendering_command_loads(tmp_path):
     assert code == "0"
     assert "weasyprint" in heavy
     assert list(tmp_path.glob("*.pdf"))
+
+
+def test_a_sheet_that_is_not_printed_loads_no_printing_code(tmp_path):
+    """IPP and HTTP are for `--print`: a cold `sheet` without it does not import them."""
+    printing = ("generator.web.printing", "generator.web.ipp", "generator.commands.print_cli")
+    out = str(tmp_path / "x.pdf")
+    argv = ("sheet", "microneedling", "--name", "Test Patient", "--content", str(CONTENT))
+    code, loaded = loaded_by(*argv, "--out", out, watched=(*printing, "weasyprint"))
+    assert code == "0"
+    assert loaded == ["weasyprint"]
