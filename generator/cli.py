@@ -361,8 +361,6 @@ def cmd_sheet(project: Project, args) -> None:
     from generator.commands.sheet import write_sheet
     from generator.content import patient as patient_module
     from generator.content.printing import download_name
-    from generator.record import issuing
-    from generator.record.register import open_register
     from generator.sheet.model import split_slugs
 
     options = _options(args)
@@ -380,12 +378,14 @@ def cmd_sheet(project: Project, args) -> None:
     if problems:
         raise AftercareError(*problems)
     queue = _print_queue(args, project.clinic)
-    register = None if options.draft else open_register(project.clinic, args.database)
+    register = None if options.draft else _open_register(project.clinic, args.database)
     warnings = sheet_warnings(policies, register)  # before this sheet's entry is stored
     if register is not None:
         options = replace(options, sheet_id=register.unused_id())
     path, result = write_sheet(project, slugs, patient, args.out, today, options, args.lang)
     if register is not None:
+        from generator.record import issuing
+
         try:  # a sheet is issued only once it is in the register
             issuing.record(
                 register,
@@ -412,6 +412,16 @@ def cmd_sheet(project: Project, args) -> None:
         lang = policies[0].lang if policies[0].is_translation else None
         title = download_name(slugs, lang, patient.procedure_date, options.sheet_id)
         print_cli.send(path, queue, title.removesuffix(".pdf"))
+
+
+def _open_register(clinic, url: str | None):
+    """The clinic's register (record/register.py), or None when clinic.toml keeps none
+    (`register = false`): SQLAlchemy is imported only for a register."""
+    if not clinic.register:
+        return None
+    from generator.record.register import open_register
+
+    return open_register(clinic, url)
 
 
 def _print_queue(args, clinic) -> str | None:

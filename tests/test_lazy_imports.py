@@ -1,6 +1,7 @@
 """Commands import only what they use: `aftercare --help` and `aftercare policies` start
 without WeasyPrint or SQLAlchemy (most of a cold start's second), as MkDocs's CLI does."""
 
+import shutil
 import subprocess
 import sys
 
@@ -57,3 +58,20 @@ def test_a_sheet_that_is_not_printed_loads_no_printing_code(tmp_path):
     code, loaded = loaded_by(*argv, "--out", out, watched=(*printing, "weasyprint"))
     assert code == "0"
     assert loaded == ["weasyprint"]
+
+
+def test_a_sheet_without_a_register_loads_no_database_code(tmp_path):
+    """A draft is not issued, and a clinic with `register = false` keeps no register: neither
+    imports SQLAlchemy (record/register.py)."""
+    out = str(tmp_path / "x.pdf")
+    argv = ("sheet", "microneedling", "--name", "Test Patient", "--out", out)
+    code, loaded = loaded_by(*argv, "--content", str(CONTENT), "--draft")
+    assert code == "0" and "weasyprint" in loaded and "sqlalchemy" not in loaded
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    clinic = content / "clinic.toml"
+    clinic.write_text("register = false\n" + clinic.read_text())  # before any [table]
+    code, loaded = loaded_by(*argv, "--content", str(content))
+    assert code == "0" and "weasyprint" in loaded and "sqlalchemy" not in loaded
+    code, loaded = loaded_by(*argv, "--content", str(CONTENT))
+    assert code == "0" and "sqlalchemy" in loaded  # the check can fail
