@@ -73,8 +73,8 @@ def cache_key(text: str) -> str:
     """A digest of the declarations, cffi's version and this cache's format."""
     import hashlib
 
-    import _cffi_backend
-    import cffi
+    import _cffi_backend  # type: ignore[import-untyped]
+    import cffi  # type: ignore[import-untyped]
 
     versions = f"{FORMAT}\0{cffi.__version__}\0{_cffi_backend.__version__}\0"
     return hashlib.sha256((versions + text).encode()).hexdigest()
@@ -90,7 +90,7 @@ def cache_text(text: str) -> str:
     """The cache file for the declarations `text`: the header, then cffi's generated module."""
     import hashlib
 
-    from cffi import api, recompiler
+    from cffi import api, recompiler  # type: ignore[import-untyped]
 
     builder = api.FFI()  # cffi's own, even while cffi.FFI is the stand-in
     builder.cdef(text)
@@ -154,7 +154,7 @@ def _ffi_from(body: str) -> Any:
     """The FFI object of cffi's generated module, built from its literal arguments."""
     import ast
 
-    import _cffi_backend
+    import _cffi_backend  # type: ignore[import-untyped]
 
     for statement in ast.parse(body).body:
         if (
@@ -245,7 +245,7 @@ class _Loader:
         import contextlib
         import io
 
-        import cffi
+        import cffi  # type: ignore[import-untyped]
 
         made: list[_StandIn] = []
         cffi_ffi = cffi.FFI
