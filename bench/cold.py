@@ -44,6 +44,8 @@ def block(label, run):
     return result
 
 import importlib
+from generator.render import weasyprint_patches
+weasyprint_patches.before_import()  # as the CLI's main() does first
 for label, name in (
     ("import: the CLI", "generator.cli"),
     ("import: content, templates, sheet model", "generator.project"),

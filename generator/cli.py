@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from generator import __version__
 from generator.errors import AftercareError, Problem, display_path
 from generator.paths import CONTENT, HANDOUTS, SHEETS, SITE
+from generator.render import weasyprint_patches  # imports nothing of WeasyPrint's
 
 if TYPE_CHECKING:
     from generator.project import Project
@@ -718,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     (`aftercare`, `python -m generator`), which ends when main returns."""
     args = make_parser().parse_args(argv)
     _check_range(args)
+    weasyprint_patches.before_import()  # if WeasyPrint is imported, its C declarations cached
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     one_sheet_process = argv is None and args.command in ONE_SHEET

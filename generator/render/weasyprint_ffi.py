@@ -25,9 +25,10 @@ that cannot be made or that others may write is not used, and the tables are the
 memory at each start (as slow as without the cache). Deleting the folder clears it. Nothing
 of a patient's is in it.
 
-Anything unexpected while WeasyPrint's module runs this way (another cffi API use, a library
-that opens only through `find_library`, an error) runs it again as it is, with cffi's own FFI.
-Linux only: there WeasyPrint's names include the sonames.
+Installed by `weasyprint_patches.before_import()`, which the CLI calls. Anything unexpected
+while WeasyPrint's module runs this way (another cffi API use, a library that opens only
+through `find_library`, an error) runs it again as it is, with cffi's own FFI. Linux only:
+there WeasyPrint's names include the sonames.
 """
 
 from __future__ import annotations
