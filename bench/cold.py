@@ -45,7 +45,7 @@ def block(label, run):
 
 import importlib
 from generator.render import weasyprint_patches
-weasyprint_patches.before_import()  # as the CLI's main() does first
+getattr(weasyprint_patches, "before_import", lambda: None)()  # as main() does (if it has it)
 for label, name in (
     ("import: the CLI", "generator.cli"),
     ("import: content, templates, sheet model", "generator.project"),
