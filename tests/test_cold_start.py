@@ -162,6 +162,21 @@ def test_no_place_for_a_cache_costs_only_time(unpatched, tmp_path):
     assert made["sha256"] == unpatched["sha256"] and made["ffi"] == "_cffi_backend"
 
 
+def test_anything_unexpected_runs_weasyprints_module_as_it_is(unpatched, tmp_path):
+    """If the stand-in fails (here: the cached tables cannot be had), WeasyPrint's module runs
+    again with cffi's own FFI: the same sheet, as without the cache."""
+    fail = (
+        "from generator.render import weasyprint_ffi\n"
+        "def broken(text):\n"
+        "    raise RuntimeError('no tables')\n"
+        "weasyprint_ffi.prebuilt = broken\n"
+    )
+    made = probe(tmp_path, PATCHED + "\n" + fail)
+    assert made["sha256"] == unpatched["sha256"] and made["libraries"] == unpatched["libraries"]
+    assert made["ffi"] == "cffi.api" and made["pycparser"] is True
+    assert cached_files(tmp_path) == []
+
+
 def test_the_cache_key_follows_the_declarations_and_cffi(monkeypatch):
     """Another WeasyPrint (other declarations) or another cffi gets another file."""
     import cffi
