@@ -90,13 +90,12 @@ def cache_path(text: str) -> Path | None:
 def cache_text(text: str) -> str:
     """The cache file for the declarations `text`: the header, then cffi's generated module."""
     import hashlib
+    import io
 
     from cffi import api, recompiler  # type: ignore[import-untyped]
 
     builder = api.FFI()  # cffi's own, even while cffi.FFI is the stand-in
     builder.cdef(text)
-    import io
-
     generated = io.StringIO()
     recompiler.make_py_source(builder, CFFI_MODULE_NAME, generated)
     body = generated.getvalue()
