@@ -21,11 +21,25 @@ WeasyPrint has no hooks for what the sheets need, so these modules wrap some of 
 Each module's `install()` captures what is in place when it runs and wraps that, so the order
 above is the order of the wrappers. `install()` runs when `generator.render.pdf` is imported,
 before any document is laid out; nothing else patches WeasyPrint.
+
+Before WeasyPrint is imported at all, `before_import()` (called by the CLI's `main`, for every
+command) lets `weasyprint_ffi` give `weasyprint.text.ffi` its C declarations parsed once and
+cached, instead of parsed by pycparser at every start: WeasyPrint's module runs unchanged, with
+a stand-in for `cffi.FFI` while it runs (see that module). It wraps nothing else. A process
+that imports WeasyPrint without it (a spawned desk worker, a test) parses them as before.
 """
 
 from __future__ import annotations
 
 _installed = False
+
+
+def before_import() -> None:
+    """What must be in place before WeasyPrint is imported: its C declarations from the cache
+    (weasyprint_ffi). Costs nothing until WeasyPrint is imported."""
+    from generator.render import weasyprint_ffi
+
+    weasyprint_ffi.install()
 
 
 def install() -> None:
