@@ -15,9 +15,12 @@ import pytest
 
 from generator.paths import ROOT
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="the cache is used on Linux only"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"), reason="the cache is used on Linux only"
+    ),
+    pytest.mark.slow,  # a dozen cold processes (about 20 s of CPU): make test runs them
+]
 
 # A fresh process renders one sheet (the CLI's path: a base, then the patient) and says what
 # it made, which FFI object WeasyPrint's module holds, whether pycparser was imported and
