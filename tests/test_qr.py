@@ -144,3 +144,22 @@ def test_every_code_of_the_demo_clinics_pages_is_version_4():
     assert version(DATED) == 4  # 62 bytes, all that version 4-M holds as bytes; less as digits
     assert version(URL + "es/#d=20261123") == 4  # a translated page: 65 bytes, fits as digits
     assert version(URL + "#d=2026-11-23") == 4  # the old form, 64 bytes (version 5 as bytes)
+
+
+def test_a_kinds_later_sheets_reuse_its_code_and_read_the_same(project, monkeypatch):
+    """A second sheet of a kind (another patient) makes no QR code of its own: it prints the
+    first one's, which opens the same page on the same date."""
+    made = []
+    real = qr.qrcode.QRCode
+
+    def counting(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(qr.qrcode, "QRCode", counting)
+    qr.svg.cache_clear()
+    first = patient_module.make("Jane Doe", "2026-11-24", "Dr. Rivera")
+    second = patient_module.make("John Roe", "2026-11-24", "Dr. Rivera")
+    codes = [qr_codes(project.render("microneedling", one, TODAY).pdf) for one in (first, second)]
+    assert codes == [[URL + "#d=20261124"]] * 2
+    assert len(made) == 1

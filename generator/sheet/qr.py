@@ -8,6 +8,8 @@ coded as a numeric segment, 3.3 bits a digit instead of 8, which every QR reader
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import qrcode
 import qrcode.constants
 
@@ -15,8 +17,12 @@ QUIET_ZONE = 4  # modules, as the QR specification asks
 NUMERIC_RUN = 8  # from 8 digits in a row (or QR alphanumerics), a denser segment of their own
 
 
+@lru_cache(maxsize=32)
 def svg(data: str, label: str = "QR code") -> str:
-    """An SVG of the QR code for `data`: one path, one unit per module, quiet zone kept."""
+    """An SVG of the QR code for `data`: one path, one unit per module, quiet zone kept.
+
+    Kept for the sheets of a kind that follow (a QR code holds the page and the procedure
+    date, never a name): choosing the best of eight masks is most of a reused sheet's time."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE)
     code.add_data(data, optimize=NUMERIC_RUN)
     code.make(fit=True)
