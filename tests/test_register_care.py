@@ -201,3 +201,40 @@ def test_the_desk_does_not_start_on_a_corrupt_or_unwritable_register(run, tmp_pa
     with pytest.raises(RegisterTrouble, match=f"the register at {database} cannot be written"):
         refuse_broken_register(register)
     register.dispose()
+
+
+def test_a_locked_register_is_a_503_for_the_api_with_a_token_and_for_the_desks_form(
+    live_content, pool, locked_register, tmp_path
+):
+    """With an access token every request counts guesses and keeps desk state in the
+    register's database: when it is locked that is a 503 with Retry-After too, never a 500."""
+    from generator.web.app import create_app
+
+    from .test_access import sign_in
+    from .test_web import TOKEN, csrf_of
+
+    register, lock = locked_register
+    app = create_app(live_content, pool, token=TOKEN, register=register)
+    api, desk = app.test_client(), app.test_client()
+    assert sign_in(desk, TOKEN).status_code == 302
+    form = {"csrf": csrf_of(desk), "policy": "microneedling", "name": "Jane Doe", "when": "today"}
+    lock()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    for response in (
+        api.post("/api/sheets", json=SHEET, headers=headers),
+        api.get("/api/policies", headers=headers),
+        desk.post("/", data=form),
+    ):
+        assert response.status_code == 503, response.get_data(as_text=True)[:300]
+        assert response.headers["Retry-After"]
+        body = response.get_data(as_text=True)
+        assert "register is busy" in body
+        assert "sqlite" not in body and str(tmp_path) not in body
+
+
+def test_the_cli_says_a_locked_register_is_locked(locked_register, tmp_path):
+    """The CLI's sentence names the file and what is wrong with it."""
+    from generator.record.register_care import LOCKED, RegisterTrouble
+
+    message = str(RegisterTrouble(LOCKED, str(tmp_path / "register.sqlite3")))
+    assert f"the register at {tmp_path / 'register.sqlite3'} is locked: another process" in message

@@ -32,7 +32,7 @@ PUBLIC = {
 }
 # What the CLI adds, after the file or URL.
 ADVICE = {
-    LOCKED: "another process holds its write lock; try again when it has finished",
+    LOCKED: "is locked: another process holds its write lock; try again when it has finished",
     UNWRITABLE: "cannot be written (read-only file or folder, or the disk is full): make it "
     "writable by this user, or free space",
     CORRUPT: "is not a readable aftercare register (damaged, or another kind of file): run "

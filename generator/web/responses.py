@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
 from flask import Flask, Response, abort, g, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from generator.i18n import N_
+from generator.record.register_care import PUBLIC, RegisterTrouble, classify
 from generator.web.access import _
 from generator.web.api import api_error
 from generator.web.logs import ACCESS_LOG, ERROR_LOG, access_line, escape, raw_path
@@ -53,6 +55,8 @@ def register(app: Flask) -> None:
     app.before_request(refuse_large_bodies)
     app.after_request(headers_and_log)
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(RegisterTrouble, register_unavailable)
+    app.register_error_handler(sa.exc.SQLAlchemyError, register_unavailable)
     app.register_error_handler(Exception, unexpected_error)
 
 
@@ -94,6 +98,34 @@ def http_error(exc: HTTPException):
         "error.html.j2", code=code, title=_(exc.name), message=message, clinic=_clinic()
     )
     return _with_headers(make_response(page, code), exc)
+
+
+def register_unavailable(exc: Exception):
+    """The register's database (sheets, and the desk's own state beside them: sessions,
+    results, counted token guesses) cannot be used now: a 503 with Retry-After that says
+    why in words and names no file or URL, wherever in a request it happened."""
+    from generator.web.sheet_requests import RETRY_AFTER
+
+    why = exc.state if isinstance(exc, RegisterTrouble) else classify(exc)
+    ERROR_LOG.warning(
+        "503 %s %s register %s", escape(request.method), escape(raw_path(request)), why
+    )
+    if _is_api():
+        response = api_error(f"{PUBLIC[why]}; try again", None, 503)
+    else:  # in the desk's words, as the desk's own form says it (web/desk.py)
+        from generator.web.messages import shared_text
+
+        message = _("%(reason)s. Try again.", reason=shared_text(PUBLIC[why]))
+        page = render_template(
+            "error.html.j2",
+            code=503,
+            title=_("Something went wrong"),
+            message=message,
+            clinic=_clinic(),
+        )
+        response = make_response(page, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def unexpected_error(exc: Exception):
