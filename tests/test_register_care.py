@@ -238,3 +238,43 @@ def test_the_cli_says_a_locked_register_is_locked(locked_register, tmp_path):
 
     message = str(RegisterTrouble(LOCKED, str(tmp_path / "register.sqlite3")))
     assert f"the register at {tmp_path / 'register.sqlite3'} is locked: another process" in message
+
+
+def test_healthz_sees_a_file_that_cannot_be_written_and_damage_past_its_first_page(
+    live_content, pool, tmp_path, monkeypatch
+):
+    """As the outside tester broke it under a running desk: a register file that cannot be
+    opened for writing (read-only, or immutable as root sees it), and a file damaged past its
+    first page, are not 'ok' on /healthz."""
+    import os
+
+    from generator.record import register_care
+    from generator.web.app import create_app
+
+    monkeypatch.setattr(register_care, "INTEGRITY_EVERY", 0.0)  # no wait between checks
+    database = tmp_path / "register.sqlite3"
+    register = Register(f"sqlite:///{database}", KEY)
+    for n in range(300):  # several pages of entries
+        register.record(entry(f"A{n:03X}-BBBB"), {})
+    client = create_app(live_content, pool, register=register).test_client()
+    assert client.get("/healthz").get_json()["register"] == "ok"
+    real_open = os.open
+
+    def no_writing(path, flags, *args, **kwargs):
+        if str(path).startswith(str(database)) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(1, "Operation not permitted", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(register_care.os, "open", no_writing)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["register"] == "unwritable"
+    monkeypatch.setattr(register_care.os, "open", real_open)
+    register.engine.dispose()
+    with sqlite3.connect(database) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open(database, "r+b") as damaged:
+        damaged.seek(4096)
+        damaged.write(b"\xa5" * 8192)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["register"] == "corrupt"
+    register.dispose()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ from generator.errors import AftercareError, Problem
 
 LOCKED, UNWRITABLE, CORRUPT, UNREACHABLE = "locked", "unwritable", "corrupt", "unreachable"
 PROBE_MS = 200  # how long /healthz waits for the write lock before saying "locked"
+INTEGRITY_EVERY = 60.0  # seconds between /healthz's reads of a SQLite register's every page
 MIN_FREE = 1024 * 1024  # bytes free on the register's disk below which it is "unwritable"
 
 # What each state tells the person at the desk or the API client (no path, no URL).
@@ -92,10 +95,11 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def probe(register) -> str:
-    """`ok`, or the state that stops sheets being recorded now: a write, rolled back."""
+    """`ok`, or the state that stops sheets being recorded now: the file opened for writing
+    (SQLite), a write rolled back, and now and then every page read (SQLite)."""
     path = sqlite_path(register.url)
     if path is not None:
-        if not path.exists():
+        if not path.exists() or not _opens_for_writing(path):
             return UNWRITABLE
         if shutil.disk_usage(path.parent).free < MIN_FREE:
             return UNWRITABLE
@@ -112,9 +116,43 @@ def probe(register) -> str:
                 db.rollback()
                 if sqlite:
                     db.exec_driver_sql(f"PRAGMA busy_timeout={int(_busy_seconds() * 1000)}")
+            if sqlite and not _sound(register.url, db):
+                return CORRUPT
     except sa.exc.SQLAlchemyError as exc:
         return classify(exc)
     return "ok"
+
+
+def _opens_for_writing(path: Path) -> bool:
+    """Whether the register's file, and its write-ahead log if there is one, open for
+    writing (nothing is written): a read-only or immutable file does not."""
+    for name in (path, path.with_name(path.name + "-wal")):
+        try:
+            handle = os.open(name, os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        os.close(handle)
+    return True
+
+
+_checked: dict[str, tuple[float, bool]] = {}  # url -> (when, whether every page read sound)
+_checking = threading.Lock()
+
+
+def _sound(url: str, db) -> bool:
+    """Whether SQLite reads every page of the register without fault (`PRAGMA quick_check`),
+    at most once every INTEGRITY_EVERY seconds per register: the schema's page alone says
+    nothing of damage further on."""
+    with _checking:
+        when, sound = _checked.get(url, (None, True))
+        if when is not None and time.monotonic() - when < INTEGRITY_EVERY:
+            return sound
+        rows = [row[0] for row in db.exec_driver_sql("PRAGMA quick_check(1)").all()]
+        sound = rows == ["ok"]
+        _checked[url] = (time.monotonic(), sound)
+        return sound
 
 
 def _busy_seconds() -> float:
