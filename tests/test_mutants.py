@@ -355,3 +355,14 @@ def test_a_form_back_with_a_problem_keeps_the_language_chosen(synthetic_content,
     text = page.get_data(as_text=True)
     assert page.status_code == 422 and 'id="name-error"' in text
     assert '<option value="es" lang="es" selected>' in text
+
+
+# Reuse (survivors of make mutate in reuse.py): a provider too long for one line on page 1 (the
+# only line it has: no running header checks it too) is never cut to its first line.
+def test_a_provider_too_long_for_one_line_reads_whole(reuse_project):
+    provider = "Dr. Bartholomew Featherstonehaugh-Cholmondeley of Westminster"
+    patient = patient_module.make("Jane Doe", "2026-11-23", provider)
+    made: list = []
+    options = Options(sheet_id="7K3Q-M2XD")
+    assert not compare(reuse_project, ["microneedling"], patient, TODAY, options, made)
+    assert provider in pdf_pages(made[0].pdf)[0]
