@@ -33,7 +33,8 @@ GROUPS = {
     "register": (
         ["generator/record/register.py", "generator/record/issuing.py"],
         "tests/test_register.py tests/test_register_care.py tests/test_mutants.py "
-        "tests/test_lifecycle.py::test_a_text_changed_without_a_new_version_is_warned_about",
+        "tests/test_lifecycle.py::test_a_text_changed_without_a_new_version_is_warned_about "
+        "tests/test_languages.py::test_a_reprinted_translated_sheet_keeps_its_clinical_review",
     ),
     "patient": (
         ["generator/content/patient.py"],

@@ -365,3 +365,32 @@ def test_a_provider_too_long_for_one_line_reads_whole(reuse_project):
     options = Options(sheet_id="7K3Q-M2XD")
     assert not compare(reuse_project, ["microneedling"], patient, TODAY, options, made)
     assert provider in pdf_pages(made[0].pdf)[0]
+
+
+# The register (survivors of make mutate in register.py): a register busy while it is made
+# (several desks starting at once) is tried five times before the desk is told it is locked.
+def test_a_register_refused_four_times_opens_and_five_times_is_locked(tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    create_all = register_module.metadata.create_all
+    calls: list[int] = []
+
+    def refusing(times: int):
+        def create(*args, **kwargs):
+            calls.append(1)
+            if len(calls) <= times:
+                raise sa.exc.OperationalError("CREATE TABLE", {}, Exception("database is locked"))
+            return create_all(*args, **kwargs)
+
+        return create
+
+    monkeypatch.setattr(register_module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(register_module.metadata, "create_all", refusing(4))
+    opened = register_module.Register(f"sqlite:///{tmp_path / 'a.sqlite3'}", b"k" * 32)
+    opened.dispose()
+    assert len(calls) == 5
+    calls.clear()
+    monkeypatch.setattr(register_module.metadata, "create_all", refusing(5))
+    with pytest.raises(register_module.AftercareError) as locked:
+        register_module.Register(f"sqlite:///{tmp_path / 'b.sqlite3'}", b"k" * 32)
+    assert len(calls) == 5 and "locked" in str(locked.value)
