@@ -133,7 +133,8 @@ def serve(
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        content = LiveContent(project.content_dir, project.clinic_file)
+        issued = register.issued_slugs() if register is not None else frozenset()
+        content = LiveContent(project.content_dir, project.clinic_file, issued=issued)
         pool = RenderPool(
             project.content_dir,
             workers or default_jobs(),
