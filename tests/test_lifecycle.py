@@ -95,34 +95,6 @@ def test_a_deleted_policy_is_a_content_problem_and_the_api_says_none_is_offered(
     assert "was offered and its file is gone" in page  # the list managers see
 
 
-def test_a_policy_deleted_while_the_desk_was_stopped_is_a_problem_when_it_starts(
-    run, synthetic_content, tmp_path, monkeypatch
-):
-    """The register knows what was issued: a desk started after the file went says so."""
-    from generator.commands import serve as serve_module
-    from generator.record.register import Register
-
-    database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
-    made = run("--content", synthetic_content, "sheet", SLUG, "--name", "Jane Doe",
-               "--database", database, "--out", tmp_path / "one.pdf")  # fmt: skip
-    assert made.code == 0, made.err
-    assert Register(database).issued_slugs() == {SLUG}
-    (synthetic_content / f"{SLUG}.md").unlink()
-    started: list[LiveContent] = []
-
-    def stop_at_the_pool(*args, **kwargs):  # what the desk would serve, without serving
-        raise SystemExit(0)
-
-    monkeypatch.setattr(serve_module, "RenderPool", stop_at_the_pool)
-    real = serve_module.LiveContent
-    monkeypatch.setattr(
-        serve_module, "LiveContent", lambda *a, **k: started.append(real(*a, **k)) or started[-1]
-    )
-    run("--content", synthetic_content, "serve", "--port", "0", "--database", database)
-    [problem] = started[0].current().problems
-    assert f"{SLUG}.md: was offered and its file is gone" in str(problem.problem)
-
-
 def test_the_api_names_the_procedures_it_offers(client):
     response = client.post("/api/sheets", json={**SHEET, "policy": "nothing-like-it"})
     assert response.status_code == 422

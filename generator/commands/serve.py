@@ -133,8 +133,7 @@ def serve(
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        issued = register.issued_slugs() if register is not None else frozenset()
-        content = LiveContent(project.content_dir, project.clinic_file, issued=issued)
+        content = LiveContent(project.content_dir, project.clinic_file)
         pool = RenderPool(
             project.content_dir,
             workers or default_jobs(),

@@ -119,17 +119,8 @@ class LiveContent:
     happen at most once per `interval` seconds, when the content is asked for.
     """
 
-    def __init__(
-        self,
-        content_dir: Path,
-        clinic_file: Path | None = None,
-        interval=1.0,
-        issued: frozenset[str] = frozenset(),
-    ):
-        """`issued`: policies sheets were issued of before this desk started (from the
-        register): one whose file is gone is a problem from the first load on."""
+    def __init__(self, content_dir: Path, clinic_file: Path | None = None, interval=1.0):
         self.content_dir = Path(content_dir)
-        self.issued = frozenset(issued)
         self.clinic_file = Path(clinic_file or self.content_dir / "clinic.toml")
         self.interval = interval
         self._lock = threading.Lock()
@@ -179,9 +170,8 @@ class LiveContent:
             problems += [ContentProblem(p, serving) for p in exc.problems]
         policies = {}
         paths = loader.policy_files(self.content_dir)
-        gone = set(previous.gone if previous else self.issued)
-        gone |= set(previous.policies if previous else ())
-        gone -= set(paths)  # offered (since the desk started, or issued), and its file is gone
+        gone = set(previous.gone if previous else ()) | set(previous.policies if previous else ())
+        gone -= set(paths)  # offered since the desk started, and its file is gone now
         problems += [ContentProblem(gone_problem(self.content_dir, slug), GONE) for slug in gone]
         for slug, path in paths.items():
             try:

@@ -408,17 +408,6 @@ class Register:
                         return p["source"]
         return None
 
-    def issued_slugs(self) -> frozenset[str]:
-        """The policies of the newest entries (LAST_SOURCE_SEARCH of them): what a desk
-        starting afresh knows was offered, so that a policy file deleted meanwhile is missed."""
-        query = (
-            sa.select(sheets_table.c.policies)
-            .order_by(sheets_table.c.issued_at.desc())
-            .limit(LAST_SOURCE_SEARCH)
-        )
-        with self.engine.connect() as db:
-            return frozenset(p["slug"] for (policies,) in db.execute(query) for p in policies)
-
     def archived(self, digest: str) -> bytes:
         """A file the register archived, by SHA-256."""
         with self.engine.connect() as db:
