@@ -497,7 +497,7 @@ def cmd_batch(project: Project, args) -> int:
     for message in report.messages():
         print(f"aftercare: error: {message}", file=sys.stderr)
     _warn_missing_glyphs(report.missing_glyphs)
-    print(f"Sheets: {len(report.written)} written, {len(report.failed)} failed", file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
     print(display_path(args.out or SHEETS))
     unprinted = 0
     if queue:

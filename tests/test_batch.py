@@ -182,3 +182,17 @@ def test_a_batch_of_bad_combinations_only_writes_nothing(run, synthetic_content,
     ]
     assert "0 written, 3 failed" in result.err
     assert not out.exists()
+
+
+def test_a_rerun_counts_the_sheets_it_kept_apart_from_those_it_wrote(run, tmp_path):
+    database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
+    two = "Jane Doe,microneedling,2026-11-23,\nJohn Roe,microneedling,2026-11-23,\n"
+    path = write_csv(tmp_path, two)
+    out = tmp_path / "sheets"
+    first = run("batch", path, "--out", out, "--jobs", "1", "--database", database)
+    assert first.code == 0 and "Sheets: 2 written, 0 failed" in first.err
+    write_csv(tmp_path, two + "Ann Poe,microneedling,2026-11-23,\n")
+    again = run("batch", path, "--out", out, "--jobs", "1", "--database", database)
+    assert again.code == 0, again.err
+    assert "Sheets: 1 written, 2 kept from the last run, 0 failed" in again.err
+    assert len(list(out.glob("*.pdf"))) == 3

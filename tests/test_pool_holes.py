@@ -27,6 +27,11 @@ def new_kind(pool, name: str, day: str):
     return pool.render(SHIPPED.clinic, policy, patient, TODAY, Options())
 
 
+def running(pool, pid: int) -> bool:
+    """Whether the pool holds a live worker of that process id."""
+    return any(w.process.pid == pid and w.alive() for w in list(pool._workers))
+
+
 def test_a_short_time_limit_never_kills_a_worker_and_serving_recovers():
     pool = RenderPool(CONTENT, size=2, timeout=0.05, queue_timeout=30)
     try:
@@ -53,9 +58,9 @@ def test_workers_that_keep_dying_back_off_and_healthz_is_not_ok(live_content):
             assert wait_for(lambda: pool.ready_count() == 1, 60)
             [pid] = pool.pids
             os.kill(pid, signal.SIGKILL)
-            assert wait_for(lambda p=pid: not pool._workers[0].alive(), 10)
+            assert wait_for(lambda p=pid: not running(pool, p), 10)
             pool.queue_timeout = 0.2
-            with pytest.raises(Busy):  # the dead worker is met, retired and replaced
+            with pytest.raises(Busy):  # the dead worker is met (or reaped), retired and replaced
                 render(pool, "Dying Desk")
             pool.queue_timeout = 60
         assert pool.failing() and pool.pids == []  # the next start waits: no spinning
@@ -64,5 +69,29 @@ def test_workers_that_keep_dying_back_off_and_healthz_is_not_ok(live_content):
         assert health.json["renderers"] == 0
         assert "Back Again" in pdf_text(render(pool, "Back Again").pdf)
         assert not pool.failing() and client.get("/healthz").status_code == 200
+    finally:
+        pool.close()
+
+
+def test_dead_idle_workers_are_replaced_without_a_sheet_request(live_content):
+    """Issue 25: an idle desk whose render workers are killed says so on /healthz only until
+    their replacements are ready, not until the next sheet request takes a dead one."""
+    pool = RenderPool(CONTENT, size=2, timeout=1.0, queue_timeout=30)
+    client = create_app(live_content, pool).test_client()
+    try:
+        assert wait_for(lambda: pool.ready_count() == 2, 60)
+        killed = sorted(pool.pids)
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        assert wait_for(lambda: client.get("/healthz").json["renderers"] == 0, 10)
+
+        def healthy() -> bool:
+            health = client.get("/healthz")
+            return health.status_code == 200 and health.json["renderers"] == 2
+
+        assert wait_for(healthy, 20)  # no sheet was asked for
+        health = client.get("/healthz").json
+        assert health["status"] == "ok" and not set(pool.pids) & set(killed)
+        assert pool.replacements == 2 and not pool.failing()
     finally:
         pool.close()

@@ -53,7 +53,7 @@ def test_a_lost_key_is_never_replaced_while_the_register_holds_entries(run, tmp_
         Register(url)
     message = str(refused.value)
     assert f"expected at {key_file}" in message and "var/register.key" not in message
-    assert "Restore the file from the backup" in message and "1 sheet entries" in message
+    assert "Restore the file from the key's copy" in message and "1 sheet entry made" in message
     assert not key_file.exists()  # no new key behind a normal-looking file
     found = run("register", "find", "--name", "Jane Doe", "--database", url)
     assert found.code == 1 and f"expected at {key_file}" in found.err
@@ -104,7 +104,7 @@ def test_register_backup_is_a_consistent_copy_and_a_server_is_told_to_use_pg_dum
     copy = tmp_path / "backups" / "register-copy.sqlite3"
     result = run("register", "backup", copy, "--database", url)
     assert result.code == 0, result.err
-    assert "Backed up 2 entries; keep the register key with it" in result.err
+    assert "Backed up 2 entries. Back up the register key, " in result.err
     assert oct(copy.stat().st_mode & 0o777) == "0o600"
     again = Register(f"sqlite:///{copy}")
     assert again.get("AAAA-BBBB").id == "AAAA-BBBB" and again.get("CCCC-DDDD")

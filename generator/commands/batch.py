@@ -37,10 +37,16 @@ class BatchReport:
     ids: list[tuple[int, Path, str]] = field(default_factory=list)  # (row, file, sheet ID)
     rows: list[tuple[int, Path]] = field(default_factory=list)  # (row, file), to print in order
     peak_rss_mib: float = 0.0
+    kept: int = 0  # of `written`: sheets a rerun kept from the last run (sheet-ids.csv)
 
     def messages(self) -> list[str]:
         """The failures in row order."""
         return [message for _line, message in sorted(self.failed)]
+
+    def summary(self) -> str:
+        """The final line: sheets written now, kept from the last run (if any), failed."""
+        kept = f"{self.kept} kept from the last run, " if self.kept else ""
+        return f"Sheets: {len(self.written) - self.kept} written, {kept}{len(self.failed)} failed"
 
 
 def read_rows(
@@ -194,6 +200,7 @@ def run_batch(
         ]
         report.written = [Path(out_dir) / name for name, _ in kept.values()]
         report.rows = [(row, Path(out_dir) / name) for row, (name, _) in kept.items()]
+        report.kept = len(kept)
         tasks = [
             replace(
                 task,

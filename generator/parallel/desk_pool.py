@@ -4,7 +4,9 @@ Three limits keep one bad moment from becoming an outage: waiting for a free wor
 own limit (`queue_timeout`, then `Busy`); the render itself has `timeout` (then the worker is
 killed and replaced, `RenderTimeout`); a worker that dies is replaced and the request is tried
 once more on another worker, so a single crash costs no request. Workers only join the idle
-queue once they have said they are ready; one that never does is replaced.
+queue once they have said they are ready; one that never does is replaced. A watcher thread
+replaces idle workers that died, so an idle desk is whole again (and says so on /healthz)
+without waiting for a request to meet a dead one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from generator.sheet.model import as_policies
 # can copy a lock in its locked state.
 _CONTEXT = multiprocessing.get_context("spawn")
 _RESTART_PAUSES = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)  # after consecutive failed starts
+_WATCH_EVERY = 0.5  # seconds between looks for idle workers that died
+_STEADY_AFTER = 60.0  # seconds with every worker alive after the last loss: no longer dying
 
 
 class Busy(Exception):
@@ -147,10 +151,14 @@ class RenderPool:
         self._workers: list[_Worker] = []
         self._failed_starts = 0
         self._dying = 0  # workers lost in a row (crashed, stuck, never ready), since one answered
+        self._ready_since_loss = True  # a worker became ready after the last one was lost
+        self._last_loss = 0.0  # time.monotonic() of the last worker lost
         self._closed = False
+        self._stopped = threading.Event()
         for _ in range(size):
             self._start_worker()
         self._wait_until_ready()
+        threading.Thread(target=self._watch_idle, daemon=True).start()
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.start_timeout
@@ -242,8 +250,35 @@ class RenderPool:
         threading.Thread(target=wait, daemon=True).start()
 
     def failing(self) -> bool:
-        """Whether workers keep dying (each replacement backs off longer): not healthy."""
-        return self._dying >= max(2, self.size)
+        """Whether workers keep dying (each replacement backs off longer) and none has
+        become ready since the last was lost: not healthy."""
+        return self._dying >= max(2, self.size) and not self._ready_since_loss
+
+    def _watch_idle(self) -> None:
+        """Until the pool closes: retire the idle workers that died (their replacements start
+        with the usual back-off), and forget old losses once every worker has stayed up."""
+        while not self._stopped.wait(_WATCH_EVERY):
+            self.reap()
+
+    def reap(self) -> int:
+        """Retire the idle workers that are no longer alive; how many there were."""
+        with self._idle.mutex:  # taken out of the queue here, so no request can take them
+            dead = [w for w in self._idle.queue if not w.alive()]
+            for worker in dead:
+                self._idle.queue.remove(worker)
+        for worker in dead:
+            self._retire(worker)
+        with self._lock:
+            steady = (
+                self._dying
+                and not dead
+                and time.monotonic() - self._last_loss > _STEADY_AFTER
+                and len(self._workers) == self.size
+                and all(w.ready and w.alive() for w in self._workers)
+            )
+            if steady:
+                self._dying = 0
+        return len(dead)
 
     def _take(self, deadline: float) -> _Worker:
         """An idle, live worker; dead ones met on the way are replaced."""
@@ -267,6 +302,7 @@ class RenderPool:
         if worker.wait_ready(self.start_timeout):
             worker.ready = True
             self._failed_starts = 0
+            self._ready_since_loss = True
             self._idle.put(worker)
             return
         self._failed_starts += 1
@@ -286,6 +322,8 @@ class RenderPool:
                 return
             self.replacements += 1
             self._dying += 1
+            self._ready_since_loss = False
+            self._last_loss = time.monotonic()
             pause = _RESTART_PAUSES[min(self._dying - 1, len(_RESTART_PAUSES) - 1)]
         if pause:
             threading.Thread(target=self._start_later, args=(pause,), daemon=True).start()
@@ -299,6 +337,7 @@ class RenderPool:
 
     def close(self) -> None:
         """Stop every worker; nothing is restarted after this."""
+        self._stopped.set()
         with self._lock:
             self._closed = True
             workers = list(self._workers)

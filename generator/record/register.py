@@ -173,9 +173,10 @@ def register_key(entries: Callable[[], int] = lambda: 0) -> bytes:
         raise AftercareError(
             Problem(
                 f"the register key is missing: expected at {path} (the register holds {held} "
-                f"sheet entries made with it). Restore the file from the backup taken with the "
-                f"database (byte for byte, mode 600), or set {KEY_ENV}; aftercare makes no new "
-                "key for a register that has entries, since none of them would match again"
+                f"sheet entr{'y' if held == 1 else 'ies'} made with it). Restore the file from "
+                "the key's copy, backed up with every backup of the database, stored apart from "
+                f"it (byte for byte, mode 600), or set {KEY_ENV}; aftercare makes no new key for "
+                "a register that has entries, since none of them would match again"
             )
         )
     return secret_key(path, KEY_BYTES)
