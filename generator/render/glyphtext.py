@@ -168,6 +168,7 @@ def _share(text: str, count: int) -> list[str]:
     if count <= 1:
         return [text] * count
     pieces = [*text[: count - 1], text[count - 1 :]]
+    pieces += [""] * (count - len(pieces))  # more glyphs than characters: a dotted circle
     return [piece or FILLER for piece in pieces]
 
 
