@@ -260,7 +260,8 @@ def write_csv(path: Path, rows: int, dates: int = 60) -> None:
 
 
 def batch_cli(tmp: Path, rows: int, jobs: int, dates: int = 60) -> tuple[float, float]:
-    """Wall and CPU seconds (the CLI and its workers) of a batch of `rows` on `dates` dates."""
+    """Wall and CPU seconds (the CLI and its workers) of a batch of `rows` on `dates` dates,
+    run with this tree's code (`python -m generator`), whatever the venv's script imports."""
     path = tmp / f"batch-{rows}-{dates}.csv"
     write_csv(path, rows, dates)
     out = tmp / f"batch-{jobs}-{dates}"
@@ -275,6 +276,31 @@ def batch_cli(tmp: Path, rows: int, jobs: int, dates: int = 60) -> tuple[float, 
     assert len(list(out.glob("*.pdf"))) == rows
     shutil.rmtree(out)
     return elapsed, cpu
+
+
+def batch_rows(tmp: Path, runs: int) -> list[tuple[str, str, str]]:
+    """Sheets/s (median of `runs`) and CPU ms per sheet (CLI + workers) of a batch of 200 on
+    200 dates (every sheet the first of its kind), on 60 dates (the rows of a date apart in
+    the file) and on one date, with one worker and with all; the settings taken in turn."""
+    jobs = default_jobs()
+    settings = [(dates, n) for dates in (200, 60, 1) for n in dict.fromkeys((1, jobs))]
+    samples: dict[tuple[int, int], list[tuple[float, float]]] = {k: [] for k in settings}
+    for _ in range(runs):
+        for dates, n in settings:
+            samples[dates, n].append(batch_cli(tmp, 200, n, dates))
+    rows_out = []
+    for (dates, n), runs_of in samples.items():
+        wall = statistics.median(w for w, _ in runs_of)
+        cpu = statistics.median(c for _, c in runs_of)
+        on = "one date" if dates == 1 else f"{dates} dates"
+        rows_out.append(
+            (
+                f"batch of 200, {on}, {n} worker{'s' if n > 1 else ''}",
+                f"{200 / wall:.1f} sheets/s",
+                f"{cpu / 200 * 1000:.0f} ms CPU per sheet (CLI + workers); median of {runs}",
+            )
+        )
+    return rows_out
 
 
 def chromium_html(project: Project, tmp: Path) -> Path:
@@ -533,7 +559,17 @@ def main() -> None:
     parser.add_argument(
         "--no-record", action="store_true", help=f"do not append to {history.HISTORY.name}"
     )
+    parser.add_argument(
+        "--batch",
+        action="store_true",
+        help="only batches of 200 rows (on 200 dates, 60 dates, one date), 1 worker and all",
+    )
     args = parser.parse_args()
+    if args.batch:
+        with tempfile.TemporaryDirectory() as folder:
+            rows_out = batch_rows(Path(folder), 2 if args.quick else 3)
+        remember(args, "batch", rows_out, [])
+        return
     if args.compare:
         import compare  # bench/compare.py
 
