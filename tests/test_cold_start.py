@@ -52,10 +52,12 @@ PATCHED = "from generator.render import weasyprint_patches; weasyprint_patches.b
 UNPATCHED = ""
 
 
-def probe(cache_home: Path, first: str = PATCHED) -> dict:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "PYTHONPATH": str(ROOT)}
+def run_code(code: str, args: list[str], cache_home: Path, **env: str) -> dict:
+    """A fresh Python process running `code` with `args` on this tree; the JSON it printed
+    last."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "PYTHONPATH": str(ROOT), **env}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(first=first)],
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -63,6 +65,10 @@ def probe(cache_home: Path, first: str = PATCHED) -> dict:
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def probe(cache_home: Path, first: str = PATCHED) -> dict:
+    return run_code(PROBE.format(first=first), [], cache_home)
 
 
 def cached_files(cache_home: Path) -> list[Path]:
@@ -217,17 +223,7 @@ def cli_probe(tmp_path: Path, how: str) -> dict:
     state = tmp_path / how
     argv = ["sheet", "microneedling", "--name", "Jane Doe", "--date", "2026-11-23"]
     argv += ["--database", f"sqlite:///{state / 'register.sqlite3'}", "--out", str(state / "x.pdf")]
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
-    env["AFTERCARE_STATE_DIR"] = str(state)
-    done = subprocess.run(
-        [sys.executable, "-c", CLI_PROBE, how, *argv],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_code(CLI_PROBE, [how, *argv], tmp_path / "cache", AFTERCARE_STATE_DIR=str(state))
 
 
 def test_a_one_sheet_process_makes_the_same_sheet_without_collecting_garbage(tmp_path):

@@ -53,7 +53,8 @@ END = "</body>"
 _WHEN = re.compile(r'(<span class="part-when">)([^<]*)(</span>)')
 MARGIN_PX = 0.5  # a date's line must stay this much narrower than its heading
 CACHE_SIZE = 4  # sibling layouts kept per process (a few MB each)
-_NO_HYPHENATION = SimpleNamespace(dictionaries={})  # a date's span never wraps
+# A layout context for lines shaped alone (a date's span never wraps; reuse.py's lines too).
+NO_HYPHENATION = SimpleNamespace(dictionaries={})
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _shaped(text: str, style) -> tuple:
     from weasyprint.text.ffi import ffi
     from weasyprint.text.fonts import get_pango_font_key
 
-    shaped = split_first_line(text, style, _NO_HYPHENATION, None, 0, False)
+    shaped = split_first_line(text, style, NO_HYPHENATION, None, 0, False)
     layout = shaped[0]
     layout.reactivate(style)
     try:

@@ -46,7 +46,6 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
-from types import SimpleNamespace
 
 import markupsafe
 import pydyf
@@ -60,7 +59,7 @@ from weasyprint.text.line_break import split_first_line
 from generator import i18n
 from generator.content.patient import Patient
 from generator.render import glyphtext, tagging
-from generator.render.dates import Dates
+from generator.render.dates import NO_HYPHENATION, Dates
 from generator.render.pdf import ACCESSIBLE, ARCHIVAL, Renderer, Result, _captured_warnings
 from generator.render.shaping import sharing
 from generator.render.write_cache import inspecting, keeping
@@ -529,14 +528,11 @@ class _ScratchStream(Stream):
         return font, size
 
 
-_NO_HYPHENATION = SimpleNamespace(dictionaries={})
-
-
 def _draw(stream: Stream, slot: _Slot, text: str, limit: float | None) -> list | None:
     """Shape `text` with the slot's style and draw it into `stream` as the slot was drawn
     (unbounded when `limit` is None); None when it would not lie on one line within `limit`."""
     layout, _, resume, width, _, _ = split_first_line(
-        text, slot.box.style, _NO_HYPHENATION, limit, 0
+        text, slot.box.style, NO_HYPHENATION, limit, 0
     )
     wraps = slot.box.style["white_space"] in ("normal", "pre-wrap", "pre-line")
     if limit is not None and resume is not None:
